@@ -1,0 +1,29 @@
+# The README's two commands are `make run` and `make test`; everything else serves them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+BIN := target/debug/ticketdesk
+
+.PHONY: help deps ui build run test e2e bindings
+
+help:
+	@echo "make run   - install what is missing, build, open ticketdesk in solo mode with demo data"
+	@echo "make test  - install what is missing, then run every check and test"
+
+deps:
+	@scripts/deps.sh
+
+ui: deps
+	cd ui && npm run build
+
+build: ui
+	cargo build
+
+run: build
+	@scripts/run.sh
+
+test: deps
+	@scripts/test.sh
+
+# The real-window test alone (needs `make build` and a database URL in DATABASE_URL).
+e2e:
+	@scripts/e2e.sh

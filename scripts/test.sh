@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every check and test, on real parts: a private PostgreSQL cluster started here, headless
+# Chromium for the UI, the real app window under Xvfb + D-Bus for end-to-end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+step() { echo; echo "==> $*"; }
+
+step "format and UI type check"
+cargo fmt --check
+(cd ui && npm run --silent check && npm run --silent build)
+
+step "clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+
+step "build"
+cargo build --quiet
+
+step "test database"
+# Directly under /tmp: as root the server runs as `postgres`, which must reach the directory.
+pgdir=$(mktemp -d /tmp/ticketdesk-test-pg.XXXXXX)
+chmod 755 "$pgdir"
+cleanup() { target/debug/ticketdesk solo stop --dir "$pgdir" >/dev/null 2>&1 || true; rm -rf "$pgdir"; }
+trap cleanup EXIT
+DATABASE_URL=$(target/debug/ticketdesk solo start --dir "$pgdir")
+export DATABASE_URL
+
+step "Rust unit and integration tests (real PostgreSQL)"
+cargo test --quiet --no-fail-fast
+
+step "generated TypeScript types are committed"
+if ! git diff --exit-code --stat -- ui/src/lib/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/lib/bindings)" ]; then
+  echo "ui/src/lib/bindings is stale: run the tests and commit the regenerated files"; exit 1
+fi
+
+step "UI tests (headless Chromium)"
+(cd ui && npm test --silent)

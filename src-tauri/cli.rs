@@ -1,0 +1,128 @@
+//! The one binary's command line: no subcommand opens the window; subcommands serve admins,
+//! automation and the test suite.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::app::Backend;
+use crate::config::{self, DatabaseTarget};
+use crate::{db, solo};
+
+#[derive(Parser)]
+#[command(
+    name = "ticketdesk",
+    version,
+    about = "Desktop ticketing for DevOps teams"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply the database migrations (TICKETDESK_DATABASE_URL, or the solo database).
+    Migrate,
+    /// Migrate, then load the demo users, tickets, comments and history (idempotent).
+    DemoData,
+    /// Manage the private solo-mode PostgreSQL cluster.
+    Solo {
+        #[command(subcommand)]
+        action: SoloAction,
+        /// Data directory (default: TICKETDESK_DATA_DIR/solo or the per-user data directory).
+        #[arg(long, global = true)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SoloAction {
+    /// Start the cluster (initialising it on first use) and print its database URL.
+    Start,
+    /// Stop the cluster.
+    Stop,
+}
+
+pub fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => crate::app::run(),
+        Some(command) => tokio::runtime::Runtime::new()
+            .context("cannot start the async runtime")
+            .and_then(|rt| rt.block_on(run_command(command))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ticketdesk: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_command(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Migrate => with_database(|pool| async move { db::migrate(&pool).await }).await,
+        Command::DemoData => with_database(|pool| async move {
+            db::migrate(&pool).await?;
+            let loaded = db::demo_data::load(&pool).await?;
+            println!(
+                "demo data: {} user(s) and {} ticket(s) added (password for every demo user: {})",
+                loaded.users,
+                loaded.tickets,
+                db::demo_data::DEMO_PASSWORD
+            );
+            Ok(())
+        })
+        .await,
+        Command::Solo { action, dir } => {
+            let dir = match dir {
+                Some(dir) => dir,
+                None => solo::default_dir()?,
+            };
+            let cluster = solo::SoloCluster::ensure_running(&dir).await?;
+            match action {
+                SoloAction::Start => println!("{}", cluster.url(solo::DATABASE_NAME)),
+                SoloAction::Stop => cluster.stop().await?,
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs `work` against the configured database. In solo mode the cluster is started for it
+/// and stopped again afterwards if this command started it.
+async fn with_database<F, Fut>(work: F) -> anyhow::Result<()>
+where
+    F: FnOnce(sqlx::PgPool) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let target = config::resolve(None)?;
+    let (pool, cluster) = match &target {
+        DatabaseTarget::Team { url } => (db::connect(url, 2).await?, None),
+        DatabaseTarget::Solo { dir } => {
+            let cluster = solo::SoloCluster::ensure_running(dir).await?;
+            (
+                db::connect(&cluster.url(solo::DATABASE_NAME), 2).await?,
+                Some(cluster),
+            )
+        }
+    };
+    let result = work(pool.clone()).await;
+    let closing = Backend {
+        pool,
+        solo: cluster,
+    };
+    closing.close().await;
+    result
+}

@@ -1,0 +1,100 @@
+//! PostgreSQL access: the pool, migrations and the schema-version check. One submodule per
+//! aggregate holds its SQL; every multi-statement use case runs in one transaction.
+
+pub mod demo_data;
+pub mod notifications;
+pub mod tickets;
+pub mod users;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// SPEC §12: each desktop keeps a small pool; the listener has its own connection.
+pub const DEFAULT_POOL_SIZE: u32 = 2;
+
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = url.parse().context("invalid database URL")?;
+    let options = options.application_name("ticketdesk");
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await
+        .context("cannot connect to the database")
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .context("cannot apply the database migrations")
+}
+
+/// How the server's schema compares with the one this build of ticketdesk expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaState {
+    UpToDate,
+    /// The server lacks migrations this build has: an admin runs `ticketdesk migrate`.
+    Behind {
+        missing: Vec<i64>,
+    },
+    /// The server has migrations this build does not know: this desktop must be updated.
+    Ahead {
+        unknown: Vec<i64>,
+    },
+}
+
+impl SchemaState {
+    /// A message for a person, or None when the schema fits.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            SchemaState::UpToDate => None,
+            SchemaState::Behind { missing } => Some(format!(
+                "The server's database schema is older than this ticketdesk ({} migration(s) \
+                 missing). Ask an admin to run `ticketdesk migrate`.",
+                missing.len()
+            )),
+            SchemaState::Ahead { unknown } => Some(format!(
+                "The server's database schema is newer than this ticketdesk ({} migration(s) \
+                 it does not know). Update ticketdesk before connecting.",
+                unknown.len()
+            )),
+        }
+    }
+}
+
+pub async fn schema_state(pool: &PgPool) -> anyhow::Result<SchemaState> {
+    let table_exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(pool)
+            .await?;
+    let applied: Vec<i64> = if table_exists {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    let unknown: Vec<i64> = applied
+        .iter()
+        .copied()
+        .filter(|v| !known.contains(v))
+        .collect();
+    if !unknown.is_empty() {
+        return Ok(SchemaState::Ahead { unknown });
+    }
+    let missing: Vec<i64> = known.into_iter().filter(|v| !applied.contains(v)).collect();
+    Ok(if missing.is_empty() {
+        SchemaState::UpToDate
+    } else {
+        SchemaState::Behind { missing }
+    })
+}

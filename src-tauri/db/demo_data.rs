@@ -1,0 +1,389 @@
+//! Realistic demo data: users of every role, ~200 tickets in every status and priority, with
+//! comments and history. Deterministic ids make it idempotent: running it twice adds nothing.
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::ticket::{Category, Priority, Status};
+use crate::domain::user::Role;
+
+/// Every demo user's password until sign-in lands (documented in the README).
+pub const DEMO_PASSWORD: &str = "ticketdesk-demo";
+pub const TICKET_COUNT: usize = 200;
+
+/// username, first, last, role, department
+pub const USERS: &[(&str, &str, &str, Role, Option<&str>)] = &[
+    ("ada", "Ada", "Okafor", Role::Admin, Some("IT")),
+    ("marco", "Marco", "Rossi", Role::Manager, Some("Platform")),
+    ("lena", "Lena", "Fischer", Role::TeamLead, Some("Platform")),
+    ("tomas", "Tomás", "Silva", Role::TeamLead, Some("Network")),
+    (
+        "sam",
+        "Sam",
+        "Patel",
+        Role::SeniorEngineer,
+        Some("Platform"),
+    ),
+    (
+        "yuki",
+        "Yuki",
+        "Tanaka",
+        Role::SeniorEngineer,
+        Some("Network"),
+    ),
+    (
+        "dev",
+        "Dev",
+        "Sharma",
+        Role::DevopsEngineer,
+        Some("Platform"),
+    ),
+    (
+        "priya",
+        "Priya",
+        "Nair",
+        Role::DevopsEngineer,
+        Some("Platform"),
+    ),
+    (
+        "oleg",
+        "Oleg",
+        "Ivanov",
+        Role::DevopsEngineer,
+        Some("Network"),
+    ),
+    ("erin", "Erin", "Walsh", Role::EndUser, Some("Finance")),
+    ("noah", "Noah", "Becker", Role::EndUser, Some("Marketing")),
+    ("fatima", "Fatima", "Zahra", Role::EndUser, Some("Sales")),
+];
+
+const NAMESPACE: Uuid = Uuid::from_u128(0x7c1c_4f5e_2d0b_4c8e_9a51_3b6f_0e2d_9a10);
+
+pub fn user_id(username: &str) -> Uuid {
+    Uuid::new_v5(&NAMESPACE, format!("user:{username}").as_bytes())
+}
+
+fn ticket_id(n: usize) -> Uuid {
+    Uuid::new_v5(&NAMESPACE, format!("ticket:{n}").as_bytes())
+}
+
+const SUBJECTS: &[(Category, &[&str])] = &[
+    (
+        Category::VmIssue,
+        &[
+            "VM {h} unresponsive after kernel update",
+            "Cannot resize VM {h}",
+            "VM {h} stuck in provisioning",
+        ],
+    ),
+    (
+        Category::NetworkIssue,
+        &[
+            "Packet loss between {h} and the load balancer",
+            "DNS lookups time out on {h}",
+            "VPN drops every 10 minutes",
+        ],
+    ),
+    (
+        Category::StorageIssue,
+        &[
+            "Disk /var at 95% on {h}",
+            "NFS mount hangs on {h}",
+            "Snapshot backup failed for {h}",
+        ],
+    ),
+    (
+        Category::DatabaseIssue,
+        &[
+            "Replication lag on {h} above 5 minutes",
+            "Slow queries on {h} since deploy",
+            "Connection pool exhausted on {h}",
+        ],
+    ),
+    (
+        Category::SecurityIssue,
+        &[
+            "Expired TLS certificate on {h}",
+            "Suspicious SSH logins on {h}",
+            "CVE patch needed on {h}",
+        ],
+    ),
+    (
+        Category::AccessRequest,
+        &[
+            "Read access to the {h} dashboards",
+            "SSH access to {h} for on-call",
+            "Add me to the deploy group for {h}",
+        ],
+    ),
+    (
+        Category::Infrastructure,
+        &[
+            "Terraform drift in {h}",
+            "Provision staging copy of {h}",
+            "Decommission {h}",
+        ],
+    ),
+    (
+        Category::MonitoringAlert,
+        &[
+            "CPU alert flapping on {h}",
+            "Disk latency alert on {h}",
+            "Missing metrics from {h}",
+        ],
+    ),
+    (
+        Category::Other,
+        &[
+            "Question about the on-call rota",
+            "Request a new Slack channel for {h}",
+            "Update runbook for {h}",
+        ],
+    ),
+];
+const HOSTS: &[&str] = &[
+    "db-01",
+    "db-02",
+    "web-03",
+    "api-gw",
+    "k8s-node-7",
+    "kafka-2",
+    "ci-runner-4",
+    "vault",
+    "grafana",
+    "nfs-1",
+];
+const ENVIRONMENTS: &[Option<&str>] = &[
+    Some("Production"),
+    Some("Staging"),
+    Some("Development"),
+    None,
+];
+const COMMENTS: &[&str] = &[
+    "Looking into it now.",
+    "Can you share the exact error message and when it started?",
+    "Attached the relevant logs from the last hour.",
+    "Rolled back the last change; monitoring.",
+    "This is related to the maintenance window on Tuesday.",
+    "Confirmed fixed on my side, thanks!",
+];
+
+/// A small deterministic generator (xorshift): same data on every machine and every run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// What loading added (zero on a database that already has the demo data).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub users: u64,
+    pub tickets: u64,
+}
+
+pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
+    let mut tx = pool.begin().await?;
+    let mut loaded = Loaded::default();
+    let hash = hash_password(DEMO_PASSWORD)?;
+    for (username, first, last, role, department) in USERS {
+        loaded.users += sqlx::query(
+            "INSERT INTO users (id, username, email, password_hash, first_name, last_name, role, \
+                                department, is_email_verified) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id(username))
+        .bind(username)
+        .bind(format!("{username}@example.com"))
+        .bind(&hash)
+        .bind(first)
+        .bind(last)
+        .bind(role.as_str())
+        .bind(department)
+        .execute(&mut *tx)
+        .await
+        .context("inserting demo users")?
+        .rows_affected();
+    }
+
+    let requestors: Vec<&str> = USERS.iter().map(|u| u.0).collect();
+    let engineers: Vec<&str> = USERS
+        .iter()
+        .filter(|u| u.3.is_engineer())
+        .map(|u| u.0)
+        .collect();
+    let now = Utc::now();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for n in 0..TICKET_COUNT {
+        // Every status and priority appears: cycle through them, shuffle the rest.
+        let status = Status::ALL[n % Status::ALL.len()];
+        let priority = Priority::ALL[(n / Status::ALL.len()) % Priority::ALL.len()];
+        let (category, subjects) = rng.pick(SUBJECTS);
+        let host = rng.pick(HOSTS);
+        let title = rng.pick(subjects).replace("{h}", host);
+        let requestor = *rng.pick(&requestors);
+        let assignee = (status != Status::New).then(|| *rng.pick(&engineers));
+        let created_at = now - Duration::minutes(30 + rng.below(60 * 24 * 60) as i64);
+        let resolved_at = matches!(status, Status::Resolved | Status::Closed)
+            .then(|| created_at + Duration::hours(1 + rng.below(72) as i64));
+        let closed_at = (status == Status::Closed)
+            .then(|| resolved_at.unwrap_or(created_at) + Duration::days(1));
+        let id = ticket_id(n);
+        let inserted = sqlx::query(
+            "INSERT INTO tickets (id, ticket_number, title, description, category, priority, status, \
+                                  requestor_id, assignee_id, created_at, updated_at, resolved_at, \
+                                  closed_at, environment, tags, resolution_notes, sla_policy_id) \
+             SELECT $1, next_ticket_number(), $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, \
+                    (SELECT id FROM sla_policies WHERE priority = $5 AND category IS NULL LIMIT 1) \
+             WHERE NOT EXISTS (SELECT 1 FROM tickets WHERE id = $1)",
+        )
+        .bind(id)
+        .bind(&title)
+        .bind(format!(
+            "{title}.\n\nNoticed by {requestor} at {}. Impact: {}. Steps tried so far: restarted the service, checked the dashboards.",
+            created_at.format("%Y-%m-%d %H:%M UTC"),
+            if priority == Priority::P1Critical { "customers affected" } else { "internal only" }
+        ))
+        .bind(category.as_str())
+        .bind(priority.as_str())
+        .bind(status.as_str())
+        .bind(user_id(requestor))
+        .bind(assignee.map(user_id))
+        .bind(created_at)
+        .bind(resolved_at)
+        .bind(closed_at)
+        .bind(*rng.pick(ENVIRONMENTS))
+        .bind(vec![host.to_string(), category.as_str().to_lowercase()])
+        .bind(resolved_at.map(|_| "Root cause found and fixed; see the comments."))
+        .execute(&mut *tx)
+        .await
+        .context("inserting demo tickets")?
+        .rows_affected();
+        if inserted == 0 {
+            continue;
+        }
+        loaded.tickets += 1;
+        let mut history = vec![(
+            created_at,
+            requestor,
+            "CREATED",
+            None,
+            None,
+            Some(json!({ "title": title, "status": "NEW" })),
+        )];
+        if let Some(engineer) = assignee {
+            history.push((
+                created_at + Duration::minutes(5),
+                "lena",
+                "ASSIGNED",
+                Some("assignee_id"),
+                None,
+                Some(json!(user_id(engineer))),
+            ));
+            if status != Status::Open {
+                history.push((
+                    created_at + Duration::minutes(20),
+                    engineer,
+                    "STATUS_CHANGED",
+                    Some("status"),
+                    Some(json!("OPEN")),
+                    Some(json!(status)),
+                ));
+            }
+        }
+        for (at, who, action, field, old, new) in &history {
+            insert_history(
+                &mut tx,
+                id,
+                at,
+                who,
+                action,
+                *field,
+                old.as_ref(),
+                new.as_ref(),
+            )
+            .await?;
+        }
+        let comment_count = if status == Status::New {
+            0
+        } else {
+            rng.below(4)
+        };
+        for c in 0..comment_count {
+            let author = if c % 2 == 0 {
+                assignee.unwrap_or(requestor)
+            } else {
+                requestor
+            };
+            let internal = c % 2 == 0 && rng.below(3) == 0;
+            sqlx::query(
+                "INSERT INTO comments (ticket_id, user_id, content, is_internal, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(id)
+            .bind(user_id(author))
+            .bind(if internal { "Internal: likely the same root cause as last week's incident." } else { *rng.pick(COMMENTS) })
+            .bind(internal)
+            .bind(created_at + Duration::minutes(30 + 40 * c as i64))
+            .execute(&mut *tx)
+            .await
+            .context("inserting demo comments")?;
+        }
+    }
+    tx.commit().await?;
+    Ok(loaded)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_history(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    ticket: Uuid,
+    at: &DateTime<Utc>,
+    who: &str,
+    action: &str,
+    field: Option<&str>,
+    old: Option<&serde_json::Value>,
+    new: Option<&serde_json::Value>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO ticket_history (ticket_id, user_id, action, field_changed, old_value, new_value, timestamp) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(ticket)
+    .bind(user_id(who))
+    .bind(action)
+    .bind(field)
+    .bind(old.map(|v| v.to_string()))
+    .bind(new.map(|v| v.to_string()))
+    .bind(at)
+    .execute(&mut **tx)
+    .await
+    .context("inserting demo history")?;
+    Ok(())
+}
+
+/// Argon2id with OWASP's minimum (m = 19 MiB, t = 2, p = 1); the PHC string keeps the
+/// parameters beside the hash so they can be raised later.
+fn hash_password(password: &str) -> anyhow::Result<String> {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let params = argon2::Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow::anyhow!(e))?;
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(argon
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?
+        .to_string())
+}

@@ -1,0 +1,83 @@
+//! Reading users.
+
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::domain::permissions::Actor;
+use crate::domain::user::{Role, UserSummary};
+use crate::error::{Error, Result};
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    username: String,
+    display_name: String,
+    role: String,
+    department: Option<String>,
+}
+
+impl TryFrom<UserRow> for UserSummary {
+    type Error = Error;
+    fn try_from(row: UserRow) -> Result<Self> {
+        Ok(UserSummary {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role: parse_role(&row.role)?,
+            department: row.department,
+        })
+    }
+}
+
+pub(crate) fn parse_role(text: &str) -> Result<Role> {
+    text.parse()
+        .map_err(|e: String| Error::Unexpected(anyhow::anyhow!(e)))
+}
+
+const SELECT_USER: &str = "SELECT id, username, first_name || ' ' || last_name AS display_name, \
+                           role, department FROM users";
+
+/// Active users, most privileged first, then by name.
+pub async fn list_active(db: impl PgExecutor<'_>) -> Result<Vec<UserSummary>> {
+    let rows: Vec<UserRow> = sqlx::query_as(&format!(
+        "{SELECT_USER} WHERE is_active \
+         ORDER BY array_position(ARRAY['ADMIN','MANAGER','TEAM_LEAD','SENIOR_ENGINEER',\
+         'DEVOPS_ENGINEER','END_USER']::varchar[], role), first_name, last_name"
+    ))
+    .fetch_all(db)
+    .await?;
+    rows.into_iter().map(UserSummary::try_from).collect()
+}
+
+/// An active user, or `NotFound`.
+pub async fn find_active(db: impl PgExecutor<'_>, id: Uuid) -> Result<UserSummary> {
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("{SELECT_USER} WHERE id = $1 AND is_active"))
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    row.ok_or_else(|| Error::NotFound("No active user with that id.".into()))?
+        .try_into()
+}
+
+pub async fn find_active_by_username(
+    db: impl PgExecutor<'_>,
+    username: &str,
+) -> Result<UserSummary> {
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("{SELECT_USER} WHERE username = $1 AND is_active"))
+            .bind(username)
+            .fetch_optional(db)
+            .await?;
+    row.ok_or_else(|| Error::NotFound(format!("No active user named {username:?}.")))?
+        .try_into()
+}
+
+impl From<&UserSummary> for Actor {
+    fn from(user: &UserSummary) -> Self {
+        Actor {
+            id: user.id,
+            role: user.role,
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The one error type that crosses the IPC boundary, and the internal error it is made from.
+//!
+//! Use cases return [`Error`]; commands turn it into [`AppError`] (`{ code, message }`), which
+//! the UI branches on by `code`. Unexpected details are logged here and never shown.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Stable codes the UI switches on. Renaming one is a breaking change for the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    Validation,
+    NotFound,
+    Conflict,
+    Forbidden,
+    Unauthenticated,
+    Offline,
+    Internal,
+}
+
+/// What a command returns on failure: a code for the program, a message for the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+#[ts(export)]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Errors of the use cases. Every variant but `Unexpected` carries a message fit for users.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The server is reachable but cannot be used by this build (schema too old or too new).
+    #[error("{0}")]
+    Incompatible(String),
+    #[error("the database is unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => Error::Unavailable(err.into()),
+            sqlx::Error::Database(db) => match db.constraint().and_then(friendly_constraint) {
+                Some(message) => Error::Validation(message.to_owned()),
+                None => Error::Unexpected(err.into()),
+            },
+            _ => Error::Unexpected(err.into()),
+        }
+    }
+}
+
+/// Named constraints whose violation is the user's doing, with what to tell them.
+fn friendly_constraint(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "chk_content_not_empty" => "A comment cannot be empty.",
+        "chk_category" => "Unknown category.",
+        "chk_priority" => "Unknown priority.",
+        "tickets_assignee_id_fkey" => "The chosen assignee does not exist.",
+        "tickets_requestor_id_fkey" => "The requestor does not exist.",
+        "chk_file_size" => "Attachments must be between 1 byte and 50 MB.",
+        _ => return None,
+    })
+}
+
+impl From<Error> for AppError {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Validation(m) => AppError::new(ErrorCode::Validation, m),
+            Error::NotFound(m) => AppError::new(ErrorCode::NotFound, m),
+            Error::Conflict(m) => AppError::new(ErrorCode::Conflict, m),
+            Error::Forbidden(m) => AppError::new(ErrorCode::Forbidden, m),
+            Error::Unauthenticated(m) => AppError::new(ErrorCode::Unauthenticated, m),
+            Error::Incompatible(m) => AppError::new(ErrorCode::Offline, m),
+            Error::Unavailable(cause) => {
+                tracing::warn!(error = format!("{cause:#}"), "database unavailable");
+                AppError::new(
+                    ErrorCode::Offline,
+                    "The ticketdesk database is unavailable. Check your connection and retry.",
+                )
+            }
+            Error::Unexpected(cause) => {
+                tracing::error!(error = format!("{cause:?}"), "unexpected error");
+                AppError::new(
+                    ErrorCode::Internal,
+                    "Something went wrong on our side; the details are in the app log.",
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_error_serialises_to_the_shape_the_ui_expects() {
+        let json =
+            serde_json::to_value(AppError::new(ErrorCode::NotFound, "No such ticket.")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "code": "not_found", "message": "No such ticket." }),
+            "the UI reads exactly these two keys"
+        );
+    }
+
+    #[test]
+    fn unexpected_errors_do_not_leak_their_details() {
+        let err: AppError =
+            Error::Unexpected(anyhow::anyhow!("relation \"secret_table\" does not exist")).into();
+        assert_eq!(err.code, ErrorCode::Internal);
+        assert!(
+            !err.message.contains("secret_table"),
+            "raw SQL errors must never reach the UI"
+        );
+    }
+
+    #[test]
+    fn lost_connections_are_reported_as_offline() {
+        let err: AppError = Error::from(sqlx::Error::PoolTimedOut).into();
+        assert_eq!(err.code, ErrorCode::Offline);
+    }
+}

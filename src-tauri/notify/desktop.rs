@@ -1,0 +1,45 @@
+//! The desktop side: native OS notifications (D-Bus `org.freedesktop.Notifications` on Linux)
+//! and events for the UI.
+
+use tauri::{AppHandle, Emitter};
+use uuid::Uuid;
+
+use crate::db::notifications::NotificationEvent;
+use crate::notify::listener::Deliver;
+
+pub struct DesktopAlerts {
+    pub app: AppHandle,
+}
+
+impl Deliver for DesktopAlerts {
+    fn notification(&self, event: NotificationEvent) {
+        if let Err(err) = self.app.emit("notification", &event) {
+            tracing::warn!(%err, "cannot tell the UI about a notification");
+        }
+        // notify-rust blocks on D-Bus: keep it off the async runtime.
+        tauri::async_runtime::spawn_blocking(move || {
+            if let Err(err) = show_native(&event) {
+                // No notification daemon is not fatal: the UI toast above still shows it.
+                tracing::warn!(%err, id = %event.id, "native notification failed");
+            }
+        });
+    }
+
+    fn ticket_changed(&self, _ticket_id: Uuid) {
+        let _ = self.app.emit("tickets-changed", ());
+    }
+
+    fn connection(&self, online: bool) {
+        let _ = self.app.emit("connection", online);
+    }
+}
+
+/// Raises one native notification. Blocking: call it from a blocking thread.
+pub fn show_native(event: &NotificationEvent) -> Result<(), notify_rust::error::Error> {
+    notify_rust::Notification::new()
+        .appname("ticketdesk")
+        .summary(event.subject.as_deref().unwrap_or("ticketdesk"))
+        .body(&event.message)
+        .show()?;
+    Ok(())
+}

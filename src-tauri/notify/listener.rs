@@ -1,0 +1,99 @@
+//! One `LISTEN` connection per running desktop. On every (re)connect it first listens, then
+//! claims what was missed, so nothing committed in between falls through the gap. It never
+//! holds a transaction open: claims run on the pool, one statement each.
+
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::db::notifications::NotificationEvent;
+use crate::db::{notifications, tickets};
+
+/// Where the listener hands what it learns. The desktop raises native notifications and tells
+/// the UI; tests collect into a channel.
+pub trait Deliver: Send + Sync + 'static {
+    /// A notification claimed for the user this desktop acts as; called once per notification.
+    fn notification(&self, event: NotificationEvent);
+    /// Some ticket changed somewhere: views may refresh.
+    fn ticket_changed(&self, ticket_id: Uuid);
+    /// The listener connection went up or down.
+    fn connection(&self, online: bool);
+}
+
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Runs until `acting_as` is dropped (the app is closing). Reconnects with exponential backoff.
+pub async fn run(pool: PgPool, mut acting_as: watch::Receiver<Option<Uuid>>, sink: impl Deliver) {
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        match session(&pool, &mut acting_as, &sink, &mut backoff).await {
+            Ok(()) => return,
+            Err(err) => {
+                tracing::warn!(
+                    error = format!("{err:#}"),
+                    ?backoff,
+                    "notification listener lost its connection"
+                );
+                sink.connection(false);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+async fn session(
+    pool: &PgPool,
+    acting_as: &mut watch::Receiver<Option<Uuid>>,
+    sink: &impl Deliver,
+    backoff: &mut Duration,
+) -> anyhow::Result<()> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener
+        .listen_all([notifications::CHANNEL, tickets::TICKET_CHANNEL])
+        .await?;
+    *backoff = Duration::from_millis(250);
+    sink.connection(true);
+    let user = *acting_as.borrow_and_update();
+    deliver_claimed(pool, user, sink).await?;
+    loop {
+        tokio::select! {
+            message = listener.try_recv() => {
+                let Some(message) = message? else {
+                    anyhow::bail!("the LISTEN connection closed");
+                };
+                if message.channel() == tickets::TICKET_CHANNEL {
+                    if let Ok(id) = message.payload().parse() {
+                        sink.ticket_changed(id);
+                    }
+                } else {
+                    // The payload is only a wake-up: a forged one costs a query, nothing more.
+                    let user = *acting_as.borrow();
+                    deliver_claimed(pool, user, sink).await?;
+                }
+            }
+            changed = acting_as.changed() => {
+                if changed.is_err() {
+                    return Ok(());
+                }
+                let user = *acting_as.borrow_and_update();
+                deliver_claimed(pool, user, sink).await?;
+            }
+        }
+    }
+}
+
+async fn deliver_claimed(
+    pool: &PgPool,
+    user: Option<Uuid>,
+    sink: &impl Deliver,
+) -> anyhow::Result<()> {
+    let Some(user) = user else { return Ok(()) };
+    for event in notifications::claim_undelivered(pool, user).await? {
+        sink.notification(event);
+    }
+    Ok(())
+}

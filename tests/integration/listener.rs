@@ -1,0 +1,130 @@
+//! The notification listener against a real server: wake-ups, catch-up, user switches and
+//! rolled-back changes. The sink collects into a channel instead of raising OS notifications
+//! (the real-window test covers D-Bus).
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use ticketdesk::db::notifications::NotificationEvent;
+use ticketdesk::db::tickets;
+use ticketdesk::domain::user::Role;
+use ticketdesk::notify::listener::{self, Deliver};
+use tokio::sync::{mpsc, watch};
+use uuid::Uuid;
+
+use crate::helpers::{new_ticket, user};
+
+struct Collect(mpsc::UnboundedSender<NotificationEvent>);
+
+impl Deliver for Collect {
+    fn notification(&self, event: NotificationEvent) {
+        let _ = self.0.send(event);
+    }
+    fn ticket_changed(&self, _: Uuid) {}
+    fn connection(&self, _: bool) {}
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<NotificationEvent>) -> Option<NotificationEvent> {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .ok()
+        .flatten()
+}
+
+async fn nothing_within(
+    rx: &mut mpsc::UnboundedReceiver<NotificationEvent>,
+    wait: Duration,
+) -> bool {
+    tokio::time::timeout(wait, rx.recv()).await.is_err()
+}
+
+#[sqlx::test]
+async fn delivers_missed_then_live_notifications_once(pool: PgPool) {
+    let lead = user(&pool, "lena", Role::TeamLead).await;
+    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let missed = tickets::create(&pool, lead, new_ticket("While you were away", Some(dev.id)))
+        .await
+        .unwrap();
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (who, who_rx) = watch::channel(Some(dev.id));
+    let task = tokio::spawn(listener::run(pool.clone(), who_rx, Collect(tx)));
+
+    let first = next(&mut rx)
+        .await
+        .expect("the missed notification arrives on start");
+    assert_eq!(first.ticket_id, Some(missed.id));
+
+    let live = tickets::create(&pool, lead, new_ticket("Just now", Some(dev.id)))
+        .await
+        .unwrap();
+    let second = next(&mut rx).await.expect("the live notification arrives");
+    assert_eq!(second.ticket_id, Some(live.id));
+
+    // A change for someone else wakes the listener but delivers nothing to dev.
+    let priya = user(&pool, "priya", Role::DevopsEngineer).await;
+    tickets::create(&pool, lead, new_ticket("For Priya", Some(priya.id)))
+        .await
+        .unwrap();
+    assert!(
+        nothing_within(&mut rx, Duration::from_millis(500)).await,
+        "nothing for dev, nothing twice"
+    );
+
+    // Switching who the desktop acts as delivers what waited for the new user.
+    who.send_replace(Some(priya.id));
+    let for_priya = next(&mut rx).await.expect("priya's notification on switch");
+    assert_eq!(
+        for_priya
+            .subject
+            .as_deref()
+            .map(|s| s.ends_with("assigned to you")),
+        Some(true)
+    );
+
+    drop(who);
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the listener stops when the app drops its identity")
+        .unwrap();
+}
+
+#[sqlx::test]
+async fn a_rolled_back_change_notifies_nobody(pool: PgPool) {
+    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (_who, who_rx) = watch::channel(Some(dev.id));
+    tokio::spawn(listener::run(pool.clone(), who_rx, Collect(tx)));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut txn = pool.begin().await.unwrap();
+    let ticket: Uuid = sqlx::query_scalar(
+        "INSERT INTO tickets (ticket_number, title, description, category, priority, requestor_id) \
+         VALUES (next_ticket_number(), 't', 'd', 'OTHER', 'P3_MEDIUM', $1) RETURNING id",
+    )
+    .bind(dev.id)
+    .fetch_one(&mut *txn)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO notifications (user_id, ticket_id, type, channel, message) VALUES ($1, $2, 'TICKET_ASSIGNED', 'IN_APP', 'x')")
+        .bind(dev.id)
+        .bind(ticket)
+        .execute(&mut *txn)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_notify('ticketdesk_notification', 'x')")
+        .execute(&mut *txn)
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+
+    // A forged wake-up outside any change must not produce anything either.
+    sqlx::query("SELECT pg_notify('ticketdesk_notification', 'forged')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(
+        nothing_within(&mut rx, Duration::from_millis(800)).await,
+        "no notification without its change"
+    );
+}

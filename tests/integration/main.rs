@@ -1,0 +1,11 @@
+//! Integration tests against a real PostgreSQL server (the test run starts it: see the
+//! Makefile's `test` target). `#[sqlx::test]` gives every test its own fresh, migrated database.
+
+mod helpers;
+
+mod demo_data;
+mod listener;
+mod notifications;
+mod schema;
+mod solo;
+mod tickets;

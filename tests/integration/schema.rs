@@ -1,0 +1,179 @@
+//! The migrations build exactly what the seed defines. The seed's own DDL (its markdown, kept
+//! verbatim in tests/fixtures) is applied to a scratch schema beside the migrated one, and the
+//! catalogs of the two are compared: any drift in a table, column, constraint or index fails.
+
+use std::collections::BTreeSet;
+
+use sqlx::PgPool;
+
+/// The seed's SQL blocks that define the schema, in an order PostgreSQL accepts.
+fn seed_ddl() -> Vec<String> {
+    let markdown = include_str!("../fixtures/seed-database-schema.md");
+    let blocks: Vec<String> = markdown
+        .split("```sql\n")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("```").map(|(sql, _)| sql.to_owned()))
+        // The schema's tables and indexes; not the maintenance or partitioning examples.
+        .filter(|sql| sql.contains("CREATE TABLE") || sql.contains("CREATE INDEX"))
+        .filter(|sql| !sql.contains("PARTITION BY") && !sql.contains("VACUUM"))
+        .collect();
+    // The seed defines sla_policies after tickets, which references it.
+    let (policies, others): (Vec<_>, Vec<_>) = blocks
+        .into_iter()
+        .partition(|sql| sql.contains("CREATE TABLE sla_policies"));
+    assert_eq!(policies.len(), 1, "the seed defines sla_policies once");
+    policies.into_iter().chain(others).collect()
+}
+
+/// Deliberate, documented departures from the seed (see the seed migration's comments).
+const ACCEPTED_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "- column comments.user_id uuid NOT NULL default=None",
+        "+ column comments.user_id uuid NULL default=None",
+    ),
+    (
+        "- column attachments.uploaded_by uuid NOT NULL default=None",
+        "+ column attachments.uploaded_by uuid NULL default=None",
+    ),
+];
+
+async fn describe(pool: &PgPool, schema: &str) -> BTreeSet<String> {
+    let strip = |s: String| s.replace(&format!("{schema}."), "");
+    let mut out = BTreeSet::new();
+    let columns: Vec<(String, String, String, bool, Option<String>)> = sqlx::query_as(
+        "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+                pg_get_expr(d.adbin, d.adrelid) \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped \
+           AND c.relname <> '_sqlx_migrations'",
+    )
+    .bind(schema)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (table, column, ty, not_null, default) in columns {
+        let null = if not_null { "NOT NULL" } else { "NULL" };
+        out.insert(strip(format!(
+            "column {table}.{column} {ty} {null} default={default:?}"
+        )));
+    }
+    let constraints: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT c.relname::text, k.conname::text, pg_get_constraintdef(k.oid) \
+         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relname <> '_sqlx_migrations'",
+    )
+    .bind(schema)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (table, name, def) in constraints {
+        out.insert(strip(format!("constraint {table}.{name} {def}")));
+    }
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename <> '_sqlx_migrations'",
+    )
+    .bind(schema)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    for (name, def) in indexes {
+        out.insert(strip(format!("index {name} {def}")).replace(&format!(" ON {schema}."), " ON "));
+    }
+    out
+}
+
+#[sqlx::test]
+async fn migrations_reproduce_the_seed_schema(pool: PgPool) {
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("CREATE SCHEMA seed")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("SET search_path TO seed")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    for sql in seed_ddl() {
+        sqlx::raw_sql(&sql)
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("seed DDL failed: {e}\n{sql}"));
+    }
+    sqlx::query("RESET search_path")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+
+    let seed = describe(&pool, "seed").await;
+    let ours = describe(&pool, "public").await;
+    let tables: BTreeSet<_> = seed
+        .iter()
+        .filter_map(|l| l.strip_prefix("column ")?.split('.').next())
+        .collect();
+    assert_eq!(tables.len(), 12, "the seed has 12 tables: {tables:?}");
+    assert!(
+        seed.iter().filter(|l| l.starts_with("index ")).count() > 60,
+        "the seed's indexes were read"
+    );
+
+    let mut differences: BTreeSet<String> =
+        seed.difference(&ours).map(|l| format!("- {l}")).collect();
+    differences.extend(ours.difference(&seed).map(|l| format!("+ {l}")));
+    for (removed, added) in ACCEPTED_DIFFERENCES {
+        assert!(
+            differences.remove(*removed),
+            "accepted difference no longer present: {removed}"
+        );
+        assert!(
+            differences.remove(*added),
+            "accepted difference no longer present: {added}"
+        );
+    }
+    assert!(
+        differences.is_empty(),
+        "migrations drift from the seed (- seed only, + migrations only):\n{}",
+        differences.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[sqlx::test]
+async fn default_sla_policies_match_the_spec(pool: PgPool) {
+    let rows: Vec<(String, i32, i32)> = sqlx::query_as(
+        "SELECT priority, response_time_minutes, resolution_time_minutes FROM sla_policies \
+         WHERE category IS NULL AND is_active ORDER BY priority",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expected = [
+        ("P1_CRITICAL", 5, 240),
+        ("P2_HIGH", 30, 480),
+        ("P3_MEDIUM", 120, 1440),
+        ("P4_LOW", 1440, 7200),
+    ];
+    let rows: Vec<(&str, i32, i32)> = rows.iter().map(|(p, r, s)| (p.as_str(), *r, *s)).collect();
+    assert_eq!(rows, expected);
+}
+
+#[sqlx::test]
+async fn updated_at_follows_every_update(pool: PgPool) {
+    let user = crate::helpers::user(&pool, "ada", ticketdesk::domain::user::Role::Admin).await;
+    let before: chrono::DateTime<chrono::Utc> =
+        sqlx::query_scalar("SELECT updated_at FROM users WHERE id = $1")
+            .bind(user.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    // A separate transaction, so CURRENT_TIMESTAMP has moved on.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let after: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
+        "UPDATE users SET department = 'Ops' WHERE id = $1 RETURNING updated_at",
+    )
+    .bind(user.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(after > before, "the trigger moved updated_at forward");
+}

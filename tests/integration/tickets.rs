@@ -1,0 +1,260 @@
+use std::collections::HashSet;
+
+use sqlx::PgPool;
+use ticketdesk::db::tickets;
+use ticketdesk::domain::ticket::{QueueQuery, Status};
+use ticketdesk::domain::user::Role;
+use ticketdesk::error::Error;
+
+use crate::helpers::{count, new_ticket, user};
+
+#[sqlx::test]
+async fn creating_an_assigned_ticket_writes_ticket_history_and_notification(pool: PgPool) {
+    let lead = user(&pool, "lena", Role::TeamLead).await;
+    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+
+    let created = tickets::create(&pool, lead, new_ticket("VPN is down", Some(dev.id)))
+        .await
+        .expect("a lead may assign to an engineer");
+
+    let number = &created.ticket_number;
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert!(
+        number.starts_with(&format!("TKT-{year}-")),
+        "{number} has the TKT-<year>- prefix"
+    );
+    let digits = &number[9..];
+    assert!(
+        digits.len() >= 5 && digits.chars().all(|c| c.is_ascii_digit()),
+        "{number} ends in 5+ digits"
+    );
+    assert_eq!(
+        created.status,
+        Status::Open,
+        "an assigned ticket is triaged, so OPEN"
+    );
+    assert_eq!(created.assignee.as_ref().map(|a| a.id), Some(dev.id));
+    assert_eq!(created.requestor.id, lead.id);
+
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM ticket_history WHERE ticket_id = $1 ORDER BY action",
+    )
+    .bind(created.id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["ASSIGNED", "CREATED"]);
+
+    let (recipient, kind, channel, delivered): (
+        uuid::Uuid,
+        String,
+        String,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ) = sqlx::query_as(
+        "SELECT user_id, type, channel, delivered_at FROM notifications WHERE ticket_id = $1",
+    )
+    .bind(created.id)
+    .fetch_one(&pool)
+    .await
+    .expect("exactly one notification for the assignee");
+    assert_eq!(
+        (recipient, kind.as_str(), channel.as_str()),
+        (dev.id, "TICKET_ASSIGNED", "IN_APP")
+    );
+    assert!(delivered.is_none(), "nobody has seen it yet");
+
+    let policy: Option<uuid::Uuid> =
+        sqlx::query_scalar("SELECT sla_policy_id FROM tickets WHERE id = $1")
+            .bind(created.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(policy.is_some(), "the default P2 policy applies");
+}
+
+#[sqlx::test]
+async fn taking_a_ticket_yourself_does_not_notify_you(pool: PgPool) {
+    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    tickets::create(&pool, dev, new_ticket("Mine", Some(dev.id)))
+        .await
+        .unwrap();
+    assert_eq!(count(&pool, "notifications").await, 0);
+    assert_eq!(count(&pool, "ticket_history").await, 2);
+}
+
+#[sqlx::test]
+async fn refused_creations_write_nothing(pool: PgPool) {
+    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let other = user(&pool, "priya", Role::DevopsEngineer).await;
+    let requestor = user(&pool, "erin", Role::EndUser).await;
+
+    let err = tickets::create(&pool, dev, new_ticket("Assign to a peer", Some(other.id)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Forbidden(_)),
+        "engineers may not assign to others: {err:?}"
+    );
+
+    let err = tickets::create(&pool, dev, new_ticket("   ", None))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+
+    let err = tickets::create(&pool, dev, new_ticket("To a requestor", Some(requestor.id)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Forbidden(_)),
+        "requestors cannot be assignees: {err:?}"
+    );
+
+    let err = tickets::create(&pool, dev, new_ticket("Ghost", Some(uuid::Uuid::new_v4())))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Validation(_)),
+        "unknown assignee: {err:?}"
+    );
+
+    for table in ["tickets", "ticket_history", "notifications"] {
+        assert_eq!(count(&pool, table).await, 0, "{table} must be untouched");
+    }
+}
+
+#[sqlx::test]
+async fn concurrent_creations_get_unique_numbers(pool: PgPool) {
+    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let pool = pool.clone();
+        tasks.push(tokio::spawn(async move {
+            tickets::create(&pool, dev, new_ticket(&format!("Parallel {i}"), None))
+                .await
+                .map(|t| t.ticket_number)
+        }));
+    }
+    let mut numbers = HashSet::new();
+    for task in tasks {
+        numbers.insert(task.await.unwrap().expect("every creation succeeds"));
+    }
+    assert_eq!(numbers.len(), 40, "no two tickets share a number");
+    assert_eq!(count(&pool, "ticket_history").await, 40);
+}
+
+#[sqlx::test]
+async fn queue_pages_by_keyset_without_losing_or_repeating_rows(pool: PgPool) {
+    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    for i in 0..25 {
+        tickets::create(&pool, dev, new_ticket(&format!("Ticket {i}"), None))
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = tickets::queue(
+            &pool,
+            dev,
+            &QueueQuery {
+                limit: Some(10),
+                after,
+            },
+        )
+        .await
+        .unwrap();
+        pages += 1;
+        seen.extend(page.tickets.iter().map(|t| (t.created_at, t.id)));
+        if pages == 1 {
+            // Rows created between pages land before the cursor and must not shift later pages.
+            tickets::create(&pool, dev, new_ticket("Arrived meanwhile", None))
+                .await
+                .unwrap();
+        }
+        match page.next_cursor {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 25, "every original ticket exactly once");
+    let unique: HashSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), 25);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first");
+}
+
+#[sqlx::test]
+async fn a_bad_cursor_is_a_validation_error(pool: PgPool) {
+    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let err = tickets::queue(
+        &pool,
+        dev,
+        &QueueQuery {
+            limit: None,
+            after: Some("garbage".into()),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+}
+
+#[sqlx::test]
+async fn requestors_see_only_their_tickets_and_no_internal_notes(pool: PgPool) {
+    let erin = user(&pool, "erin", Role::EndUser).await;
+    let noah = user(&pool, "noah", Role::EndUser).await;
+    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let erins = tickets::create(&pool, erin, new_ticket("Erin's laptop", None))
+        .await
+        .unwrap();
+    let noahs = tickets::create(&pool, noah, new_ticket("Noah's VPN", None))
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO comments (ticket_id, user_id, content, is_internal) VALUES \
+         ($1, $2, 'public reply', FALSE), ($1, $2, 'internal note', TRUE)",
+    )
+    .bind(erins.id)
+    .bind(dev.id)
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let erin_queue = tickets::queue(&pool, erin, &QueueQuery::default())
+        .await
+        .unwrap();
+    let ids: Vec<_> = erin_queue.tickets.iter().map(|t| t.id).collect();
+    assert_eq!(ids, vec![erins.id], "Erin sees only her own ticket");
+    let dev_queue = tickets::queue(&pool, dev, &QueueQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(dev_queue.tickets.len(), 2, "engineers see all tickets");
+
+    let erin_view = tickets::detail(&pool, erin, erins.id).await.unwrap();
+    let contents: Vec<_> = erin_view
+        .comments
+        .iter()
+        .map(|c| c.content.as_str())
+        .collect();
+    assert_eq!(
+        contents,
+        ["public reply"],
+        "internal notes are hidden from requestors"
+    );
+    let dev_view = tickets::detail(&pool, dev, erins.id).await.unwrap();
+    assert_eq!(dev_view.comments.len(), 2);
+    assert_eq!(dev_view.history.len(), 1);
+    assert_eq!(
+        dev_view.description,
+        "Something is broken and needs a look."
+    );
+
+    let err = tickets::detail(&pool, erin, noahs.id).await.unwrap_err();
+    assert!(
+        matches!(err, Error::NotFound(_)),
+        "another requestor's ticket does not exist for Erin"
+    );
+}

@@ -1,0 +1,91 @@
+// The one typed boundary between the UI and the Rust backend.
+// Every command call and every event subscription goes through this file.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AppError } from "./bindings/AppError";
+import type { ErrorCode } from "./bindings/ErrorCode";
+import type { NewTicket } from "./bindings/NewTicket";
+import type { NotificationEvent } from "./bindings/NotificationEvent";
+import type { QueuePage } from "./bindings/QueuePage";
+import type { QueueQuery } from "./bindings/QueueQuery";
+import type { TicketDetail } from "./bindings/TicketDetail";
+import type { TicketSummary } from "./bindings/TicketSummary";
+import type { UserSummary } from "./bindings/UserSummary";
+
+/** Command name → argument object and resolved value, exactly as the backend declares them. */
+interface Commands {
+  current_user: { args: Record<string, never>; result: UserSummary | null };
+  list_users: { args: Record<string, never>; result: UserSummary[] };
+  act_as: { args: { userId: string }; result: UserSummary };
+  list_queue: { args: { query: QueueQuery }; result: QueuePage };
+  get_ticket: { args: { ticketId: string }; result: TicketDetail };
+  create_ticket: { args: { input: NewTicket }; result: TicketSummary };
+}
+
+const ERROR_CODES: readonly ErrorCode[] = [
+  "validation",
+  "not_found",
+  "conflict",
+  "forbidden",
+  "unauthenticated",
+  "offline",
+  "internal",
+];
+
+/** A rejected command, always with a known `code` so callers branch on it, never on message text. */
+export class ApiError extends Error implements AppError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+  }
+}
+
+function isAppError(value: unknown): value is AppError {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.code === "string" &&
+    (ERROR_CODES as readonly string[]).includes(v.code) &&
+    typeof v.message === "string"
+  );
+}
+
+/** Turns anything a command may reject with into an ApiError (unknown shapes become `internal`). */
+export function toApiError(reason: unknown): ApiError {
+  if (reason instanceof ApiError) return reason;
+  if (isAppError(reason)) return new ApiError(reason.code, reason.message);
+  if (typeof reason === "string" && reason.length > 0) return new ApiError("internal", reason);
+  if (reason instanceof Error && reason.message) return new ApiError("internal", reason.message);
+  return new ApiError("internal", "Unexpected error from the backend");
+}
+
+async function call<C extends keyof Commands>(
+  command: C,
+  args: Commands[C]["args"],
+): Promise<Commands[C]["result"]> {
+  try {
+    return await invoke<Commands[C]["result"]>(command, args);
+  } catch (reason) {
+    throw toApiError(reason);
+  }
+}
+
+export const api = {
+  currentUser: () => call("current_user", {}),
+  listUsers: () => call("list_users", {}),
+  actAs: (userId: string) => call("act_as", { userId }),
+  listQueue: (query: QueueQuery) => call("list_queue", { query }),
+  getTicket: (ticketId: string) => call("get_ticket", { ticketId }),
+  createTicket: (input: NewTicket) => call("create_ticket", { input }),
+};
+
+/** Backend events. Each returns a function that stops listening. */
+export function onNotification(handler: (event: NotificationEvent) => void): Promise<UnlistenFn> {
+  return listen<NotificationEvent>("notification", (e) => handler(e.payload));
+}
+
+export function onTicketsChanged(handler: () => void): Promise<UnlistenFn> {
+  return listen<null>("tickets-changed", () => handler());
+}

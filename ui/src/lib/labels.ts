@@ -1,0 +1,53 @@
+import type { Category } from "./bindings/Category";
+import type { Priority } from "./bindings/Priority";
+import type { Role } from "./bindings/Role";
+import type { Status } from "./bindings/Status";
+
+export const STATUS_LABELS: Record<Status, string> = {
+  NEW: "New",
+  OPEN: "Open",
+  IN_PROGRESS: "In progress",
+  PENDING_INFO: "Pending info",
+  RESOLVED: "Resolved",
+  CLOSED: "Closed",
+  REOPENED: "Reopened",
+  ESCALATED: "Escalated",
+};
+
+export const PRIORITY_LABELS: Record<Priority, string> = {
+  P1_CRITICAL: "P1 Critical",
+  P2_HIGH: "P2 High",
+  P3_MEDIUM: "P3 Medium",
+  P4_LOW: "P4 Low",
+};
+
+export const CATEGORY_LABELS: Record<Category, string> = {
+  VM_ISSUE: "VM issue",
+  NETWORK_ISSUE: "Network issue",
+  STORAGE_ISSUE: "Storage issue",
+  DATABASE_ISSUE: "Database issue",
+  SECURITY_ISSUE: "Security issue",
+  ACCESS_REQUEST: "Access request",
+  INFRASTRUCTURE: "Infrastructure",
+  MONITORING_ALERT: "Monitoring alert",
+  OTHER: "Other",
+};
+
+export const ROLE_LABELS: Record<Role, string> = {
+  ADMIN: "Admin",
+  MANAGER: "Manager",
+  TEAM_LEAD: "Team lead",
+  SENIOR_ENGINEER: "Senior engineer",
+  DEVOPS_ENGINEER: "DevOps engineer",
+  END_USER: "End user",
+};
+
+export const PRIORITIES = Object.keys(PRIORITY_LABELS) as Priority[];
+export const CATEGORIES = Object.keys(CATEGORY_LABELS) as Category[];
+export const ENVIRONMENTS = ["Production", "Staging", "Development"] as const;
+
+/** "STATUS_CHANGED" / "status_changed" → "Status changed". */
+export function humanize(raw: string): string {
+  const s = raw.replace(/[_-]+/g, " ").trim().toLowerCase();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

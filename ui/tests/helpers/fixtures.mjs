@@ -1,0 +1,143 @@
+// The fake backend each test drives: in-memory data plus a record of every command call.
+const MIN = 60_000;
+
+export const USERS = [
+  { id: "u-admin", username: "ada", displayName: "Ada Admin", role: "ADMIN", department: "IT" },
+  { id: "u-lead", username: "tom", displayName: "Tom Lead", role: "TEAM_LEAD", department: "Ops" },
+  { id: "u-dev", username: "dora", displayName: "Dora DevOps", role: "DEVOPS_ENGINEER", department: "Ops" },
+  { id: "u-end", username: "eve", displayName: "Eve User", role: "END_USER", department: null },
+];
+
+const ref = (u) => ({ id: u.id, displayName: u.displayName });
+
+export function ticket(n, overrides = {}) {
+  const createdAt = new Date(Date.now() - (overrides.ageMinutes ?? n * 10) * MIN).toISOString();
+  const { ageMinutes: _ignored, ...rest } = overrides;
+  return {
+    id: `t-${n}`,
+    ticketNumber: `TKT-${String(n).padStart(4, "0")}`,
+    title: `Ticket number ${n}`,
+    status: "OPEN",
+    priority: "P3_MEDIUM",
+    category: "OTHER",
+    environment: null,
+    requestor: ref(USERS[3]),
+    assignee: null,
+    createdAt,
+    updatedAt: createdAt,
+    ...rest,
+  };
+}
+
+/** Three tickets, newest first, with ages 5m / 3h / 2d. */
+export function sampleTickets() {
+  return [
+    ticket(3, {
+      title: "VM web-01 is down",
+      status: "IN_PROGRESS",
+      priority: "P1_CRITICAL",
+      category: "VM_ISSUE",
+      environment: "Production",
+      assignee: ref(USERS[2]),
+      ageMinutes: 5,
+    }),
+    ticket(2, { title: "Need VPN access", status: "NEW", priority: "P4_LOW", category: "ACCESS_REQUEST", ageMinutes: 180 }),
+    ticket(1, { title: "Disk almost full on db-02", status: "ESCALATED", priority: "P2_HIGH", assignee: ref(USERS[1]), ageMinutes: 2 * 24 * 60 }),
+  ];
+}
+
+export function detailFor(summary) {
+  const t0 = Date.parse(summary.createdAt);
+  return {
+    ticket: summary,
+    description: `Description of ${summary.title}.\nSecond line.`,
+    resolutionNotes: null,
+    dueDate: "2030-01-15T12:00:00Z",
+    tags: ["infra", "urgent"],
+    version: 3,
+    comments: [
+      { id: "c1", author: ref(USERS[3]), content: "Public comment: still broken", isInternal: false, createdAt: new Date(t0 + MIN).toISOString() },
+      { id: "c2", author: ref(USERS[2]), content: "Internal note: check the hypervisor", isInternal: true, createdAt: new Date(t0 + 2 * MIN).toISOString() },
+    ],
+    history: [
+      { id: "h1", actor: ref(USERS[3]), action: "CREATED", fieldChanged: null, oldValue: null, newValue: null, reason: null, at: summary.createdAt },
+      { id: "h2", actor: ref(USERS[2]), action: "STATUS_CHANGED", fieldChanged: "status", oldValue: "OPEN", newValue: "IN_PROGRESS", reason: "Picked up", at: new Date(t0 + 3 * MIN).toISOString() },
+    ],
+  };
+}
+
+/** Throw this from a handler to make the command reject with an AppError. */
+export class Reject {
+  constructor(value) {
+    this.value = value;
+  }
+}
+export const appError = (code, message) => new Reject({ code, message });
+
+/**
+ * A fake backend. `handlers` override the defaults per command; each gets (args, backend).
+ * Default behaviour is a small consistent world: paging over `tickets`, creating tickets, etc.
+ */
+export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), handlers = {} } = {}) {
+  const backend = {
+    me,
+    users: USERS,
+    tickets,
+    calls: [],
+    nextNumber: 100,
+    callsOf: (cmd) => backend.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
+  };
+  const defaults = {
+    current_user: () => backend.me,
+    list_users: () => backend.users,
+    act_as: ({ userId }) => {
+      const user = backend.users.find((u) => u.id === userId);
+      if (!user) throw appError("not_found", "No such user");
+      backend.me = user;
+      return user;
+    },
+    list_queue: ({ query }) => {
+      const limit = query.limit ?? 50;
+      const start = query.after ? backend.tickets.findIndex((t) => t.id === query.after) + 1 : 0;
+      const page = backend.tickets.slice(start, start + limit);
+      const more = start + limit < backend.tickets.length;
+      return { tickets: page, nextCursor: more ? page[page.length - 1].id : null };
+    },
+    get_ticket: ({ ticketId }) => {
+      const t = backend.tickets.find((x) => x.id === ticketId);
+      if (!t) throw appError("not_found", `Ticket ${ticketId} not found`);
+      return detailFor(t);
+    },
+    create_ticket: ({ input }) => {
+      const n = backend.nextNumber++;
+      const assignee = backend.users.find((u) => u.id === input.assigneeId);
+      const created = ticket(n, {
+        title: input.title,
+        priority: input.priority,
+        category: input.category,
+        environment: input.environment,
+        status: "NEW",
+        requestor: ref(backend.me),
+        assignee: assignee ? ref(assignee) : null,
+        ageMinutes: 0,
+      });
+      backend.tickets = [created, ...backend.tickets];
+      return created;
+    },
+  };
+  const all = { ...defaults, ...handlers };
+
+  /** Exposed to the page as window.__ipc; replies { ok } or { err }. */
+  backend.handle = async (cmd, args) => {
+    backend.calls.push({ cmd, args });
+    const handler = all[cmd];
+    if (!handler) return { err: `command ${cmd} not found` };
+    try {
+      return { ok: (await handler(args, backend)) ?? null };
+    } catch (e) {
+      if (e instanceof Reject) return { err: e.value };
+      throw e;
+    }
+  };
+  return backend;
+}
