@@ -73,18 +73,20 @@ pub fn main() -> ExitCode {
 async fn run_command(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Migrate => with_database(|pool| async move { db::migrate(&pool).await }).await,
-        Command::DemoData => with_database(|pool| async move {
-            db::migrate(&pool).await?;
-            let loaded = db::demo_data::load(&pool).await?;
-            println!(
+        Command::DemoData => {
+            with_database(|pool| async move {
+                db::migrate(&pool).await?;
+                let loaded = db::demo_data::load(&pool).await?;
+                println!(
                 "demo data: {} user(s) and {} ticket(s) added (password for every demo user: {})",
                 loaded.users,
                 loaded.tickets,
                 db::demo_data::DEMO_PASSWORD
             );
-            Ok(())
-        })
-        .await,
+                Ok(())
+            })
+            .await
+        }
         Command::Solo { action, dir } => {
             let dir = match dir {
                 Some(dir) => dir,
