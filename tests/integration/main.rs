@@ -7,5 +7,6 @@ mod demo_data;
 mod listener;
 mod notifications;
 mod schema;
+mod schema_version;
 mod solo;
 mod tickets;
