@@ -118,8 +118,8 @@ pub fn run() -> anyhow::Result<()> {
             let target = config::resolve(stored_url)?;
             tracing::info!(?target, "starting");
             app.manage(AppState::new(target));
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(connect_and_listen(handle));
+            tauri::async_runtime::spawn(connect_and_listen(app.handle().clone()));
+            tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             Ok(())
         })
         .build(tauri::generate_context!())?;
@@ -132,6 +132,24 @@ pub fn run() -> anyhow::Result<()> {
         }
     });
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM leave through the normal exit path, so the solo cluster is stopped.
+async fn exit_on_signal(app: tauri::AppHandle) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+    tracing::info!("signal received, closing");
+    app.exit(0);
 }
 
 fn stored_database_url(app: &tauri::AppHandle) -> Option<String> {

@@ -31,6 +31,8 @@ pub async fn run(pool: PgPool, mut acting_as: watch::Receiver<Option<Uuid>>, sin
     loop {
         match session(&pool, &mut acting_as, &sink, &mut backoff).await {
             Ok(()) => return,
+            // The app closed the pool on its way out.
+            Err(_) if pool.is_closed() => return,
             Err(err) => {
                 tracing::warn!(
                     error = format!("{err:#}"),
