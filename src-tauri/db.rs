@@ -30,6 +30,15 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
         .context("cannot connect to the database")
 }
 
+/// Parses a VARCHAR column holding one of our closed vocabularies. The CHECK constraints make a
+/// failure a bug (or a newer schema), never the user's doing.
+pub(crate) fn parse_column<T: std::str::FromStr<Err = String>>(
+    text: &str,
+) -> crate::error::Result<T> {
+    text.parse()
+        .map_err(|e: String| crate::error::Error::Unexpected(anyhow::anyhow!(e)))
+}
+
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR
         .run(pool)

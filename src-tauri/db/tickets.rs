@@ -5,7 +5,7 @@ use serde_json::json;
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::db::{notifications, users};
+use crate::db::{notifications, parse_column, users};
 use crate::domain::permissions::{self, Actor};
 use crate::domain::ticket::{
     CommentView, HistoryEntry, NewTicket, QueueCursor, QueuePage, QueueQuery, TicketDetail,
@@ -31,10 +31,6 @@ struct SummaryRow {
     updated_at: DateTime<Utc>,
 }
 
-fn unexpected(e: String) -> Error {
-    Error::Unexpected(anyhow::anyhow!(e))
-}
-
 impl TryFrom<SummaryRow> for TicketSummary {
     type Error = Error;
     fn try_from(row: SummaryRow) -> Result<Self> {
@@ -42,9 +38,9 @@ impl TryFrom<SummaryRow> for TicketSummary {
             id: row.id,
             ticket_number: row.ticket_number,
             title: row.title,
-            status: row.status.parse().map_err(unexpected)?,
-            priority: row.priority.parse().map_err(unexpected)?,
-            category: row.category.parse().map_err(unexpected)?,
+            status: parse_column(&row.status)?,
+            priority: parse_column(&row.priority)?,
+            category: parse_column(&row.category)?,
             environment: row.environment,
             requestor: UserRef {
                 id: row.requestor_id,

@@ -3,8 +3,9 @@
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+use crate::db::parse_column;
 use crate::domain::permissions::Actor;
-use crate::domain::user::{Role, UserSummary};
+use crate::domain::user::UserSummary;
 use crate::error::{Error, Result};
 
 #[derive(sqlx::FromRow)]
@@ -23,15 +24,10 @@ impl TryFrom<UserRow> for UserSummary {
             id: row.id,
             username: row.username,
             display_name: row.display_name,
-            role: parse_role(&row.role)?,
+            role: parse_column(&row.role)?,
             department: row.department,
         })
     }
-}
-
-pub(crate) fn parse_role(text: &str) -> Result<Role> {
-    text.parse()
-        .map_err(|e: String| Error::Unexpected(anyhow::anyhow!(e)))
 }
 
 const SELECT_USER: &str = "SELECT id, username, first_name || ' ' || last_name AS display_name, \
