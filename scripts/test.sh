@@ -35,3 +35,6 @@ fi
 
 step "UI tests (headless Chromium)"
 (cd ui && npm test --silent)
+
+step "end-to-end: the real window under Xvfb + D-Bus, two desktops, WebDriver"
+scripts/e2e.sh

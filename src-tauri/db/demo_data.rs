@@ -66,6 +66,14 @@ pub fn user_id(username: &str) -> Uuid {
     Uuid::new_v5(&NAMESPACE, format!("user:{username}").as_bytes())
 }
 
+fn display_name(username: &str) -> String {
+    USERS
+        .iter()
+        .find(|u| u.0 == username)
+        .map(|u| format!("{} {}", u.1, u.2))
+        .unwrap_or_default()
+}
+
 fn ticket_id(n: usize) -> Uuid {
     Uuid::new_v5(&NAMESPACE, format!("ticket:{n}").as_bytes())
 }
@@ -291,7 +299,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
                 "ASSIGNED",
                 Some("assignee_id"),
                 None,
-                Some(json!(user_id(engineer))),
+                Some(json!({ "id": user_id(engineer), "displayName": display_name(engineer) })),
             ));
             if status != Status::Open {
                 history.push((

@@ -268,7 +268,8 @@ pub async fn create(pool: &PgPool, actor: Actor, input: NewTicket) -> Result<Tic
             "ASSIGNED",
             Some("assignee_id"),
             None,
-            Some(json!(assignee.id)),
+            // A user reference keeps the name, so history reads well even after a rename.
+            Some(json!({ "id": assignee.id, "displayName": assignee.display_name })),
         )
         .await?;
         if assignee.id != actor.id {
@@ -350,8 +351,10 @@ pub async fn write_history(
     new_value: Option<serde_json::Value>,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO ticket_history (ticket_id, user_id, action, field_changed, old_value, new_value) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        // clock_timestamp(), not the transaction's start: rows written by one use case keep
+        // the order they were written in.
+        "INSERT INTO ticket_history (ticket_id, user_id, action, field_changed, old_value, new_value, timestamp) \
+         VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())",
     )
     .bind(ticket_id)
     .bind(user_id)

@@ -37,13 +37,28 @@ async fn creating_an_assigned_ticket_writes_ticket_history_and_notification(pool
     assert_eq!(created.requestor.id, lead.id);
 
     let actions: Vec<String> = sqlx::query_scalar(
-        "SELECT action FROM ticket_history WHERE ticket_id = $1 ORDER BY action",
+        "SELECT action FROM ticket_history WHERE ticket_id = $1 ORDER BY timestamp",
     )
     .bind(created.id)
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert_eq!(actions, ["ASSIGNED", "CREATED"]);
+    assert_eq!(
+        actions,
+        ["CREATED", "ASSIGNED"],
+        "history keeps the order it was written in"
+    );
+    let assigned: String = sqlx::query_scalar(
+        "SELECT new_value FROM ticket_history WHERE ticket_id = $1 AND action = 'ASSIGNED'",
+    )
+    .bind(created.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let assigned: serde_json::Value =
+        serde_json::from_str(&assigned).expect("history values are JSON");
+    assert_eq!(assigned["id"], serde_json::json!(dev.id));
+    assert_eq!(assigned["displayName"], "Dev Tester");
 
     let (recipient, kind, channel, delivered): (
         uuid::Uuid,

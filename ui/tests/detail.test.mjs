@@ -43,13 +43,16 @@ test("clicking a row calls get_ticket and shows the ticket with comments and his
   assert.match(await comments.nth(1).innerText(), /check the hypervisor/);
 
   const history = detail.getByTestId("history-entry");
-  assert.equal(await history.count(), 2);
+  assert.equal(await history.count(), 3);
   const change = await history.nth(1).innerText();
   assert.match(change, /Status changed/);
-  assert.match(change, /status/);
-  assert.match(change, /OPEN\s*→\s*IN_PROGRESS/);
+  assert.match(change, /Status/);
+  assert.match(change, /Open\s*→\s*In progress/, "stored JSON values are shown as labels");
   assert.match(change, /Dora DevOps/);
   assert.match(change, /Picked up/);
+  const assignment = await history.nth(2).innerText();
+  assert.match(assignment, /Assignee:\s*—\s*→\s*Dora DevOps/, "a user reference shows the name, not the id");
+  assert.doesNotMatch(assignment, /displayName|\{/);
 
   // Another row replaces the content.
   await app.rows().nth(2).click();

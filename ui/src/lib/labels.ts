@@ -51,3 +51,30 @@ export function humanize(raw: string): string {
   const s = raw.replace(/[_-]+/g, " ").trim().toLowerCase();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/**
+ * A `ticket_history` value (JSON text) for people: a user reference `{ id, displayName }`
+ * shows the name, a known status/priority its label, anything else its plain text.
+ */
+export function historyValue(json: string | null): string {
+  if (json === null) return "—";
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return json;
+  }
+  if (value === null) return "—";
+  if (typeof value === "string") {
+    return (STATUS_LABELS as Record<string, string>)[value] ?? (PRIORITY_LABELS as Record<string, string>)[value] ?? value;
+  }
+  if (typeof value === "object" && "displayName" in value && typeof value.displayName === "string") {
+    return value.displayName;
+  }
+  return json;
+}
+
+/** "assignee_id" → "Assignee", "status" → "Status". */
+export function fieldLabel(field: string): string {
+  return humanize(field.replace(/_id$/, ""));
+}

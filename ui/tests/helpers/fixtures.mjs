@@ -61,7 +61,9 @@ export function detailFor(summary) {
     ],
     history: [
       { id: "h1", actor: ref(USERS[3]), action: "CREATED", fieldChanged: null, oldValue: null, newValue: null, reason: null, at: summary.createdAt },
-      { id: "h2", actor: ref(USERS[2]), action: "STATUS_CHANGED", fieldChanged: "status", oldValue: "OPEN", newValue: "IN_PROGRESS", reason: "Picked up", at: new Date(t0 + 3 * MIN).toISOString() },
+      // Values are JSON text, as ticket_history stores them.
+      { id: "h2", actor: ref(USERS[2]), action: "STATUS_CHANGED", fieldChanged: "status", oldValue: '"OPEN"', newValue: '"IN_PROGRESS"', reason: "Picked up", at: new Date(t0 + 3 * MIN).toISOString() },
+      { id: "h3", actor: ref(USERS[3]), action: "ASSIGNED", fieldChanged: "assignee_id", oldValue: null, newValue: JSON.stringify({ id: USERS[2].id, displayName: USERS[2].displayName }), reason: null, at: new Date(t0 + 4 * MIN).toISOString() },
     ],
   };
 }

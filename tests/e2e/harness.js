@@ -1,0 +1,364 @@
+// Plumbing for the real-window test: an X server, private D-Bus session buses, the e2e
+// database, process groups that are always torn down, and bounded waits.
+//
+// Every long-lived process is started in its own session (detached) so that stopping it stops
+// everything it started too: dbus-daemon, D-Bus-activated services such as dunst, WebKit's
+// helper processes and the app itself.
+
+import { spawn, execFile } from "node:child_process";
+import { once } from "node:events";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import pg from "pg";
+
+export const REPO = path.resolve(import.meta.dirname, "../..");
+export const APP = process.env.TICKETDESK_BIN ?? path.join(REPO, "target/debug/ticketdesk");
+
+/** Thrown by a probe to stop waiting at once (say, the process it waits for has exited). */
+export class Fatal extends Error {}
+
+/**
+ * Polls `probe` until it returns a truthy value; fails with `what` (and the probe's last error)
+ * after `timeoutMs`, or at once when the probe throws `Fatal`.
+ */
+export async function waitFor(what, probe, { timeoutMs = 15_000, intervalMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (e) {
+      if (e instanceof Fatal) throw new Error(`while waiting for ${what}: ${e.message}`);
+      lastError = e;
+    }
+    if (Date.now() >= deadline) {
+      const why = lastError ? ` (last error: ${lastError.message ?? lastError})` : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort() {
+  const server = net.createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+/** Runs a short command to completion (bounded), returning stdout; throws with its output on failure. */
+export function run(file, args, { env = process.env, timeoutMs = 60_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { env, timeout: timeoutMs, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
+      if (error) {
+        error.message += `\n--- stdout\n${stdout}\n--- stderr\n${stderr}`;
+        reject(error);
+      } else resolve(stdout);
+    });
+  });
+}
+
+/** Things to undo, last registered first; each step is bounded and a failing step does not stop the rest. */
+export class Cleanup {
+  #steps = [];
+  #ran = false;
+
+  add(name, fn) {
+    if (this.#ran) {
+      // Set-up that timed out can still be going on after cleanup: undo its late steps at once.
+      Promise.resolve()
+        .then(fn)
+        .catch((e) => console.error(`late cleanup "${name}" failed: ${e.message ?? e}`));
+      return;
+    }
+    this.#steps.push({ name, fn });
+  }
+
+  async run({ stepTimeoutMs = 15_000 } = {}) {
+    this.#ran = true;
+    const errors = [];
+    while (this.#steps.length) {
+      const { name, fn } = this.#steps.pop();
+      let timer;
+      try {
+        await Promise.race([
+          fn(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error("timed out")), stepTimeoutMs);
+          }),
+        ]);
+      } catch (e) {
+        errors.push(`${name}: ${e.message ?? e}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return errors;
+  }
+}
+
+/** Takes a stopped group off scripts/e2e.sh's list, so that it never signals a reused id. */
+function forgetGroup(pgid) {
+  const file = process.env.E2E_PGID_FILE;
+  if (!file || !fs.existsSync(file)) return;
+  const left = fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line && line !== String(pgid));
+  fs.writeFileSync(file, left.map((line) => `${line}\n`).join(""));
+}
+
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
+
+/**
+ * A process started in its own session and process group, its output in `logFile`.
+ * `stop()` sends SIGTERM to the whole group, then SIGKILL to whatever is left after `graceMs`.
+ */
+export class Group {
+  constructor(name, file, args, { env, logFile, extraStdio = [] }) {
+    this.name = name;
+    this.logFile = logFile;
+    const log = fs.openSync(logFile, "a");
+    this.child = spawn(file, args, {
+      env,
+      detached: true,
+      stdio: ["ignore", log, log, ...extraStdio],
+    });
+    fs.closeSync(log);
+    this.pid = this.child.pid;
+    this.exited = false;
+    this.exitCode = null;
+    this.child.on("exit", (code, signal) => {
+      this.exited = true;
+      this.exitCode = code ?? signal;
+    });
+    this.child.on("error", (e) => {
+      this.exited = true;
+      this.exitCode = e.message;
+    });
+    if (this.pid && process.env.E2E_PGID_FILE) {
+      // scripts/e2e.sh kills these groups if this process itself is killed before its cleanup.
+      fs.appendFileSync(process.env.E2E_PGID_FILE, `${this.pid}\n`);
+    }
+  }
+
+  log() {
+    try {
+      return fs.readFileSync(this.logFile, "utf8");
+    } catch {
+      return "";
+    }
+  }
+
+  async stop({ graceMs = 5_000 } = {}) {
+    if (!this.pid) return;
+    const signalGroup = (sig) => {
+      try {
+        process.kill(-this.pid, sig);
+      } catch (e) {
+        if (e.code !== "ESRCH") throw e;
+      }
+    };
+    signalGroup("SIGTERM");
+    const deadline = Date.now() + graceMs;
+    while (groupAlive(this.pid) && Date.now() < deadline) await sleep(50);
+    if (groupAlive(this.pid)) {
+      signalGroup("SIGKILL");
+      await waitFor(`${this.name} (process group ${this.pid}) to die`, () => !groupAlive(this.pid), {
+        timeoutMs: 5_000,
+        intervalMs: 50,
+      });
+    }
+    forgetGroup(this.pid);
+  }
+}
+
+/** Starts Xvfb on a free display (it tells us which through -displayfd); returns { group, display }. */
+export async function startXvfb(dir) {
+  const group = new Group(
+    "Xvfb",
+    "Xvfb",
+    ["-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
+    { env: process.env, logFile: path.join(dir, "xvfb.log"), extraStdio: ["pipe"] },
+  );
+  let text = "";
+  group.child.stdio[3].setEncoding("utf8");
+  group.child.stdio[3].on("data", (chunk) => (text += chunk));
+  try {
+    const display = await waitFor("Xvfb to report its display number", () => {
+      if (group.exited) throw new Fatal(`Xvfb exited (${group.exitCode})`);
+      return /^\d+\n/.test(text) && `:${text.trim()}`;
+    }, {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+    });
+    return { group, display };
+  } catch (e) {
+    await group.stop();
+    throw new Error(`${e.message}\n--- Xvfb log\n${group.log()}`);
+  }
+}
+
+/**
+ * Writes a minimal session-bus configuration whose only activatable service is the
+ * notification daemon (dunst). Portals, the accessibility bus and dconf stay out: they would
+ * only add processes (and a FUSE mount) that the test does not need.
+ */
+export function writeBusConfig(dir) {
+  const services = path.join(dir, "services");
+  fs.mkdirSync(services, { recursive: true });
+  const dunst = findOnPath("dunst");
+  if (!dunst) throw new Error("dunst (the notification daemon) is not installed: run scripts/deps.sh");
+  fs.writeFileSync(
+    path.join(services, "org.freedesktop.Notifications.service"),
+    `[D-BUS Service]\nName=org.freedesktop.Notifications\nExec=${dunst}\n`,
+  );
+  const config = path.join(dir, "session.conf");
+  fs.writeFileSync(
+    config,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <keep_umask/>
+  <listen>unix:dir=${dir}</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>${services}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`,
+  );
+  return config;
+}
+
+export function findOnPath(name) {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    const candidate = path.join(dir || ".", name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+const shellQuote = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Runs `command` (argv) inside its own D-Bus session bus, next to a dbus-monitor that records
+ * to `monitorLog` every message of the notification interface on that bus, and every reply and
+ * error (to see what the notification daemon answered).
+ */
+export function startInOwnBus(name, dir, command, { env, monitorLog }) {
+  fs.mkdirSync(dir, { recursive: true });
+  const config = writeBusConfig(path.join(dir, "bus"));
+  const rules = ["interface='org.freedesktop.Notifications'", "type='method_return'", "type='error'"];
+  const script =
+    `dbus-monitor --session ${rules.map(shellQuote).join(" ")} > ${shellQuote(monitorLog)} 2>&1 &\n` +
+    `exec ${command.map(shellQuote).join(" ")}`;
+  return new Group(name, "dbus-run-session", [`--config-file=${config}`, "--", "sh", "-c", script], {
+    env,
+    logFile: path.join(dir, `${name}.log`),
+  });
+}
+
+/** dbus-monitor prints NameAcquired/NameLost for itself once it has become a monitor. */
+export async function waitForMonitor(monitorLog, group) {
+  await waitFor(`dbus-monitor of ${group.name} to start`, () => {
+    if (group.exited) throw new Fatal(`${group.name} exited (${group.exitCode})`);
+    return fs.existsSync(monitorLog) && fs.readFileSync(monitorLog, "utf8").includes("member=NameLost");
+  });
+}
+
+/**
+ * The messages in a dbus-monitor log (its default format), each as
+ * { kind: "method call" | "method return" | "error" | "signal", fields: {sender, serial, ...},
+ *   strings: [...], uints: [...] } with the string and uint32 arguments in order.
+ */
+export function monitorMessages(monitorLog) {
+  let text = "";
+  try {
+    text = fs.readFileSync(monitorLog, "utf8");
+  } catch {
+    return [];
+  }
+  const messages = [];
+  let current = null;
+  for (const line of text.split("\n")) {
+    const head = /^(method call|method return|error|signal) (.*)$/.exec(line);
+    if (head) {
+      const fields = {};
+      for (const [, key, value] of head[2].matchAll(/([a-z_]+)=([^ ;]+)/g)) fields[key] = value;
+      current = { kind: head[1], fields, strings: [], uints: [] };
+      messages.push(current);
+    } else if (current) {
+      const str = /^\s*string "(.*)"$/.exec(line);
+      if (str) current.strings.push(str[1]);
+      const uint = /^\s*uint32 (\d+)$/.exec(line);
+      if (uint) current.uints.push(Number(uint[1]));
+    }
+  }
+  return messages;
+}
+
+/** The org.freedesktop.Notifications.Notify calls; strings are app name, icon, summary, body. */
+export function notifyCalls(monitorLog) {
+  return monitorMessages(monitorLog).filter(
+    (m) => m.kind === "method call" && m.fields.interface === "org.freedesktop.Notifications" && m.fields.member === "Notify",
+  );
+}
+
+/** The reply (method return or error) to `call`, if the log has it. */
+export function replyTo(monitorLog, call) {
+  return monitorMessages(monitorLog).find(
+    (m) =>
+      (m.kind === "method return" || m.kind === "error") &&
+      m.fields.reply_serial === call.fields.serial &&
+      m.fields.destination === call.fields.sender,
+  );
+}
+
+/** The e2e database: created fresh on the server of DATABASE_URL, migrated, filled with demo data. */
+export async function createDatabase(serverUrl, name) {
+  const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropDatabase(serverUrl, name) {
+  const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
+  await admin.connect();
+  try {
+    // FORCE: an app that is still shutting down must not keep the database alive.
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
