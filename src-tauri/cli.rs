@@ -28,6 +28,23 @@ enum Command {
     Migrate,
     /// Migrate, then load the demo users, tickets, comments and history (idempotent).
     DemoData,
+    /// Create an ADMIN account; the password is read from standard input (one line).
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Admin")]
+        first_name: String,
+        #[arg(long, default_value = "User")]
+        last_name: String,
+    },
+    /// Create the database login desktops connect with (member of `ticketdesk_desktop`, the
+    /// least-privileged role) and print its URL. Run as the database owner.
+    CreateDesktopLogin {
+        #[arg(long, default_value = "ticketdesk_app")]
+        name: String,
+    },
     /// Manage the private solo-mode PostgreSQL cluster.
     Solo {
         #[command(subcommand)]
@@ -83,6 +100,45 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
                 loaded.tickets,
                 db::demo_data::DEMO_PASSWORD
             );
+                Ok(())
+            })
+            .await
+        }
+        Command::CreateAdmin {
+            username,
+            email,
+            first_name,
+            last_name,
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            with_database(|pool| async move {
+                db::migrate(&pool).await?;
+                let account = db::users::NewAccount {
+                    username: &username,
+                    email: &email,
+                    first_name: &first_name,
+                    last_name: &last_name,
+                    role: crate::domain::user::Role::Admin,
+                    department: None,
+                    password: &password,
+                };
+                let user = db::users::create_account(&pool, account)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(crate::error::AppError::from(e)))?;
+                println!("created admin {} ({})", user.username, user.id);
+                Ok(())
+            })
+            .await
+        }
+        Command::CreateDesktopLogin { name } => {
+            with_database(|pool| async move {
+                let password = db::desktop_login::create(&pool, &name).await?;
+                let url = config::database_url_for(&pool, &name, &password).await?;
+                println!("{url}");
                 Ok(())
             })
             .await

@@ -46,6 +46,24 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The URL of the database `pool` is connected to, with another login's credentials.
+pub async fn database_url_for(
+    pool: &sqlx::PgPool,
+    user: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let (database, host, port): (String, Option<String>, Option<i32>) = sqlx::query_as(
+        "SELECT current_database()::text, host(inet_server_addr()), inet_server_port()",
+    )
+    .fetch_one(pool)
+    .await?;
+    let host = host.unwrap_or_else(|| "localhost".into());
+    let port = port.unwrap_or(5432);
+    Ok(format!(
+        "postgres://{user}:{password}@{host}:{port}/{database}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

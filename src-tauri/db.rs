@@ -1,7 +1,9 @@
 //! PostgreSQL access: the pool, migrations and the schema-version check. One submodule per
 //! aggregate holds its SQL; every multi-statement use case runs in one transaction.
 
+pub mod auth;
 pub mod demo_data;
+pub mod desktop_login;
 pub mod notifications;
 pub mod tickets;
 pub mod users;

@@ -206,12 +206,17 @@ pub struct Loaded {
 pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
     let mut tx = pool.begin().await?;
     let mut loaded = Loaded::default();
-    let hash = hash_password(DEMO_PASSWORD)?;
+    // One verifier for all demo users keeps loading fast; each real user gets their own salt.
+    let hash =
+        crate::domain::password::new_verifier(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
     for (username, first, last, role, department) in USERS {
+        // The upsert also upgrades demo users made before password verifiers existed.
         loaded.users += sqlx::query(
             "INSERT INTO users (id, username, email, password_hash, first_name, last_name, role, \
                                 department, is_email_verified) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE) \
+             ON CONFLICT (id) DO UPDATE SET password_hash = EXCLUDED.password_hash \
+             WHERE users.password_hash NOT LIKE '$tdv1$%'",
         )
         .bind(user_id(username))
         .bind(username)
@@ -381,17 +386,4 @@ async fn insert_history(
     .await
     .context("inserting demo history")?;
     Ok(())
-}
-
-/// Argon2id with OWASP's minimum (m = 19 MiB, t = 2, p = 1); the PHC string keeps the
-/// parameters beside the hash so they can be raised later.
-fn hash_password(password: &str) -> anyhow::Result<String> {
-    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
-    let params = argon2::Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow::anyhow!(e))?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(argon
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?
-        .to_string())
 }

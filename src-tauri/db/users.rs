@@ -77,3 +77,65 @@ impl From<&UserSummary> for Actor {
         }
     }
 }
+
+/// An account an admin creates.
+pub struct NewAccount<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub role: crate::domain::user::Role,
+    pub department: Option<&'a str>,
+    pub password: &'a str,
+}
+
+/// Creates a user with a password verifier and records it in `audit_logs`, in one transaction.
+/// Runs with the owner's connection (CLI), not the desktop role.
+pub async fn create_account(pool: &sqlx::PgPool, account: NewAccount<'_>) -> Result<UserSummary> {
+    let username = account.username.trim();
+    if username.is_empty() || username.chars().count() > 50 {
+        return Err(Error::Validation(
+            "A username has 1 to 50 characters.".into(),
+        ));
+    }
+    let verifier =
+        crate::domain::password::new_verifier(account.password).map_err(Error::Validation)?;
+    let mut tx = pool.begin().await?;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO users (username, email, password_hash, first_name, last_name, role, department, \
+                            is_email_verified, last_password_change) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, now()) RETURNING id",
+    )
+    .bind(username)
+    .bind(account.email.trim())
+    .bind(verifier)
+    .bind(account.first_name.trim())
+    .bind(account.last_name.trim())
+    .bind(account.role.as_str())
+    .bind(account.department)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.constraint() == Some("users_username_key") => {
+            Error::Conflict(format!("The username {username:?} is taken."))
+        }
+        sqlx::Error::Database(db) if db.constraint() == Some("users_email_key") => {
+            Error::Conflict("That email address already has an account.".into())
+        }
+        sqlx::Error::Database(db) if db.constraint() == Some("chk_email_format") => {
+            Error::Validation("That is not an email address.".into())
+        }
+        _ => Error::from(e),
+    })?;
+    sqlx::query(
+        "INSERT INTO audit_logs (user_id, event_type, event_status, event_message, metadata) \
+         VALUES ($1, 'ROLE_CHANGED', 'SUCCESS', 'account created', jsonb_build_object('role', $2::text))",
+    )
+    .bind(id)
+    .bind(account.role.as_str())
+    .execute(&mut *tx)
+    .await?;
+    let user = find_active(&mut *tx, id).await?;
+    tx.commit().await?;
+    Ok(user)
+}

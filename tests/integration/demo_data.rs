@@ -63,7 +63,7 @@ async fn demo_data_covers_every_role_status_and_priority_and_is_idempotent(pool:
         .await
         .unwrap();
     assert!(
-        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        hash.starts_with("$tdv1$m=19456,t=2,p=1$"),
         "OWASP Argon2id parameters: {hash}"
     );
 }

@@ -35,3 +35,21 @@ pub async fn count(pool: &PgPool, table: &str) -> i64 {
         .await
         .expect("counting rows")
 }
+
+/// A user who can really sign in with `password`.
+pub async fn user_with_password(
+    pool: &PgPool,
+    username: &str,
+    role: Role,
+    password: &str,
+) -> Actor {
+    let actor = user(pool, username, role).await;
+    let verifier = ticketdesk::domain::password::new_verifier(password).expect("a valid password");
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(verifier)
+        .bind(actor.id)
+        .execute(pool)
+        .await
+        .expect("setting the verifier");
+    actor
+}

@@ -3,7 +3,9 @@
 
 mod helpers;
 
+mod auth;
 mod demo_data;
+mod hostile;
 mod listener;
 mod notifications;
 mod schema;

@@ -1,0 +1,114 @@
+//! Sign-in, sessions and refresh tokens, through the server's SECURITY DEFINER functions
+//! (migrations/…_trust_boundary.sql). Tokens travel only as bind parameters: every desktop
+//! shares one database login and could read another's SQL text in pg_stat_activity.
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::domain::password::{self, KdfParams};
+use crate::error::{Error, Result};
+
+/// What a successful sign-in or refresh yields. The session token goes into every
+/// transaction; the refresh token is kept to sign in again silently.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionTokens {
+    pub session_token: String,
+    pub refresh_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SessionTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionTokens")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One message for every failure, so it reveals neither whether the login exists nor whether
+/// the account is locked.
+pub const SIGN_IN_FAILED: &str =
+    "Sign-in failed: wrong username or password, or the account is locked for a while.";
+
+/// Two steps, two transactions: the first commits the attempt (it counts as failed until the
+/// second succeeds), then the key is derived here and checked by the server.
+pub async fn sign_in(
+    pool: &PgPool,
+    login: &str,
+    password: &str,
+    device: Option<&str>,
+) -> Result<SessionTokens> {
+    let login = login.trim();
+    if login.is_empty() || password.is_empty() {
+        return Err(Error::Validation(
+            "Enter your username (or email) and password.".into(),
+        ));
+    }
+    if login.chars().count() > 255 || password.chars().count() > password::PASSWORD_MAX_CHARS {
+        return Err(Error::Unauthenticated(SIGN_IN_FAILED.into()));
+    }
+    let (attempt, salt, m_cost, t_cost, p_cost): (Uuid, String, i32, i32, i32) =
+        sqlx::query_as("SELECT attempt_id, salt, m_cost, t_cost, p_cost FROM sign_in_start($1)")
+            .bind(login)
+            .fetch_one(pool)
+            .await?;
+    let params = KdfParams {
+        salt,
+        m_cost_kib: u32::try_from(m_cost).unwrap_or(u32::MAX),
+        t_cost: u32::try_from(t_cost).unwrap_or(u32::MAX),
+        p_cost: u32::try_from(p_cost).unwrap_or(u32::MAX),
+    };
+    let password = password.to_owned();
+    let key = tokio::task::spawn_blocking(move || password::derive_key(&password, &params))
+        .await
+        .map_err(|e| Error::Unexpected(e.into()))?
+        .map_err(|e| Error::Unexpected(anyhow::anyhow!(e)))?;
+    let row: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT session_token, refresh_token, expires_at FROM sign_in_finish($1, $2, $3)",
+    )
+    .bind(attempt)
+    .bind(&key[..])
+    .bind(device)
+    .fetch_optional(pool)
+    .await?;
+    tokens(row).ok_or_else(|| Error::Unauthenticated(SIGN_IN_FAILED.into()))
+}
+
+/// Rotates the refresh token. A token used twice revokes its whole family.
+pub async fn refresh(pool: &PgPool, refresh_token: &str) -> Result<SessionTokens> {
+    let row: Option<(String, String, DateTime<Utc>)> =
+        sqlx::query_as("SELECT session_token, refresh_token, expires_at FROM refresh_session($1)")
+            .bind(refresh_token)
+            .fetch_optional(pool)
+            .await?;
+    tokens(row)
+        .ok_or_else(|| Error::Unauthenticated("Your session has ended; sign in again.".into()))
+}
+
+pub async fn sign_out(pool: &PgPool, session_token: &str) -> Result<()> {
+    let mut tx = begin_as(pool, session_token).await?;
+    sqlx::query("SELECT sign_out()").execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A transaction acting for the holder of `session_token`: row-level security resolves the
+/// user from it. `set_config(…, true)` is local to the transaction, so it works through
+/// PgBouncer's transaction pooling and never leaks to the next user of the connection.
+pub async fn begin_as<'c>(pool: &PgPool, session_token: &str) -> Result<Transaction<'c, Postgres>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT set_config('ticketdesk.session', $1, true)")
+        .bind(session_token)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+fn tokens(row: Option<(String, String, DateTime<Utc>)>) -> Option<SessionTokens> {
+    row.map(|(session_token, refresh_token, expires_at)| SessionTokens {
+        session_token,
+        refresh_token,
+        expires_at,
+    })
+}
