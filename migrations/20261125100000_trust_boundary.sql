@@ -8,7 +8,9 @@
 --     `current_user_id()` resolves from an opaque session token the desktop sets per
 --     transaction (`set_config('ticketdesk.session', $1, true)`) — never from a user id;
 --   * SECURITY DEFINER functions, pinned search_path, EXECUTE revoked from PUBLIC, for sign-in
---     and session lifecycle; they run as `ticketdesk_definer`, which bypasses RLS.
+--     and session lifecycle; they run as `ticketdesk_definer`, which bypasses RLS. Sign-in
+--     takes three transactions (start, check, complete) so that no rolled-back step can hide
+--     a counted attempt or reveal a verdict.
 -- Migrations must run as a superuser (roles are cluster-wide and BYPASSRLS needs one).
 
 -- ---------------------------------------------------------------- roles
@@ -32,6 +34,13 @@ $$;
 -- `ticketdesk create-desktop-login`); grants go to the group.
 
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
+-- Temporary tables could shadow ours in any function whose search_path reaches pg_temp; the
+-- definer functions pin pg_temp last, and nobody but the owner needs temporary tables.
+DO $$
+BEGIN
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END;
+$$;
 GRANT USAGE ON SCHEMA public TO ticketdesk_desktop, ticketdesk_definer;
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;
@@ -60,7 +69,11 @@ CREATE TABLE auth.sign_in_attempts (
     login       text NOT NULL,
     created_xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
     created_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
-    finished_at timestamptz
+    finished_at timestamptz,
+    finished_xid xid8,
+    key_matched boolean,
+    device      text,
+    completed_at timestamptz
 );
 CREATE INDEX idx_sign_in_attempts_created ON auth.sign_in_attempts (created_at);
 GRANT ALL ON ALL TABLES IN SCHEMA auth TO ticketdesk_definer;
@@ -75,12 +88,12 @@ CREATE INDEX idx_refresh_tokens_family ON refresh_tokens (family_id);
 -- Only a hash of the session token is stored; the token itself lives in the desktop's memory
 -- and in each transaction's setting.
 CREATE FUNCTION auth.token_hash(token text) RETURNS varchar
-LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog AS $$
+LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
     SELECT encode(sha256(convert_to(token, 'UTF8')), 'hex')::varchar;
 $$;
 
 CREATE FUNCTION public.current_user_id() RETURNS uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT s.user_id
     FROM user_sessions s JOIN users u ON u.id = s.user_id
     WHERE s.session_token = auth.token_hash(nullif(current_setting('ticketdesk.session', true), ''))
@@ -88,20 +101,20 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 $$;
 
 CREATE FUNCTION public.current_user_role() RETURNS varchar
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT u.role FROM users u WHERE u.id = public.current_user_id();
 $$;
 
 -- Engineers and above (SPEC §4): see every ticket and internal comments.
 CREATE FUNCTION public.current_user_is_engineer() RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     SELECT coalesce(public.current_user_role() <> 'END_USER', false);
 $$;
 
 -- ---------------------------------------------------------------- audit
 CREATE FUNCTION auth.audit(p_user uuid, p_type text, p_status text, p_message text,
                            p_metadata jsonb DEFAULT NULL) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
     INSERT INTO audit_logs (user_id, event_type, event_status, event_message, metadata)
     VALUES (p_user, p_type, p_status, p_message, p_metadata);
 $$;
@@ -112,13 +125,13 @@ $$;
 --   $tdv1$m=<KiB>,t=<iterations>,p=<lanes>$<salt base64>$<sha256(key) hex>
 -- Cracking a stolen verifier still costs one Argon2id per guess; no hash ever leaves the server.
 CREATE FUNCTION auth.verifier_part(verifier text, part int) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT split_part(verifier, '$', part + 1);
 $$;
 
 -- The minimum cost the server accepts for a verifier (OWASP: m = 19 MiB, t = 2, p = 1).
 CREATE FUNCTION auth.verifier_is_strong(verifier text) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     params text[] := regexp_match(auth.verifier_part(verifier, 2), '^m=(\d+),t=(\d+),p=(\d+)$');
 BEGIN
@@ -134,7 +147,7 @@ $$;
 -- succeeds. Unknown logins get a stable fake salt and the default parameters.
 CREATE FUNCTION public.sign_in_start(p_login text)
 RETURNS TABLE (attempt_id uuid, salt text, m_cost int, t_cost int, p_cost int)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_user users%ROWTYPE;
     v_attempt uuid;
@@ -182,12 +195,42 @@ BEGIN
 END;
 $$;
 
--- Step 2: check the derived key. On success opens a session and a refresh-token family and
--- returns both tokens (they exist nowhere else: only their hashes are stored). On failure
--- returns no row; the error does not say whether the login exists or is locked.
-CREATE FUNCTION public.sign_in_finish(p_attempt uuid, p_key bytea, p_device text DEFAULT NULL)
+-- Step 2: check the derived key, and reveal nothing. The verdict is stored with the attempt;
+-- only step 3, in a later transaction, acts on it. So a caller who rolls step 2 back learns
+-- nothing, and every guess that teaches something costs a committed attempt (step 1).
+CREATE FUNCTION public.sign_in_check(p_attempt uuid, p_key bytea, p_device text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_user users%ROWTYPE;
+    v_matched boolean := false;
+BEGIN
+    SELECT u.* INTO v_user FROM auth.sign_in_attempts a JOIN users u ON u.id = a.user_id
+    WHERE a.id = p_attempt AND u.is_active;
+    IF v_user.id IS NOT NULL THEN
+        v_matched := (v_user.account_locked_until IS NULL OR v_user.account_locked_until <= now())
+            AND auth.verifier_is_strong(v_user.password_hash)
+            AND p_key IS NOT NULL
+            AND encode(sha256(p_key), 'hex') = auth.verifier_part(v_user.password_hash, 4);
+    END IF;
+    -- An attempt created in this very transaction never matches: otherwise a caller could
+    -- count, check and roll back, over and over.
+    UPDATE auth.sign_in_attempts a
+    SET finished_at = clock_timestamp(), finished_xid = pg_current_xact_id(),
+        key_matched = v_matched AND a.created_xid <> pg_current_xact_id(),
+        device = left(p_device, 500)
+    WHERE a.id = p_attempt AND a.finished_at IS NULL
+      AND a.created_at > now() - interval '2 minutes';
+END;
+$$;
+
+-- Step 3: act on the verdict of a step 2 committed earlier. On success opens a session and a
+-- refresh-token family and returns both tokens (they exist nowhere else: only their hashes
+-- are stored). On failure returns no row; the message the desktop shows does not say whether
+-- the login exists or is locked.
+CREATE FUNCTION public.sign_in_complete(p_attempt uuid)
 RETURNS TABLE (session_token text, refresh_token text, expires_at timestamptz)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_attempt auth.sign_in_attempts%ROWTYPE;
     v_user users%ROWTYPE;
@@ -195,23 +238,19 @@ DECLARE
     v_token text := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
     v_refresh text := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
 BEGIN
-    UPDATE auth.sign_in_attempts a SET finished_at = clock_timestamp()
-    WHERE a.id = p_attempt AND a.finished_at IS NULL
+    UPDATE auth.sign_in_attempts a SET completed_at = clock_timestamp()
+    WHERE a.id = p_attempt AND a.finished_at IS NOT NULL AND a.completed_at IS NULL
+      AND a.finished_xid <> pg_current_xact_id()
       AND a.created_at > now() - interval '2 minutes'
     RETURNING * INTO v_attempt;
-    -- The attempt must have been committed by an earlier transaction: otherwise a caller could
-    -- count, check and roll back in one transaction, over and over.
-    IF v_attempt.id IS NULL OR v_attempt.created_xid = pg_current_xact_id() THEN
+    IF v_attempt.id IS NULL THEN
         RETURN;
     END IF;
     SELECT * INTO v_user FROM users WHERE id = v_attempt.user_id AND is_active;
     IF v_user.id IS NULL THEN
         RETURN;
     END IF;
-    IF v_user.account_locked_until > now()
-       OR NOT auth.verifier_is_strong(v_user.password_hash)
-       OR p_key IS NULL
-       OR encode(sha256(p_key), 'hex') <> auth.verifier_part(v_user.password_hash, 4) THEN
+    IF NOT v_attempt.key_matched OR v_user.account_locked_until > now() THEN
         UPDATE users SET account_locked_until = now() + interval '15 minutes'
         WHERE id = v_user.id AND failed_login_attempts >= 5 AND account_locked_until IS NULL;
         IF FOUND THEN
@@ -220,19 +259,20 @@ BEGIN
         END IF;
         PERFORM auth.audit(v_user.id, 'LOGIN_FAILED',
                            CASE WHEN v_user.account_locked_until > now() THEN 'BLOCKED' ELSE 'FAILURE' END,
-                           'sign-in failed', jsonb_build_object('device', p_device));
+                           'sign-in failed', jsonb_build_object('device', v_attempt.device));
         RETURN;
     END IF;
 
     UPDATE users SET failed_login_attempts = 0, account_locked_until = NULL, last_login = now()
     WHERE id = v_user.id;
     INSERT INTO user_sessions (user_id, session_token, device_info, expires_at)
-    VALUES (v_user.id, auth.token_hash(v_token), p_device, now() + interval '12 hours')
+    VALUES (v_user.id, auth.token_hash(v_token), v_attempt.device, now() + interval '12 hours')
     RETURNING id INTO v_session;
     INSERT INTO refresh_tokens (user_id, token, expires_at, device_info, family_id, session_id)
-    VALUES (v_user.id, auth.token_hash(v_refresh), now() + interval '30 days', p_device,
+    VALUES (v_user.id, auth.token_hash(v_refresh), now() + interval '30 days', v_attempt.device,
             gen_random_uuid(), v_session);
-    PERFORM auth.audit(v_user.id, 'LOGIN', 'SUCCESS', 'signed in', jsonb_build_object('device', p_device));
+    PERFORM auth.audit(v_user.id, 'LOGIN', 'SUCCESS', 'signed in',
+                       jsonb_build_object('device', v_attempt.device));
     RETURN QUERY SELECT v_token, v_refresh, now() + interval '12 hours';
 END;
 $$;
@@ -241,7 +281,7 @@ $$;
 -- already used (or revoked) is a theft signal: the whole family and its sessions are revoked.
 CREATE FUNCTION public.refresh_session(p_refresh text)
 RETURNS TABLE (session_token text, refresh_token text, expires_at timestamptz)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_old refresh_tokens%ROWTYPE;
     v_session uuid;
@@ -278,7 +318,7 @@ $$;
 
 -- Ends the current session (from the transaction's token) and revokes its refresh family.
 CREATE FUNCTION public.sign_out() RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_session user_sessions%ROWTYPE;
 BEGIN
@@ -303,7 +343,8 @@ ALTER FUNCTION auth.audit(uuid, text, text, text, jsonb) OWNER TO ticketdesk_def
 ALTER FUNCTION auth.verifier_part(text, int) OWNER TO ticketdesk_definer;
 ALTER FUNCTION auth.verifier_is_strong(text) OWNER TO ticketdesk_definer;
 ALTER FUNCTION public.sign_in_start(text) OWNER TO ticketdesk_definer;
-ALTER FUNCTION public.sign_in_finish(uuid, bytea, text) OWNER TO ticketdesk_definer;
+ALTER FUNCTION public.sign_in_check(uuid, bytea, text) OWNER TO ticketdesk_definer;
+ALTER FUNCTION public.sign_in_complete(uuid) OWNER TO ticketdesk_definer;
 ALTER FUNCTION public.refresh_session(text) OWNER TO ticketdesk_definer;
 ALTER FUNCTION public.sign_out() OWNER TO ticketdesk_definer;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA auth FROM PUBLIC;
@@ -311,7 +352,8 @@ REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA auth TO ticketdesk_definer;
 GRANT EXECUTE ON FUNCTION public.current_user_id(), public.current_user_role(),
     public.current_user_is_engineer(), public.sign_in_start(text),
-    public.sign_in_finish(uuid, bytea, text), public.refresh_session(text), public.sign_out(),
+    public.sign_in_check(uuid, bytea, text), public.sign_in_complete(uuid),
+    public.refresh_session(text), public.sign_out(),
     public.next_ticket_number()
     TO ticketdesk_desktop;
 -- Trigger functions run as the table's writer; they need no EXECUTE for the desktop.
@@ -322,11 +364,25 @@ GRANT USAGE ON SEQUENCE ticket_number_seq TO ticketdesk_desktop;
 GRANT SELECT (id, username, email, first_name, last_name, phone_number, department, role,
               status, is_active, created_at, updated_at, last_login)
     ON users TO ticketdesk_desktop;
-GRANT SELECT, INSERT, UPDATE ON tickets, comments, attachments, escalations TO ticketdesk_desktop;
+GRANT SELECT, INSERT ON tickets, comments, attachments, escalations TO ticketdesk_desktop;
+-- Updates name their columns: who requested a ticket, which ticket a comment or file belongs
+-- to, and who wrote or uploaded it are facts, not editable fields.
+GRANT UPDATE (title, description, category, priority, status, assignee_id, resolved_at,
+              closed_at, due_date, tags, estimated_hours, actual_hours, resolution_notes,
+              sla_policy_id, sla_breach, sla_breach_time, environment, affected_services,
+              impact_level, version, updated_at)
+    ON tickets TO ticketdesk_desktop;
+GRANT UPDATE (content, is_internal, edited, edit_count, deleted_at, updated_at)
+    ON comments TO ticketdesk_desktop;
+GRANT UPDATE (is_deleted) ON attachments TO ticketdesk_desktop;
+GRANT UPDATE (acknowledged_at, resolved_at, status, resolution_notes, escalation_level, to_user_id)
+    ON escalations TO ticketdesk_desktop;
 GRANT SELECT, UPDATE (delivered_at, read_at, status) ON notifications TO ticketdesk_desktop;
 GRANT INSERT ON notifications TO ticketdesk_desktop;
 GRANT SELECT, INSERT ON ticket_history TO ticketdesk_desktop;
 GRANT SELECT ON sla_policies TO ticketdesk_desktop;
+-- A desktop checks that the server's schema is the one it was built for.
+GRANT SELECT ON _sqlx_migrations TO ticketdesk_desktop;
 -- No grant at all on user_sessions, refresh_tokens, password_resets, audit_logs, auth.*.
 
 -- ---------------------------------------------------------------- row-level security
@@ -363,7 +419,8 @@ CREATE POLICY comments_insert ON comments FOR INSERT TO ticketdesk_desktop
 CREATE POLICY comments_update ON comments FOR UPDATE TO ticketdesk_desktop
     USING (user_id = (SELECT public.current_user_id()))
     WITH CHECK (user_id = (SELECT public.current_user_id())
-                AND (NOT is_internal OR (SELECT public.current_user_is_engineer())));
+                AND (NOT is_internal OR (SELECT public.current_user_is_engineer()))
+                AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_id));
 
 ALTER TABLE attachments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE attachments FORCE ROW LEVEL SECURITY;
@@ -375,7 +432,10 @@ CREATE POLICY attachments_insert ON attachments FOR INSERT TO ticketdesk_desktop
                 AND (EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_id)
                      OR EXISTS (SELECT 1 FROM comments c WHERE c.id = comment_id)));
 CREATE POLICY attachments_update ON attachments FOR UPDATE TO ticketdesk_desktop
-    USING (uploaded_by = (SELECT public.current_user_id()));
+    USING (uploaded_by = (SELECT public.current_user_id()))
+    WITH CHECK (uploaded_by = (SELECT public.current_user_id())
+                AND (EXISTS (SELECT 1 FROM tickets t WHERE t.id = ticket_id)
+                     OR EXISTS (SELECT 1 FROM comments c WHERE c.id = comment_id)));
 
 ALTER TABLE ticket_history ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ticket_history FORCE ROW LEVEL SECURITY;

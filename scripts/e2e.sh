@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# End-to-end test of the real app window (tests/e2e): two ticketdesk desktops under Xvfb, each on
-# its own D-Bus session bus, one driven through tauri-driver, against a fresh database that the
-# test creates on the PostgreSQL server of DATABASE_URL and drops afterwards.
+# End-to-end test of the real app windows (tests/e2e): two ticketdesk desktops under Xvfb, each on
+# its own D-Bus session bus and driven through its own tauri-driver, signed in as two demo users,
+# against a fresh database that the test creates on the PostgreSQL server of DATABASE_URL. The
+# apps connect as a least-privileged desktop login made for the run; database and login are
+# dropped afterwards.
 #
 # Needs: DATABASE_URL (a superuser URL, as scripts/test.sh exports), target/debug/ticketdesk
 # built, and what scripts/deps.sh installs (Xvfb, dbus-x11, dunst, webkit2gtk-driver,
@@ -38,6 +40,8 @@ workdir=$(mktemp -d /tmp/ticketdesk-e2e.XXXXXX)
 export E2E_WORKDIR="$workdir"
 export E2E_PGID_FILE="$workdir/process-groups"
 export E2E_DB_NAME="e2e_$$_$RANDOM"
+# Roles are cluster-wide: the login is named after the database so runs never share or leak one.
+export E2E_DESKTOP_LOGIN="${E2E_DB_NAME}_desk"
 
 status=1
 cleanup() {
@@ -47,9 +51,11 @@ cleanup() {
       [ -n "$pgid" ] && kill -KILL -- "-$pgid" 2>/dev/null || true
     done <"$E2E_PGID_FILE"
   fi
+  # The database first (FORCE ends the apps' connections), then the login it was made for.
   timeout 20 psql "$DATABASE_URL" -qX -v ON_ERROR_STOP=1 \
-    -c "DROP DATABASE IF EXISTS \"$E2E_DB_NAME\" WITH (FORCE)" >/dev/null 2>&1 ||
-    echo "e2e: could not drop database $E2E_DB_NAME"
+    -c "DROP DATABASE IF EXISTS \"$E2E_DB_NAME\" WITH (FORCE)" \
+    -c "DROP ROLE IF EXISTS \"$E2E_DESKTOP_LOGIN\"" >/dev/null 2>&1 ||
+    echo "e2e: could not drop database $E2E_DB_NAME or role $E2E_DESKTOP_LOGIN"
   if [ "$status" = 0 ] && [ -z "${E2E_KEEP:-}" ]; then
     rm -rf "$workdir"
   else
@@ -63,7 +69,7 @@ trap cleanup EXIT
 # would only run a trap after a foreground command ended). Stopping it kills `timeout`'s
 # process group (the node runner and its test process, which handle TERM themselves); the
 # EXIT trap then stops what the test had started and drops its database.
-timeout -k 10 240 node --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.js &
+timeout -k 10 300 node --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.js &
 runner=$!
 stop_runner() {
   status=$1
@@ -75,5 +81,5 @@ trap 'stop_runner 130' INT
 trap 'stop_runner 143' TERM
 status=0
 wait "$runner" || status=$?
-[ "$status" = 124 ] && echo "e2e: timed out after 240 s"
+[ "$status" = 124 ] && echo "e2e: timed out after 300 s"
 exit "$status"

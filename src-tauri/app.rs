@@ -1,27 +1,28 @@
-//! The desktop application: state shared by the commands, start-up and shut-down.
+//! The desktop application: state shared by the commands, sessions, start-up and shut-down.
 
 use std::time::Duration;
 
-use sqlx::PgPool;
-use tauri::{Emitter, Manager, RunEvent};
+use sqlx::{PgPool, Postgres, Transaction};
+use tauri::{AppHandle, Emitter, Manager, RunEvent};
 use tokio::sync::{watch, OnceCell};
-use uuid::Uuid;
 
 use crate::config::{self, DatabaseTarget};
-use crate::db;
+use crate::db::{self, auth};
 use crate::domain::permissions::Actor;
+use crate::domain::user::UserSummary;
 use crate::error::{Error, Result};
 use crate::notify::desktop::DesktopAlerts;
 use crate::solo::{self, SoloCluster};
 
-/// An open database: the pool, and the solo cluster when this desktop runs one.
+/// An open database: the desktop's pool, and the solo cluster when this desktop runs one.
 pub struct Backend {
     pub pool: PgPool,
     pub solo: Option<SoloCluster>,
 }
 
 impl Backend {
-    /// Connects to the target. Solo mode starts and migrates its private cluster; team mode
+    /// Connects to the target. Solo mode starts and migrates its private cluster, then
+    /// connects with the least-privileged desktop login like any team desktop; team mode
     /// checks the server's schema and refuses one it does not fit.
     pub async fn open(target: &DatabaseTarget) -> Result<Self> {
         match target {
@@ -29,10 +30,15 @@ impl Backend {
                 let cluster = SoloCluster::ensure_running(dir)
                     .await
                     .map_err(Error::Unavailable)?;
-                let pool = db::connect(&cluster.url(solo::DATABASE_NAME), db::DEFAULT_POOL_SIZE)
+                let owner = db::connect(&cluster.url(solo::DATABASE_NAME), 1)
                     .await
                     .map_err(Error::Unavailable)?;
-                db::migrate(&pool).await?;
+                db::migrate(&owner).await?;
+                let desktop_url = cluster.desktop_url(&owner).await?;
+                owner.close().await;
+                let pool = db::connect(&desktop_url, db::DEFAULT_POOL_SIZE)
+                    .await
+                    .map_err(Error::Unavailable)?;
                 Ok(Self {
                     pool,
                     solo: Some(cluster),
@@ -63,18 +69,24 @@ impl Backend {
 
 /// What every command can reach through `State<AppState>`.
 pub struct AppState {
+    app: AppHandle,
     target: DatabaseTarget,
     backend: OnceCell<Backend>,
-    /// Temporary until sign-in exists: the demo user this window acts as.
-    acting_as: watch::Sender<Option<Uuid>>,
+    /// The signed-in user and their tokens; the notification listener follows it.
+    session: watch::Sender<Option<auth::SignedIn>>,
 }
 
+/// Where the refresh token is kept between runs (never the password).
+const SESSION_STORE: &str = "session.json";
+const REFRESH_TOKEN_KEY: &str = "refreshToken";
+
 impl AppState {
-    pub fn new(target: DatabaseTarget) -> Self {
+    pub fn new(app: AppHandle, target: DatabaseTarget) -> Self {
         Self {
+            app,
             target,
             backend: OnceCell::new(),
-            acting_as: watch::Sender::new(None),
+            session: watch::Sender::new(None),
         }
     }
 
@@ -90,22 +102,114 @@ impl AppState {
         Ok(&self.backend().await?.pool)
     }
 
-    pub fn acting_as(&self) -> Option<Uuid> {
-        *self.acting_as.borrow()
+    pub fn signed_in_user(&self) -> Option<UserSummary> {
+        self.session.borrow().as_ref().map(|s| s.user.clone())
     }
 
-    pub fn set_acting_as(&self, user: Uuid) {
-        self.acting_as.send_replace(Some(user));
+    pub async fn sign_in(&self, login: &str, password: &str) -> Result<UserSummary> {
+        let pool = self.pool().await?;
+        let tokens = auth::sign_in(pool, login, password, Some(&device_name())).await?;
+        self.start_session(tokens).await
     }
 
-    /// The user this window acts for, with their current role.
-    pub async fn actor(&self) -> Result<Actor> {
-        let id = self.acting_as().ok_or_else(|| {
-            Error::Unauthenticated("Choose which user this window acts as first.".into())
-        })?;
-        let user = db::users::find_active(self.pool().await?, id).await?;
-        Ok(Actor::from(&user))
+    /// Signs in again with the refresh token kept from the last run, if it is still valid.
+    pub async fn resume_session(&self) -> Result<Option<UserSummary>> {
+        let Some(refresh_token) = self.stored_refresh_token() else {
+            return Ok(None);
+        };
+        match auth::refresh(self.pool().await?, &refresh_token).await {
+            Ok(tokens) => Ok(Some(self.start_session(tokens).await?)),
+            Err(Error::Unauthenticated(_)) => {
+                self.store_refresh_token(None);
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
     }
+
+    pub async fn sign_out(&self) -> Result<()> {
+        let session = self.session.send_replace(None);
+        self.store_refresh_token(None);
+        if let Some(session) = session {
+            auth::sign_out(self.pool().await?, &session.tokens.session_token).await?;
+        }
+        Ok(())
+    }
+
+    async fn start_session(&self, tokens: auth::SessionTokens) -> Result<UserSummary> {
+        let pool = self.pool().await?;
+        let mut tx = auth::begin_as(pool, &tokens.session_token).await?;
+        let actor = db::users::current_actor(&mut *tx)
+            .await?
+            .ok_or_else(|| Error::Unauthenticated(auth::SIGN_IN_FAILED.into()))?;
+        let user = db::users::find_active(&mut *tx, actor.id).await?;
+        tx.commit().await?;
+        self.store_refresh_token(Some(&tokens.refresh_token));
+        self.session.send_replace(Some(auth::SignedIn {
+            user: user.clone(),
+            tokens,
+        }));
+        Ok(user)
+    }
+
+    /// A transaction acting for the signed-in user, and who that is. An ended session is
+    /// renewed once with the refresh token; if that fails the user must sign in again.
+    pub async fn begin(&self) -> Result<(Transaction<'static, Postgres>, Actor)> {
+        let pool = self.pool().await?;
+        for renewed in [false, true] {
+            let Some(session) = self.session.borrow().clone() else {
+                return Err(Error::Unauthenticated("Sign in first.".into()));
+            };
+            let mut tx = auth::begin_as(pool, &session.tokens.session_token).await?;
+            if let Some(actor) = db::users::current_actor(&mut *tx).await? {
+                return Ok((tx, actor));
+            }
+            tx.rollback().await?;
+            if renewed {
+                break;
+            }
+            match auth::refresh(pool, &session.tokens.refresh_token).await {
+                Ok(tokens) => {
+                    self.start_session(tokens).await?;
+                }
+                Err(Error::Unauthenticated(_)) => break,
+                Err(other) => return Err(other),
+            }
+        }
+        self.session.send_replace(None);
+        self.store_refresh_token(None);
+        Err(Error::Unauthenticated(
+            "Your session has ended; sign in again.".into(),
+        ))
+    }
+
+    fn stored_refresh_token(&self) -> Option<String> {
+        use tauri_plugin_store::StoreExt;
+        let store = self.app.store(SESSION_STORE).ok()?;
+        store.get(REFRESH_TOKEN_KEY)?.as_str().map(str::to_owned)
+    }
+
+    fn store_refresh_token(&self, token: Option<&str>) {
+        use tauri_plugin_store::StoreExt;
+        let Ok(store) = self.app.store(SESSION_STORE) else {
+            tracing::warn!("cannot open the session store");
+            return;
+        };
+        match token {
+            Some(token) => store.set(REFRESH_TOKEN_KEY, token),
+            None => {
+                store.delete(REFRESH_TOKEN_KEY);
+            }
+        }
+        if let Err(err) = store.save() {
+            tracing::warn!(%err, "cannot save the session store");
+        }
+    }
+}
+
+fn device_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    format!("ticketdesk desktop on {}", host.trim())
 }
 
 /// Opens the window and runs until it is closed.
@@ -117,7 +221,7 @@ pub fn run() -> anyhow::Result<()> {
             let stored_url = stored_database_url(app.handle());
             let target = config::resolve(stored_url)?;
             tracing::info!(?target, "starting");
-            app.manage(AppState::new(target));
+            app.manage(AppState::new(app.handle().clone(), target));
             tauri::async_runtime::spawn(connect_and_listen(app.handle().clone()));
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             Ok(())
@@ -135,7 +239,7 @@ pub fn run() -> anyhow::Result<()> {
 }
 
 /// Ctrl-C or SIGTERM leave through the normal exit path, so the solo cluster is stopped.
-async fn exit_on_signal(app: tauri::AppHandle) {
+async fn exit_on_signal(app: AppHandle) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut interrupt), Ok(mut terminate)) = (
         signal(SignalKind::interrupt()),
@@ -152,15 +256,15 @@ async fn exit_on_signal(app: tauri::AppHandle) {
     app.exit(0);
 }
 
-fn stored_database_url(app: &tauri::AppHandle) -> Option<String> {
+fn stored_database_url(app: &AppHandle) -> Option<String> {
     use tauri_plugin_store::StoreExt;
     let store = app.store("settings.json").ok()?;
     store.get("databaseUrl")?.as_str().map(str::to_owned)
 }
 
-/// Opens the backend (retrying while it is unreachable), applies `TICKETDESK_ACT_AS`, then
-/// keeps the notification listener running for the life of the app.
-async fn connect_and_listen(app: tauri::AppHandle) {
+/// Opens the backend (retrying while it is unreachable), then keeps the notification
+/// listener running for the life of the app.
+async fn connect_and_listen(app: AppHandle) {
     let state = app.state::<AppState>();
     let backend = loop {
         match state.backend().await {
@@ -172,12 +276,6 @@ async fn connect_and_listen(app: tauri::AppHandle) {
             }
         }
     };
-    if let Ok(username) = std::env::var("TICKETDESK_ACT_AS") {
-        match db::users::find_active_by_username(&backend.pool, &username).await {
-            Ok(user) => state.set_acting_as(user.id),
-            Err(err) => tracing::warn!(%err, "TICKETDESK_ACT_AS names no active user"),
-        }
-    }
     let alerts = DesktopAlerts { app: app.clone() };
-    crate::notify::listener::run(backend.pool.clone(), state.acting_as.subscribe(), alerts).await;
+    crate::notify::listener::run(backend.pool.clone(), state.session.subscribe(), alerts).await;
 }

@@ -1,5 +1,5 @@
-//! Tauri commands: thin adapters. Each takes the state, resolves the actor, calls one use case
-//! and maps its error to the `{ code, message }` the UI understands.
+//! Tauri commands: thin adapters. Each opens the signed-in user's transaction, calls one use
+//! case, commits, and maps its error to the `{ code, message }` the UI understands.
 
 use tauri::State;
 use uuid::Uuid;
@@ -15,47 +15,61 @@ type CommandResult<T> = Result<T, AppError>;
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         current_user,
+        sign_in,
+        sign_out,
         list_users,
-        act_as,
         list_queue,
         get_ticket,
         create_ticket
     ]
 }
 
-/// The user this window acts as, or null. Waits for the database on first use.
+/// The signed-in user, signing in silently with the kept refresh token when there is one;
+/// null means the sign-in screen. Waits for the database on first use.
 #[tauri::command]
 async fn current_user(state: State<'_, AppState>) -> CommandResult<Option<UserSummary>> {
-    let pool = state.pool().await?;
-    match state.acting_as() {
-        Some(id) => Ok(Some(db::users::find_active(pool, id).await?)),
-        None => Ok(None),
+    if let Some(user) = state.signed_in_user() {
+        return Ok(Some(user));
     }
+    Ok(state.resume_session().await?)
+}
+
+#[tauri::command]
+async fn sign_in(
+    state: State<'_, AppState>,
+    login: String,
+    password: String,
+) -> CommandResult<UserSummary> {
+    Ok(state.sign_in(&login, &password).await?)
+}
+
+#[tauri::command]
+async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
+    Ok(state.sign_out().await?)
 }
 
 #[tauri::command]
 async fn list_users(state: State<'_, AppState>) -> CommandResult<Vec<UserSummary>> {
-    Ok(db::users::list_active(state.pool().await?).await?)
-}
-
-/// Temporary until sign-in exists: choose which demo user this window acts as.
-#[tauri::command]
-async fn act_as(state: State<'_, AppState>, user_id: Uuid) -> CommandResult<UserSummary> {
-    let user = db::users::find_active(state.pool().await?, user_id).await?;
-    state.set_acting_as(user.id);
-    Ok(user)
+    let (mut tx, _actor) = state.begin().await?;
+    let users = db::users::list_active(&mut *tx).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(users)
 }
 
 #[tauri::command]
 async fn list_queue(state: State<'_, AppState>, query: QueueQuery) -> CommandResult<QueuePage> {
-    let actor = state.actor().await?;
-    Ok(db::tickets::queue(state.pool().await?, actor, &query).await?)
+    let (mut tx, actor) = state.begin().await?;
+    let page = db::tickets::queue(&mut *tx, actor, &query).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(page)
 }
 
 #[tauri::command]
 async fn get_ticket(state: State<'_, AppState>, ticket_id: Uuid) -> CommandResult<TicketDetail> {
-    let actor = state.actor().await?;
-    Ok(db::tickets::detail(state.pool().await?, actor, ticket_id).await?)
+    let (mut tx, actor) = state.begin().await?;
+    let detail = db::tickets::detail(&mut tx, actor, ticket_id).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(detail)
 }
 
 #[tauri::command]
@@ -63,6 +77,8 @@ async fn create_ticket(
     state: State<'_, AppState>,
     input: NewTicket,
 ) -> CommandResult<TicketSummary> {
-    let actor = state.actor().await?;
-    Ok(db::tickets::create(state.pool().await?, actor, input).await?)
+    let (mut tx, actor) = state.begin().await?;
+    let created = db::tickets::create(&mut tx, actor, input).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(created)
 }

@@ -22,6 +22,8 @@ use tokio::process::Command;
 /// The database inside the cluster that ticketdesk uses.
 pub const DATABASE_NAME: &str = "ticketdesk";
 const SUPERUSER: &str = "ticketdesk";
+/// The login the solo desktop itself uses: as little privilege as a team desktop has.
+const DESKTOP_LOGIN: &str = "ticketdesk_app";
 /// The OS user that runs the server when ticketdesk itself runs as root.
 const RUN_AS_WHEN_ROOT: &str = "postgres";
 
@@ -156,6 +158,31 @@ impl SoloCluster {
             "postgres://{}:{}@127.0.0.1:{}/{}",
             self.credentials.superuser, self.credentials.password, self.credentials.port, database
         )
+    }
+
+    /// The URL desktops use: a least-privileged login (member of `ticketdesk_desktop`), made
+    /// once with the superuser connection `owner` and remembered in `desktop.json`.
+    pub async fn desktop_url(&self, owner: &sqlx::PgPool) -> anyhow::Result<String> {
+        #[derive(Serialize, Deserialize)]
+        struct DesktopLogin {
+            name: String,
+            password: String,
+        }
+        let path = self.dir.join("desktop.json");
+        let login = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).context("desktop.json is damaged")?,
+            Err(_) => {
+                let name = DESKTOP_LOGIN.to_owned();
+                let password = crate::db::desktop_login::create(owner, &name).await?;
+                let login = DesktopLogin { name, password };
+                write_private(&path, &serde_json::to_vec_pretty(&login)?)?;
+                login
+            }
+        };
+        Ok(format!(
+            "postgres://{}:{}@127.0.0.1:{}/{}",
+            login.name, login.password, self.credentials.port, DATABASE_NAME
+        ))
     }
 
     pub fn started_here(&self) -> bool {

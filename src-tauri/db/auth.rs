@@ -31,8 +31,9 @@ impl std::fmt::Debug for SessionTokens {
 pub const SIGN_IN_FAILED: &str =
     "Sign-in failed: wrong username or password, or the account is locked for a while.";
 
-/// Two steps, two transactions: the first commits the attempt (it counts as failed until the
-/// second succeeds), then the key is derived here and checked by the server.
+/// Three steps, three transactions: the first commits the attempt (it counts as failed until
+/// sign-in succeeds), the key is derived here and checked by the server, and a last step
+/// opens the session if the committed check matched.
 pub async fn sign_in(
     pool: &PgPool,
     login: &str,
@@ -64,14 +65,19 @@ pub async fn sign_in(
         .await
         .map_err(|e| Error::Unexpected(e.into()))?
         .map_err(|e| Error::Unexpected(anyhow::anyhow!(e)))?;
-    let row: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT session_token, refresh_token, expires_at FROM sign_in_finish($1, $2, $3)",
-    )
-    .bind(attempt)
-    .bind(&key[..])
-    .bind(device)
-    .fetch_optional(pool)
-    .await?;
+    // Step 2 records the verdict without revealing it; step 3, in a later transaction, acts on
+    // it. Each statement here is its own (autocommitted) transaction.
+    sqlx::query("SELECT sign_in_check($1, $2, $3)")
+        .bind(attempt)
+        .bind(&key[..])
+        .bind(device)
+        .execute(pool)
+        .await?;
+    let row: Option<(String, String, DateTime<Utc>)> =
+        sqlx::query_as("SELECT session_token, refresh_token, expires_at FROM sign_in_complete($1)")
+            .bind(attempt)
+            .fetch_optional(pool)
+            .await?;
     tokens(row).ok_or_else(|| Error::Unauthenticated(SIGN_IN_FAILED.into()))
 }
 
@@ -111,4 +117,11 @@ fn tokens(row: Option<(String, String, DateTime<Utc>)>) -> Option<SessionTokens>
         refresh_token,
         expires_at,
     })
+}
+
+/// A signed-in desktop: who, and the tokens that prove it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user: crate::domain::user::UserSummary,
+    pub tokens: SessionTokens,
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{PgExecutor, Postgres, Transaction};
+use sqlx::{PgConnection, PgExecutor};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -23,23 +23,27 @@ pub struct NewInApp {
 }
 
 /// Writes the notification and queues its wake-up; both take effect when `tx` commits.
-pub async fn create_in_app(tx: &mut Transaction<'_, Postgres>, n: NewInApp) -> Result<Uuid> {
-    let id: Uuid = sqlx::query_scalar(
-        "INSERT INTO notifications (user_id, ticket_id, type, channel, subject, message, priority) \
-         VALUES ($1, $2, $3, 'IN_APP', $4, $5, $6) RETURNING id",
+pub async fn create_in_app(tx: &mut PgConnection, n: NewInApp) -> Result<Uuid> {
+    // The id is made here, not RETURNed: the writer may not read a notification meant for
+    // someone else (row-level security), so INSERT … RETURNING would be refused.
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO notifications (id, user_id, ticket_id, type, channel, subject, message, priority) \
+         VALUES ($1, $2, $3, $4, 'IN_APP', $5, $6, $7)",
     )
+    .bind(id)
     .bind(n.user_id)
     .bind(n.ticket_id)
     .bind(n.kind)
     .bind(&n.subject)
     .bind(&n.message)
     .bind(n.priority)
-    .fetch_one(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(CHANNEL)
         .bind(id.to_string())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(id)
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::db::{notifications, parse_column, users};
@@ -144,13 +144,13 @@ struct HistoryRow {
 }
 
 /// One ticket with its comments and history, as the actor may see it. A ticket the actor may
-/// not see is reported as not found, so its existence does not leak.
-pub async fn detail(pool: &PgPool, actor: Actor, ticket_id: Uuid) -> Result<TicketDetail> {
-    // One snapshot for the three reads, so comments and history match the ticket shown.
-    let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
+/// not see is reported as not found, so its existence does not leak. Run it in one
+/// transaction (the caller's session transaction) so the three reads agree closely.
+pub async fn detail(
+    conn: &mut PgConnection,
+    actor: Actor,
+    ticket_id: Uuid,
+) -> Result<TicketDetail> {
     let only_requestor = (!permissions::sees_all_tickets(actor)).then_some(actor.id);
     let row: Option<DetailRow> = sqlx::query_as(&format!(
         "SELECT s.*, t.description, t.resolution_notes, t.due_date, t.tags, t.version \
@@ -159,7 +159,7 @@ pub async fn detail(pool: &PgPool, actor: Actor, ticket_id: Uuid) -> Result<Tick
     ))
     .bind(ticket_id)
     .bind(only_requestor)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
     let row = row.ok_or_else(|| Error::NotFound("No such ticket.".into()))?;
 
@@ -172,7 +172,7 @@ pub async fn detail(pool: &PgPool, actor: Actor, ticket_id: Uuid) -> Result<Tick
     )
     .bind(ticket_id)
     .bind(permissions::sees_internal_comments(actor))
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
 
     let history: Vec<HistoryRow> = sqlx::query_as(
@@ -183,9 +183,8 @@ pub async fn detail(pool: &PgPool, actor: Actor, ticket_id: Uuid) -> Result<Tick
          ORDER BY h.timestamp, h.id",
     )
     .bind(ticket_id)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *conn)
     .await?;
-    tx.commit().await?;
 
     Ok(TicketDetail {
         ticket: row.summary.try_into()?,
@@ -223,11 +222,15 @@ pub async fn detail(pool: &PgPool, actor: Actor, ticket_id: Uuid) -> Result<Tick
 /// Channel on which a committed ticket change wakes every desktop (payload: the ticket id).
 pub const TICKET_CHANNEL: &str = "ticketdesk_ticket";
 
-/// Creates a ticket in one transaction: the ticket, its history, and (when it is assigned to
-/// someone else) the assignee's notification. Listeners are woken when it commits.
-pub async fn create(pool: &PgPool, actor: Actor, input: NewTicket) -> Result<TicketSummary> {
+/// Creates a ticket: the ticket, its history, and (when it is assigned to someone else) the
+/// assignee's notification, all in the caller's transaction. Listeners are woken when it
+/// commits; nothing is written if it rolls back.
+pub async fn create(
+    tx: &mut PgConnection,
+    actor: Actor,
+    input: NewTicket,
+) -> Result<TicketSummary> {
     let ticket = input.validate().map_err(Error::Validation)?;
-    let mut tx = pool.begin().await?;
     if let Some(assignee_id) = ticket.assignee_id {
         let assignee = users::find_active(&mut *tx, assignee_id)
             .await
@@ -240,11 +243,11 @@ pub async fn create(pool: &PgPool, actor: Actor, input: NewTicket) -> Result<Tic
         permissions::check_assign_on_create(actor, assignee.id, assignee.role)
             .map_err(Error::Forbidden)?;
     }
-    let id = insert_ticket(&mut tx, actor, &ticket).await?;
-    let summary = summary_in(&mut tx, id).await?;
+    let id = insert_ticket(&mut *tx, actor, &ticket).await?;
+    let summary = summary_in(&mut *tx, id).await?;
 
     write_history(
-        &mut tx,
+        &mut *tx,
         id,
         actor.id,
         "CREATED",
@@ -262,7 +265,7 @@ pub async fn create(pool: &PgPool, actor: Actor, input: NewTicket) -> Result<Tic
     .await?;
     if let Some(assignee) = &summary.assignee {
         write_history(
-            &mut tx,
+            &mut *tx,
             id,
             actor.id,
             "ASSIGNED",
@@ -275,7 +278,7 @@ pub async fn create(pool: &PgPool, actor: Actor, input: NewTicket) -> Result<Tic
         if assignee.id != actor.id {
             let actor_name = users::find_active(&mut *tx, actor.id).await?.display_name;
             notifications::create_in_app(
-                &mut tx,
+                &mut *tx,
                 notifications::NewInApp {
                     user_id: assignee.id,
                     ticket_id: id,
@@ -293,12 +296,11 @@ pub async fn create(pool: &PgPool, actor: Actor, input: NewTicket) -> Result<Tic
         .bind(id.to_string())
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
     Ok(summary)
 }
 
 async fn insert_ticket(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     actor: Actor,
     ticket: &ValidNewTicket,
 ) -> Result<Uuid> {
@@ -327,22 +329,22 @@ async fn insert_ticket(
     .bind(actor.id)
     .bind(ticket.assignee_id)
     .bind(&ticket.environment)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     Ok(id)
 }
 
-async fn summary_in(tx: &mut Transaction<'_, Postgres>, id: Uuid) -> Result<TicketSummary> {
+async fn summary_in(tx: &mut PgConnection, id: Uuid) -> Result<TicketSummary> {
     let row: SummaryRow = sqlx::query_as(&format!("{SELECT_SUMMARY} WHERE t.id = $1"))
         .bind(id)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?;
     row.try_into()
 }
 
 /// Appends one `ticket_history` row; values are stored as JSON text, as the seed says.
 pub async fn write_history(
-    tx: &mut Transaction<'_, Postgres>,
+    tx: &mut PgConnection,
     ticket_id: Uuid,
     user_id: Uuid,
     action: &str,
@@ -362,7 +364,7 @@ pub async fn write_history(
     .bind(field_changed)
     .bind(old_value.map(|v| v.to_string()))
     .bind(new_value.map(|v| v.to_string()))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! One `LISTEN` connection per running desktop. On every (re)connect it first listens, then
 //! claims what was missed, so nothing committed in between falls through the gap. It never
-//! holds a transaction open: claims run on the pool, one statement each.
+//! holds a transaction open: each claim is one short transaction on the pool.
 
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::db::auth::{self, SignedIn};
 use crate::db::notifications::NotificationEvent;
 use crate::db::{notifications, tickets};
 
@@ -25,11 +26,11 @@ pub trait Deliver: Send + Sync + 'static {
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Runs until `acting_as` is dropped (the app is closing). Reconnects with exponential backoff.
-pub async fn run(pool: PgPool, mut acting_as: watch::Receiver<Option<Uuid>>, sink: impl Deliver) {
+/// Runs until the session sender is dropped (the app is closing). Reconnects with exponential backoff.
+pub async fn run(pool: PgPool, mut session: watch::Receiver<Option<SignedIn>>, sink: impl Deliver) {
     let mut backoff = Duration::from_millis(250);
     loop {
-        match session(&pool, &mut acting_as, &sink, &mut backoff).await {
+        match listen(&pool, &mut session, &sink, &mut backoff).await {
             Ok(()) => return,
             // The app closed the pool on its way out.
             Err(_) if pool.is_closed() => return,
@@ -47,9 +48,9 @@ pub async fn run(pool: PgPool, mut acting_as: watch::Receiver<Option<Uuid>>, sin
     }
 }
 
-async fn session(
+async fn listen(
     pool: &PgPool,
-    acting_as: &mut watch::Receiver<Option<Uuid>>,
+    session: &mut watch::Receiver<Option<SignedIn>>,
     sink: &impl Deliver,
     backoff: &mut Duration,
 ) -> anyhow::Result<()> {
@@ -59,8 +60,8 @@ async fn session(
         .await?;
     *backoff = Duration::from_millis(250);
     sink.connection(true);
-    let user = *acting_as.borrow_and_update();
-    deliver_claimed(pool, user, sink).await?;
+    let signed_in = session.borrow_and_update().clone();
+    deliver_claimed(pool, signed_in, sink).await?;
     loop {
         tokio::select! {
             message = listener.try_recv() => {
@@ -73,28 +74,35 @@ async fn session(
                     }
                 } else {
                     // The payload is only a wake-up: a forged one costs a query, nothing more.
-                    let user = *acting_as.borrow();
-                    deliver_claimed(pool, user, sink).await?;
+                    let signed_in = session.borrow().clone();
+                    deliver_claimed(pool, signed_in, sink).await?;
                 }
             }
-            changed = acting_as.changed() => {
+            changed = session.changed() => {
                 if changed.is_err() {
                     return Ok(());
                 }
-                let user = *acting_as.borrow_and_update();
-                deliver_claimed(pool, user, sink).await?;
+                let signed_in = session.borrow_and_update().clone();
+                deliver_claimed(pool, signed_in, sink).await?;
             }
         }
     }
 }
 
+/// Claims in the signed-in user's own session: row-level security lets a desktop claim only
+/// its user's notifications.
 async fn deliver_claimed(
     pool: &PgPool,
-    user: Option<Uuid>,
+    signed_in: Option<SignedIn>,
     sink: &impl Deliver,
 ) -> anyhow::Result<()> {
-    let Some(user) = user else { return Ok(()) };
-    for event in notifications::claim_undelivered(pool, user).await? {
+    let Some(signed_in) = signed_in else {
+        return Ok(());
+    };
+    let mut tx = auth::begin_as(pool, &signed_in.tokens.session_token).await?;
+    let claimed = notifications::claim_undelivered(&mut *tx, signed_in.user.id).await?;
+    tx.commit().await?;
+    for event in claimed {
         sink.notification(event);
     }
     Ok(())

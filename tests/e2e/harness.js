@@ -42,15 +42,20 @@ export async function waitFor(what, probe, { timeoutMs = 15_000, intervalMs = 10
   }
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort() {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  server.close();
-  await once(server, "close");
-  return port;
+/** `count` distinct TCP ports that were free a moment ago on 127.0.0.1 (held open together, so distinct). */
+export async function freePorts(count) {
+  const servers = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      server.listen(0, "127.0.0.1");
+      await once(server, "listening");
+    }
+    return servers.map((server) => server.address().port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(() => resolve()))));
+  }
 }
 
 /** Runs a short command to completion (bounded), returning stdout; throws with its output on failure. */
@@ -338,7 +343,7 @@ export function replyTo(monitorLog, call) {
   );
 }
 
-/** The e2e database: created fresh on the server of DATABASE_URL, migrated, filled with demo data. */
+/** The e2e database: created fresh on the server of DATABASE_URL (migrated by the caller). */
 export async function createDatabase(serverUrl, name) {
   const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
   await admin.connect();
@@ -352,13 +357,87 @@ export async function createDatabase(serverUrl, name) {
   return url.toString();
 }
 
-export async function dropDatabase(serverUrl, name) {
+/**
+ * Drops the e2e database, then the desktop login `role` if given. In this order: the database
+ * must go first (FORCE ends the apps' connections), and roles are cluster-wide, so a login left
+ * behind would outlive the run.
+ */
+export async function dropDatabase(serverUrl, name, { role } = {}) {
   const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
   await admin.connect();
   try {
     // FORCE: an app that is still shutting down must not keep the database alive.
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    if (role) await admin.query(`DROP ROLE IF EXISTS "${role}"`);
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * Creates the least-privileged database login desktops connect with (`ticketdesk
+ * create-desktop-login`, run with the owner's URL) and returns the URL it prints.
+ */
+export async function createDesktopLogin(ownerUrl, name) {
+  const out = await run(APP, ["create-desktop-login", "--name", name], {
+    env: { ...process.env, TICKETDESK_DATABASE_URL: ownerUrl },
+  });
+  const url = out.trim().split("\n").pop() ?? "";
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`create-desktop-login printed no database URL:\n${out}`);
+  if (decodeURIComponent(new URL(url).username) !== name) throw new Error(`create-desktop-login printed a URL for another login`);
+  return url;
+}
+
+/**
+ * The local ports of the TCP sockets held by `rootPid` and all its descendants (Linux /proc):
+ * with pg_stat_activity.client_port this says which database connections a process tree has.
+ */
+export function tcpPortsOfTree(rootPid) {
+  const children = new Map();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid …: comm may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(entry));
+  }
+  const pids = [rootPid];
+  for (let i = 0; i < pids.length; i++) pids.push(...(children.get(pids[i]) ?? []));
+  const inodes = new Set();
+  for (const pid of pids) {
+    let fds = [];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  const ports = new Set();
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = fs.readFileSync(table, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9 && inodes.has(cols[9])) ports.add(parseInt(cols[1].split(":")[1], 16));
+    }
+  }
+  return ports;
 }

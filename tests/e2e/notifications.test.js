@@ -1,16 +1,19 @@
-// End-to-end, in the real app window: a team lead creates a ticket assigned to an engineer, and
-// the engineer's own running desktop raises a native notification for it.
+// End-to-end, in the real app windows: a team lead signs in and creates a ticket assigned to an
+// engineer, and the engineer's own signed-in desktop raises a native notification for it.
 //
-//   Xvfb ─┬─ bus A: dbus-monitor + tauri-driver → WebKitWebDriver → ticketdesk (acting as lena)
-//         └─ bus B: dbus-monitor + ticketdesk (acting as dev, no WebDriver)
-//   both apps → a fresh database `e2e_<pid>` on the server of DATABASE_URL
+//   Xvfb ─┬─ bus A: dbus-monitor + tauri-driver → WebKitWebDriver → ticketdesk (lena signs in)
+//         └─ bus B: dbus-monitor + tauri-driver → WebKitWebDriver → ticketdesk (dev signs in)
+//   both apps → a fresh database `e2e_…` on the server of DATABASE_URL, connected as a
+//   least-privileged desktop login made for the run (`ticketdesk create-desktop-login`)
 //
-// Each app has its own D-Bus session bus, so a Notify seen on B's bus can only come from B.
+// Each app has its own D-Bus session bus and its own XDG directories, so a Notify seen on B's bus
+// can only come from B, and a kept session (session.json) belongs to one instance.
 //
 // Environment: DATABASE_URL (a superuser URL; required), E2E_SCREENSHOT (where to save the
 // screenshot of A's window after creating; default: the work directory), E2E_WORKDIR (logs;
-// default: a new temporary directory), TICKETDESK_BIN (default target/debug/ticketdesk).
-// Run it through scripts/e2e.sh.
+// default: a new temporary directory), E2E_DB_NAME / E2E_DESKTOP_LOGIN (names of the database
+// and login to create; scripts/e2e.sh drops both should this process be killed),
+// TICKETDESK_BIN (default target/debug/ticketdesk). Run it through scripts/e2e.sh.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -26,14 +29,16 @@ import {
   Cleanup,
   Fatal,
   createDatabase,
+  createDesktopLogin,
   dropDatabase,
   findOnPath,
-  freePort,
+  freePorts,
   notifyCalls,
   replyTo,
   run,
   startInOwnBus,
   startXvfb,
+  tcpPortsOfTree,
   waitFor,
   waitForMonitor,
 } from "./harness.js";
@@ -41,22 +46,28 @@ import {
 const SERVER_URL = process.env.DATABASE_URL;
 const WORKDIR = process.env.E2E_WORKDIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "ticketdesk-e2e-"));
 const DB_NAME = process.env.E2E_DB_NAME ?? `e2e_${process.pid}_${randomBytes(3).toString("hex")}`;
+const DESKTOP_LOGIN = process.env.E2E_DESKTOP_LOGIN ?? `${DB_NAME}_desk`;
 
 const cleanup = new Cleanup();
 const ctx = { passed: false, reported: false };
 
-function appEnv(instanceDir, extra) {
+/** The two desktops: A is where the ticket is created, B belongs to its assignee. */
+const A = { label: "A", login: "lena", displayName: "Lena Fischer", dir: path.join(WORKDIR, "A-lena") };
+const B = { label: "B", login: "dev", displayName: "Dev Sharma", dir: path.join(WORKDIR, "B-dev") };
+
+function appEnv(instanceDir) {
   const env = { ...process.env };
   delete env.DBUS_SESSION_BUS_ADDRESS; // dbus-run-session sets the instance's own
   delete env.WAYLAND_DISPLAY;
+  delete env.DATABASE_URL; // the superuser URL stays with the test
   for (const dir of ["data", "config", "cache", "runtime"]) {
     fs.mkdirSync(path.join(instanceDir, dir), { recursive: true, mode: 0o700 });
   }
   return {
     ...env,
     DISPLAY: ctx.display,
-    TICKETDESK_DATABASE_URL: ctx.dbUrl,
-    // Each instance has its own settings store, WebKit data and caches.
+    TICKETDESK_DATABASE_URL: ctx.desktopUrl,
+    // Each instance has its own settings and session store, WebKit data and caches.
     XDG_DATA_HOME: path.join(instanceDir, "data"),
     XDG_CONFIG_HOME: path.join(instanceDir, "config"),
     XDG_CACHE_HOME: path.join(instanceDir, "cache"),
@@ -65,8 +76,17 @@ function appEnv(instanceDir, extra) {
     NO_AT_BRIDGE: "1",
     RUST_LOG: "info,sqlx=warn",
     NO_COLOR: "1",
-    ...extra,
   };
+}
+
+/** Where an instance's app keeps its refresh token (tauri-plugin-store, under XDG_DATA_HOME). */
+const sessionFile = (instance) => path.join(instance.dir, "data", "dev.ticketdesk.app", "session.json");
+
+/** The kept session store of an instance, parsed; null when there is none yet. */
+function sessionStore(instance) {
+  const file = sessionFile(instance);
+  if (!fs.existsSync(file)) return null;
+  return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
 /** Failure context: the tail of every log, so a CI failure can be read without the machine. */
@@ -91,7 +111,17 @@ function logTails() {
   return out.join("\n");
 }
 
-// Bounded everywhere: a hang fails within about two minutes, cleanup included.
+/** What a window shows, as text, for failure messages. */
+async function windowText(browser) {
+  try {
+    const text = await browser.execute(() => document.body.innerText);
+    return JSON.stringify(text.replace(/\s+/g, " ").trim().slice(0, 600));
+  } catch (e) {
+    return `(cannot read the window: ${e.message})`;
+  }
+}
+
+// Bounded everywhere: a hang fails within about three minutes, cleanup included.
 before(
   async () => {
     try {
@@ -102,7 +132,7 @@ before(
       throw e;
     }
   },
-  { timeout: 75_000 },
+  { timeout: 100_000 },
 );
 
 async function setUp() {
@@ -113,68 +143,104 @@ async function setUp() {
   const nativeDriver = findOnPath("WebKitWebDriver");
   assert.ok(nativeDriver, "WebKitWebDriver is missing: apt-get install webkit2gtk-driver");
   fs.mkdirSync(WORKDIR, { recursive: true });
+  const t0 = Date.now();
 
-  // The database: fresh, migrated, with the demo users.
+  // The database: fresh, migrated, with the demo users (as the superuser), and the desktop
+  // login both apps connect with. One cleanup step drops both, the database first.
   ctx.dbUrl = await createDatabase(SERVER_URL, DB_NAME);
-  cleanup.add("drop the e2e database", () => dropDatabase(SERVER_URL, DB_NAME));
+  cleanup.add("drop the e2e database and desktop login", () => dropDatabase(SERVER_URL, DB_NAME, { role: DESKTOP_LOGIN }));
   const cliEnv = { ...process.env, TICKETDESK_DATABASE_URL: ctx.dbUrl };
   await run(APP, ["migrate"], { env: cliEnv });
-  await run(APP, ["demo-data"], { env: cliEnv });
+  const demo = await run(APP, ["demo-data"], { env: cliEnv });
+  // Every demo user's password (ticketdesk-demo today), as demo-data states it.
+  ctx.demoPassword = /password for every demo user: ([^\s)]+)/.exec(demo)?.[1];
+  assert.ok(ctx.demoPassword, `demo-data did not state the demo users' password:\n${demo}`);
+  ctx.desktopUrl = await createDesktopLogin(ctx.dbUrl, DESKTOP_LOGIN);
   ctx.db = new pg.Client({ connectionString: ctx.dbUrl, connectionTimeoutMillis: 10_000 });
   await ctx.db.connect();
   cleanup.add("close the test's database connection", () => ctx.db.end());
+  const login = (
+    await ctx.db.query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", [DESKTOP_LOGIN])
+  ).rows[0];
+  assert.deepEqual(login, { rolsuper: false, rolbypassrls: false }, "the desktop login is least-privileged");
 
   // One X server for both windows.
   const xvfb = await startXvfb(WORKDIR);
   cleanup.add("stop Xvfb", () => xvfb.group.stop());
   ctx.display = xvfb.display;
+  ctx.timings = { database: Date.now() - t0 };
 
-  // Instance B: dev's desktop, started directly, on its own bus.
-  const dirB = path.join(WORKDIR, "B-dev");
-  ctx.monitorB = path.join(dirB, "dbus-monitor.log");
-  ctx.appB = startInOwnBus("app-B", dirB, [APP], {
-    env: appEnv(dirB, { TICKETDESK_ACT_AS: "dev" }),
-    monitorLog: ctx.monitorB,
-  });
-  cleanup.add("stop instance B", () => ctx.appB.stop());
-  await waitForMonitor(ctx.monitorB, ctx.appB);
-  // B is ready once its notification listener is LISTENing (it acts as dev before it listens).
-  await waitFor(
-    "instance B's notification listener (LISTEN) to connect",
-    async () => {
-      if (ctx.appB.exited) throw new Fatal(`instance B exited (${ctx.appB.exitCode})`);
-      const { rows } = await ctx.db.query(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-      );
-      return rows[0].n >= 1;
-    },
-    { timeoutMs: 30_000, intervalMs: 200 },
+  // Both desktops at once: each is its own tauri-driver on its own bus, launching its own app.
+  const [portA, nativeA, portB, nativeB] = await freePorts(4);
+  const launches = await Promise.allSettled([
+    launch(A, { tauriDriver, nativeDriver, port: portA, nativePort: nativeA }),
+    launch(B, { tauriDriver, nativeDriver, port: portB, nativePort: nativeB }),
+  ]);
+  const failed = launches.filter((r) => r.status === "rejected").map((r) => r.reason);
+  if (failed.length) {
+    if (failed.length > 1) failed[0].message += failed.slice(1).map((e) => `\nand: ${e.message}`).join("");
+    throw failed[0];
+  }
+  ctx.timings.windowsSignedIn = Date.now() - t0;
+
+  // B is ready once its notification listener is LISTENing, on a connection of B's own process
+  // tree (matched by client port), as the desktop login. A's too: "no Notify on A" means
+  // something only if A was listening as well.
+  for (const instance of [B, A]) {
+    instance.listenerPort = await waitFor(
+      `instance ${instance.label}'s notification listener (LISTEN) to connect`,
+      async () => {
+        if (instance.driver.exited) throw new Fatal(`instance ${instance.label} exited (${instance.driver.exitCode})`);
+        const ports = tcpPortsOfTree(instance.driver.pid);
+        const { rows } = await ctx.db.query(
+          `SELECT client_port FROM pg_stat_activity
+            WHERE datname = current_database() AND usename = $1 AND query LIKE 'LISTEN%'`,
+          [DESKTOP_LOGIN],
+        );
+        return rows.find((r) => ports.has(r.client_port))?.client_port;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+  }
+  // And every database connection the two apps hold is the desktop login's, none the superuser's.
+  const appPorts = [...tcpPortsOfTree(A.driver.pid), ...tcpPortsOfTree(B.driver.pid)];
+  const connections = (
+    await ctx.db.query(
+      "SELECT usename::text, client_port FROM pg_stat_activity WHERE datname = current_database() AND client_port = ANY($1)",
+      [appPorts],
+    )
+  ).rows;
+  assert.ok(connections.length >= 2, `the apps hold database connections (${JSON.stringify(connections)})`);
+  assert.deepEqual(
+    connections.filter((c) => c.usename !== DESKTOP_LOGIN),
+    [],
+    "the apps connect only as the desktop login",
   );
+  ctx.timings.listenersUp = Date.now() - t0;
+}
 
-  // Instance A: lena's desktop, launched by WebKitWebDriver under tauri-driver, on another bus.
-  const dirA = path.join(WORKDIR, "A-lena");
-  ctx.monitorA = path.join(dirA, "dbus-monitor.log");
-  const port = await freePort();
-  let nativePort = await freePort();
-  while (nativePort === port) nativePort = await freePort();
-  ctx.driver = startInOwnBus(
-    "tauri-driver-A",
-    dirA,
+/** Starts `instance`'s tauri-driver on its own bus, opens its window through WebDriver and signs in. */
+async function launch(instance, { tauriDriver, nativeDriver, port, nativePort }) {
+  const { label } = instance;
+  instance.monitorLog = path.join(instance.dir, "dbus-monitor.log");
+  instance.driver = startInOwnBus(
+    `tauri-driver-${label}`,
+    instance.dir,
     [tauriDriver, "--port", String(port), "--native-port", String(nativePort), "--native-driver", nativeDriver],
-    { env: appEnv(dirA, { TICKETDESK_ACT_AS: "lena" }), monitorLog: ctx.monitorA },
+    { env: appEnv(instance.dir), monitorLog: instance.monitorLog },
   );
-  cleanup.add("stop tauri-driver and instance A", () => ctx.driver.stop());
-  await waitForMonitor(ctx.monitorA, ctx.driver);
+  cleanup.add(`stop tauri-driver and instance ${label}`, () => instance.driver.stop());
+  await waitForMonitor(instance.monitorLog, instance.driver);
   await waitFor(
-    "tauri-driver to answer /status",
+    `tauri-driver of ${label} to answer /status`,
     async () => {
-      if (ctx.driver.exited) throw new Fatal(`tauri-driver exited (${ctx.driver.exitCode})`);
+      if (instance.driver.exited) throw new Fatal(`tauri-driver of ${label} exited (${instance.driver.exitCode})`);
       const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2_000) });
       return res.ok;
     },
     { timeoutMs: 20_000, intervalMs: 200 },
   );
-  ctx.browser = await remote({
+  instance.browser = await remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",
@@ -187,7 +253,70 @@ async function setUp() {
       "tauri:options": { application: APP },
     },
   });
-  cleanup.add("end the WebDriver session (closes instance A)", () => ctx.browser.deleteSession());
+  cleanup.add(`end the WebDriver session of ${label} (closes the app)`, () => instance.browser.deleteSession());
+  await signIn(instance);
+}
+
+/** Signs `instance` in through its sign-in screen, as a user would, and waits for the header to name them. */
+async function signIn(instance) {
+  const { browser, label } = instance;
+  const form = await browser.$('[data-testid="sign-in"]');
+  await form.waitForDisplayed({
+    timeout: 30_000,
+    timeoutMsg: `${label} never showed the sign-in screen: ${await windowText(browser)}`,
+  });
+  assert.equal(await browser.$('[data-testid="current-user"]').isExisting(), false, `${label} starts signed out`);
+  await form.$("input[name=login]").setValue(instance.login);
+  await form.$("input[name=password]").setValue(ctx.demoPassword);
+  await form.$('[data-testid="sign-in-submit"]').click();
+  const started = Date.now();
+  await waitFor(
+    `${label} to show ${instance.displayName} as signed in`,
+    async () => {
+      const error = await browser.$('[data-testid="sign-in-error"]');
+      if (await error.isExisting()) throw new Fatal(`sign-in failed: ${await error.getText()}`);
+      const who = await browser.$('[data-testid="current-user"]');
+      return (await who.isExisting()) && (await who.getText()).includes(instance.displayName);
+    },
+    { timeoutMs: 20_000, intervalMs: 150 },
+  ).catch(async (e) => {
+    throw new Error(`${e.message}\n${label} shows: ${await windowText(browser)}`);
+  });
+  instance.signInMs = Date.now() - started;
+}
+
+/**
+ * Watches B's window (in the background, from before the ticket exists) for the UI side of the
+ * two events: a toast for the notification, and the ticket's row after tickets-changed. A toast
+ * goes away after a few seconds, hence watching rather than looking once afterwards.
+ */
+function watchWindow(browser, title, { timeoutMs }) {
+  const seen = { toast: null, row: null, lastError: null, last: null };
+  const started = Date.now();
+  seen.done = (async () => {
+    while (Date.now() - started < timeoutMs && !(seen.toast && seen.row)) {
+      try {
+        const view = await browser.execute((title) => {
+          const text = (el) => (el?.textContent ?? "").replace(/\s+/g, " ").trim();
+          return {
+            toasts: [...document.querySelectorAll('[data-testid="toast"]')].map(text),
+            rows: [...document.querySelectorAll('[data-testid="queue-row"]')]
+              .filter((row) => text(row.querySelector("td.title")) === title)
+              .map((row) => ({ number: row.getAttribute("data-ticket-number"), assignee: text(row.querySelector("td.assignee")) })),
+          };
+        }, title);
+        seen.last = view;
+        const toast = view.toasts.find((s) => s.includes(title));
+        if (toast && !seen.toast) seen.toast = { text: toast, afterMs: Date.now() - started };
+        if (view.rows.length && !seen.row) seen.row = { ...view.rows[0], afterMs: Date.now() - started };
+      } catch (e) {
+        seen.lastError = e.message;
+      }
+      await sleep(200);
+    }
+    return seen;
+  })();
+  return seen;
 }
 
 after(
@@ -197,22 +326,21 @@ after(
     const errors = await cleanup.run({ stepTimeoutMs: 10_000 });
     if (errors.length) console.error(`e2e cleanup problems:\n  ${errors.join("\n  ")}`);
   },
-  { timeout: 60_000 },
+  { timeout: 80_000 },
 );
 
 test("a ticket assigned in one window raises a native notification in the assignee's desktop only", { timeout: 60_000 }, async (t) => {
-  const { browser, db } = ctx;
+  const { db } = ctx;
+  const browser = A.browser;
   try {
+    t.diagnostic(
+      `set-up: database ${ctx.timings.database} ms, both windows signed in ${ctx.timings.windowsSignedIn} ms ` +
+        `(sign-in A ${A.signInMs} ms, B ${B.signInMs} ms), listeners up ${ctx.timings.listenersUp} ms`,
+    );
     const dev = (await db.query("SELECT id FROM users WHERE username = 'dev'")).rows[0];
     assert.ok(dev, "demo user dev exists");
 
-    // A is up, acting as lena, with the demo queue loaded.
-    const who = await browser.$('[data-testid="current-user"]');
-    await who.waitForDisplayed({ timeout: 30_000, timeoutMsg: "A never showed who it acts as" });
-    await browser.waitUntil(async () => (await who.getText()).includes("Lena Fischer"), {
-      timeout: 10_000,
-      timeoutMsg: "A does not act as Lena Fischer",
-    });
+    // A is signed in as lena, with the demo queue loaded.
     await browser.$('[data-testid="queue-row"]').waitForExist({ timeout: 20_000, timeoutMsg: "A's queue never loaded" });
 
     // Create the ticket through the form.
@@ -236,6 +364,7 @@ test("a ticket assigned in one window raises a native notification in the assign
       return ["title", "priority", "category", "environment", "assignee"].map((n) => f.elements.namedItem(n).value);
     });
     assert.deepEqual(chosen, [title, "P2_HIGH", "NETWORK_ISSUE", "Production", dev.id]);
+    const onB = watchWindow(B.browser, title, { timeoutMs: 25_000 });
     await form.$('[data-testid="create-submit"]').click();
 
     // A: the form closes and the new row is in the queue.
@@ -281,21 +410,21 @@ test("a ticket assigned in one window raises a native notification in the assign
     const body = `Lena Fischer assigned you: ${title}`;
     const call = await waitFor(
       `a Notify call on B's bus with "${summary}"`,
-      () => notifyCalls(ctx.monitorB).find((c) => c.strings.includes(summary)),
+      () => notifyCalls(B.monitorLog).find((c) => c.strings.includes(summary)),
       { timeoutMs: 15_000, intervalMs: 100 },
     ).catch(async (e) => {
       const rows = await db.query("SELECT user_id, status, delivered_at, subject FROM notifications WHERE ticket_id = $1", [
         ticketId,
       ]);
       throw new Error(
-        `${e.message}\nNotify calls on B's bus: ${JSON.stringify(notifyCalls(ctx.monitorB))}` +
+        `${e.message}\nNotify calls on B's bus: ${JSON.stringify(notifyCalls(B.monitorLog))}` +
           `\nnotification rows of the ticket: ${JSON.stringify(rows.rows)}`,
       );
     });
     assert.equal(call.strings[0], "ticketdesk", "app name");
     assert.ok(call.strings.includes(body), `the notification's body is "${body}" (strings: ${JSON.stringify(call.strings)})`);
     // The notification daemon on B's bus (dunst) took it: it answered with a notification id.
-    const reply = await waitFor("the notification daemon's answer to Notify", () => replyTo(ctx.monitorB, call), {
+    const reply = await waitFor("the notification daemon's answer to Notify", () => replyTo(B.monitorLog, call), {
       timeoutMs: 10_000,
     });
     assert.equal(reply.kind, "method return", `Notify failed: ${JSON.stringify(reply)}`);
@@ -313,12 +442,51 @@ test("a ticket assigned in one window raises a native notification in the assign
       { username: "dev", type: "TICKET_ASSIGNED", channel: "IN_APP", status: "DELIVERED", delivered: true },
     ]);
 
+    // B's window: the notification reached B's UI as a toast, and tickets-changed put the new
+    // ticket into B's queue.
+    const seen = await onB.done;
+    const whatBShowed = `B showed: ${JSON.stringify(seen.last)}${seen.lastError ? `; last error: ${seen.lastError}` : ""}`;
+    assert.ok(seen.toast, `no toast for the ticket in B's window. ${whatBShowed}`);
+    assert.ok(seen.toast.text.includes(summary), `B's toast names the ticket: ${JSON.stringify(seen.toast.text)}`);
+    assert.ok(seen.row, `the ticket's row did not appear in B's queue. ${whatBShowed}`);
+    assert.deepEqual({ number: seen.row.number, assignee: seen.row.assignee }, { number, assignee: "Dev Sharma" });
+    t.diagnostic(`B's window: toast after ${seen.toast.afterMs} ms, queue row after ${seen.row.afterMs} ms (from submit)`);
+
     // A must not notify its own user about a ticket it created. A would have been woken at the
     // same moment as B; give it a short grace period on top before looking at its bus.
     await sleep(2_000);
-    const onA = notifyCalls(ctx.monitorA).filter((c) => c.strings.some((s) => s.includes(number) || s.includes(title)));
+    const onA = notifyCalls(A.monitorLog).filter((c) => c.strings.some((s) => s.includes(number) || s.includes(title)));
     assert.deepEqual(onA, [], "A's bus saw no Notify for the ticket");
-    assert.doesNotMatch(ctx.appB.log(), /native notification failed/, "B logged no failed notification");
+    assert.doesNotMatch(B.driver.log(), /native notification failed/, "B logged no failed notification");
+
+    // Signing out in A: the sign-in screen returns, A's kept refresh token is gone (B's stays),
+    // and the session has ended in the database too.
+    assert.equal(typeof sessionStore(A)?.refreshToken, "string", `A keeps a refresh token while signed in (${sessionFile(A)})`);
+    assert.equal(typeof sessionStore(B)?.refreshToken, "string", "B keeps its own refresh token");
+    assert.notEqual(sessionStore(A).refreshToken, sessionStore(B).refreshToken);
+    await browser.$('[data-testid="sign-out"]').click();
+    await browser.$('[data-testid="sign-in"]').waitForDisplayed({
+      timeout: 15_000,
+      timeoutMsg: `the sign-in screen did not return after signing out in A: ${await windowText(browser)}`,
+    });
+    assert.equal(await browser.$('[data-testid="current-user"]').isExisting(), false, "A no longer names a user");
+    assert.equal(await browser.$('[data-testid="queue"]').isExisting(), false, "A no longer shows the queue");
+    assert.equal(await browser.$("input[name=password]").getValue(), "", "the password field is empty");
+    const storeA = sessionStore(A);
+    assert.ok(storeA, `A's session store still exists (${sessionFile(A)})`);
+    assert.equal("refreshToken" in storeA, false, `A's session.json holds no refresh token: ${JSON.stringify(Object.keys(storeA))}`);
+    assert.equal(typeof sessionStore(B)?.refreshToken, "string", "signing out in A leaves B's kept session alone");
+    const sessions = (
+      await db.query(
+        `SELECT u.username,
+                (SELECT count(*)::int FROM user_sessions s WHERE s.user_id = u.id AND s.is_active) AS active_sessions,
+                (SELECT count(*)::int FROM refresh_tokens r WHERE r.user_id = u.id AND NOT r.is_revoked) AS live_refresh_tokens
+           FROM users u WHERE u.username IN ('lena', 'dev') ORDER BY u.username`,
+      )
+    ).rows;
+    const [devSessions, lenaSessions] = sessions;
+    assert.deepEqual(lenaSessions, { username: "lena", active_sessions: 0, live_refresh_tokens: 0 }, "lena's session ended");
+    assert.ok(devSessions.active_sessions >= 1, `dev's session lives on: ${JSON.stringify(devSessions)}`);
     ctx.passed = true;
   } catch (e) {
     ctx.reported = true;

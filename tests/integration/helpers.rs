@@ -53,3 +53,98 @@ pub async fn user_with_password(
         .expect("setting the verifier");
     actor
 }
+
+/// A signed-in desktop, as the app runs it: a pool connected with a least-privileged
+/// desktop login (so row-level security applies) and a session token from a real sign-in.
+#[derive(Clone)]
+pub struct Desk {
+    pub id: Uuid,
+    pub role: Role,
+    pub pool: PgPool,
+    pub signed_in: ticketdesk::db::auth::SignedIn,
+}
+
+pub const DESK_PASSWORD: &str = "correct horse battery";
+
+impl Desk {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.id,
+            role: self.role,
+        }
+    }
+
+    /// A transaction in this desk's session.
+    pub async fn tx(&self) -> sqlx::Transaction<'static, sqlx::Postgres> {
+        ticketdesk::db::auth::begin_as(&self.pool, &self.signed_in.tokens.session_token)
+            .await
+            .expect("opening a session transaction")
+    }
+}
+
+/// A pool connected as a fresh login in `ticketdesk_desktop`, to the test's database.
+pub async fn desktop_pool(pool: &PgPool) -> PgPool {
+    let name = format!("desk_{}", Uuid::new_v4().simple());
+    let password = ticketdesk::db::desktop_login::create(pool, &name)
+        .await
+        .expect("creating a desktop login");
+    let url = ticketdesk::config::database_url_for(pool, &name, &password)
+        .await
+        .expect("building its URL");
+    PgPool::connect(&url)
+        .await
+        .expect("connecting as the desktop login")
+}
+
+/// A user with a password, signed in through the real two-step sign-in on a desktop pool.
+pub async fn signed_in(pool: &PgPool, username: &str, role: Role) -> Desk {
+    let actor = user_with_password(pool, username, role, DESK_PASSWORD).await;
+    let desk_pool = desktop_pool(pool).await;
+    let tokens = ticketdesk::db::auth::sign_in(&desk_pool, username, DESK_PASSWORD, Some("test"))
+        .await
+        .expect("signing in");
+    let user = ticketdesk::db::users::find_active(pool, actor.id)
+        .await
+        .expect("the user exists");
+    Desk {
+        id: actor.id,
+        role,
+        pool: desk_pool,
+        signed_in: ticketdesk::db::auth::SignedIn { user, tokens },
+    }
+}
+
+pub async fn create(
+    desk: &Desk,
+    input: NewTicket,
+) -> ticketdesk::error::Result<ticketdesk::domain::ticket::TicketSummary> {
+    let mut tx = desk.tx().await;
+    let created = ticketdesk::db::tickets::create(&mut tx, desk.actor(), input).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn queue(
+    desk: &Desk,
+    query: &ticketdesk::domain::ticket::QueueQuery,
+) -> ticketdesk::error::Result<ticketdesk::domain::ticket::QueuePage> {
+    let mut tx = desk.tx().await;
+    ticketdesk::db::tickets::queue(&mut *tx, desk.actor(), query).await
+}
+
+pub async fn detail(
+    desk: &Desk,
+    id: Uuid,
+) -> ticketdesk::error::Result<ticketdesk::domain::ticket::TicketDetail> {
+    let mut tx = desk.tx().await;
+    ticketdesk::db::tickets::detail(&mut tx, desk.actor(), id).await
+}
+
+pub async fn claim(desk: &Desk) -> Vec<ticketdesk::db::notifications::NotificationEvent> {
+    let mut tx = desk.tx().await;
+    let claimed = ticketdesk::db::notifications::claim_undelivered(&mut *tx, desk.id)
+        .await
+        .expect("claiming");
+    tx.commit().await.expect("committing the claim");
+    claimed
+}

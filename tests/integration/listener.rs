@@ -6,13 +6,12 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 use ticketdesk::db::notifications::NotificationEvent;
-use ticketdesk::db::tickets;
 use ticketdesk::domain::user::Role;
 use ticketdesk::notify::listener::{self, Deliver};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
-use crate::helpers::{new_ticket, user};
+use crate::helpers::{create, new_ticket, signed_in};
 
 struct Collect(mpsc::UnboundedSender<NotificationEvent>);
 
@@ -40,30 +39,31 @@ async fn nothing_within(
 
 #[sqlx::test]
 async fn delivers_missed_then_live_notifications_once(pool: PgPool) {
-    let lead = user(&pool, "lena", Role::TeamLead).await;
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
-    let missed = tickets::create(&pool, lead, new_ticket("While you were away", Some(dev.id)))
+    let lead = signed_in(&pool, "lena", Role::TeamLead).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let missed = create(&lead, new_ticket("While you were away", Some(dev.id)))
         .await
         .unwrap();
 
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let (who, who_rx) = watch::channel(Some(dev.id));
-    let task = tokio::spawn(listener::run(pool.clone(), who_rx, Collect(tx)));
+    // The listener runs on dev's desktop: its pool and session, under row-level security.
+    let (who, who_rx) = watch::channel(Some(dev.signed_in.clone()));
+    let task = tokio::spawn(listener::run(dev.pool.clone(), who_rx, Collect(tx)));
 
     let first = next(&mut rx)
         .await
         .expect("the missed notification arrives on start");
     assert_eq!(first.ticket_id, Some(missed.id));
 
-    let live = tickets::create(&pool, lead, new_ticket("Just now", Some(dev.id)))
+    let live = create(&lead, new_ticket("Just now", Some(dev.id)))
         .await
         .unwrap();
     let second = next(&mut rx).await.expect("the live notification arrives");
     assert_eq!(second.ticket_id, Some(live.id));
 
     // A change for someone else wakes the listener but delivers nothing to dev.
-    let priya = user(&pool, "priya", Role::DevopsEngineer).await;
-    tickets::create(&pool, lead, new_ticket("For Priya", Some(priya.id)))
+    let priya = signed_in(&pool, "priya", Role::DevopsEngineer).await;
+    create(&lead, new_ticket("For Priya", Some(priya.id)))
         .await
         .unwrap();
     assert!(
@@ -71,8 +71,8 @@ async fn delivers_missed_then_live_notifications_once(pool: PgPool) {
         "nothing for dev, nothing twice"
     );
 
-    // Switching who the desktop acts as delivers what waited for the new user.
-    who.send_replace(Some(priya.id));
+    // Signing in as someone else on that desktop delivers what waited for the new user.
+    who.send_replace(Some(priya.signed_in.clone()));
     let for_priya = next(&mut rx).await.expect("priya's notification on switch");
     assert_eq!(
         for_priya
@@ -91,10 +91,10 @@ async fn delivers_missed_then_live_notifications_once(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_rolled_back_change_notifies_nobody(pool: PgPool) {
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let (_who, who_rx) = watch::channel(Some(dev.id));
-    tokio::spawn(listener::run(pool.clone(), who_rx, Collect(tx)));
+    let (_who, who_rx) = watch::channel(Some(dev.signed_in.clone()));
+    tokio::spawn(listener::run(dev.pool.clone(), who_rx, Collect(tx)));
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let mut txn = pool.begin().await.unwrap();

@@ -1,35 +1,41 @@
 use std::collections::HashSet;
 
 use sqlx::PgPool;
-use ticketdesk::db::{notifications, tickets};
 use ticketdesk::domain::user::Role;
 
-use crate::helpers::{new_ticket, user};
+use crate::helpers::{claim, create, new_ticket, signed_in};
 
 #[sqlx::test]
 async fn each_notification_is_claimed_by_exactly_one_desktop(pool: PgPool) {
-    let lead = user(&pool, "lena", Role::TeamLead).await;
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let lead = signed_in(&pool, "lena", Role::TeamLead).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     for i in 0..30 {
-        tickets::create(&pool, lead, new_ticket(&format!("T{i}"), Some(dev.id)))
+        create(&lead, new_ticket(&format!("T{i}"), Some(dev.id)))
             .await
             .unwrap();
     }
-    // Two desktops of the same user claim at the same time, repeatedly.
-    let claim = |pool: PgPool| async move {
+    // Two desktops of the same user (two sessions, two connections) claim at the same time.
+    let second_desk = {
+        let tokens =
+            ticketdesk::db::auth::sign_in(&dev.pool, "dev", crate::helpers::DESK_PASSWORD, None)
+                .await
+                .unwrap();
+        crate::helpers::Desk {
+            signed_in: ticketdesk::db::auth::SignedIn {
+                tokens,
+                ..dev.signed_in.clone()
+            },
+            ..dev.clone()
+        }
+    };
+    let claim_repeatedly = |desk: crate::helpers::Desk| async move {
         let mut ids = Vec::new();
         for _ in 0..5 {
-            ids.extend(
-                notifications::claim_undelivered(&pool, dev.id)
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .map(|n| n.id),
-            );
+            ids.extend(claim(&desk).await.into_iter().map(|n| n.id));
         }
         ids
     };
-    let (a, b) = tokio::join!(claim(pool.clone()), claim(pool.clone()));
+    let (a, b) = tokio::join!(claim_repeatedly(dev.clone()), claim_repeatedly(second_desk));
     let all: Vec<_> = a.iter().chain(&b).collect();
     let unique: HashSet<_> = all.iter().collect();
     assert_eq!(all.len(), 30, "every notification delivered");
@@ -40,30 +46,19 @@ async fn each_notification_is_claimed_by_exactly_one_desktop(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(undelivered, 0);
-    assert!(
-        notifications::claim_undelivered(&pool, dev.id)
-            .await
-            .unwrap()
-            .is_empty(),
-        "nothing replays"
-    );
+    assert!(claim(&dev).await.is_empty(), "nothing replays");
 }
 
 #[sqlx::test]
 async fn claims_only_return_the_callers_notifications(pool: PgPool) {
-    let lead = user(&pool, "lena", Role::TeamLead).await;
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
-    let priya = user(&pool, "priya", Role::DevopsEngineer).await;
-    let created = tickets::create(&pool, lead, new_ticket("For Priya", Some(priya.id)))
+    let lead = signed_in(&pool, "lena", Role::TeamLead).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let priya = signed_in(&pool, "priya", Role::DevopsEngineer).await;
+    let created = create(&lead, new_ticket("For Priya", Some(priya.id)))
         .await
         .unwrap();
-    assert!(notifications::claim_undelivered(&pool, dev.id)
-        .await
-        .unwrap()
-        .is_empty());
-    let claimed = notifications::claim_undelivered(&pool, priya.id)
-        .await
-        .unwrap();
+    assert!(claim(&dev).await.is_empty());
+    let claimed = claim(&priya).await;
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].ticket_id, Some(created.id));
     assert_eq!(

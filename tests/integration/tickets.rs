@@ -1,19 +1,18 @@
 use std::collections::HashSet;
 
 use sqlx::PgPool;
-use ticketdesk::db::tickets;
 use ticketdesk::domain::ticket::{QueueQuery, Status};
 use ticketdesk::domain::user::Role;
 use ticketdesk::error::Error;
 
-use crate::helpers::{count, new_ticket, user};
+use crate::helpers::{count, create, detail, new_ticket, queue, signed_in};
 
 #[sqlx::test]
 async fn creating_an_assigned_ticket_writes_ticket_history_and_notification(pool: PgPool) {
-    let lead = user(&pool, "lena", Role::TeamLead).await;
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let lead = signed_in(&pool, "lena", Role::TeamLead).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
 
-    let created = tickets::create(&pool, lead, new_ticket("VPN is down", Some(dev.id)))
+    let created = create(&lead, new_ticket("VPN is down", Some(dev.id)))
         .await
         .expect("a lead may assign to an engineer");
 
@@ -89,8 +88,8 @@ async fn creating_an_assigned_ticket_writes_ticket_history_and_notification(pool
 
 #[sqlx::test]
 async fn taking_a_ticket_yourself_does_not_notify_you(pool: PgPool) {
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
-    tickets::create(&pool, dev, new_ticket("Mine", Some(dev.id)))
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    create(&dev, new_ticket("Mine", Some(dev.id)))
         .await
         .unwrap();
     assert_eq!(count(&pool, "notifications").await, 0);
@@ -99,11 +98,11 @@ async fn taking_a_ticket_yourself_does_not_notify_you(pool: PgPool) {
 
 #[sqlx::test]
 async fn refused_creations_write_nothing(pool: PgPool) {
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
-    let other = user(&pool, "priya", Role::DevopsEngineer).await;
-    let requestor = user(&pool, "erin", Role::EndUser).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let other = signed_in(&pool, "priya", Role::DevopsEngineer).await;
+    let requestor = signed_in(&pool, "erin", Role::EndUser).await;
 
-    let err = tickets::create(&pool, dev, new_ticket("Assign to a peer", Some(other.id)))
+    let err = create(&dev, new_ticket("Assign to a peer", Some(other.id)))
         .await
         .unwrap_err();
     assert!(
@@ -111,12 +110,10 @@ async fn refused_creations_write_nothing(pool: PgPool) {
         "engineers may not assign to others: {err:?}"
     );
 
-    let err = tickets::create(&pool, dev, new_ticket("   ", None))
-        .await
-        .unwrap_err();
+    let err = create(&dev, new_ticket("   ", None)).await.unwrap_err();
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
 
-    let err = tickets::create(&pool, dev, new_ticket("To a requestor", Some(requestor.id)))
+    let err = create(&dev, new_ticket("To a requestor", Some(requestor.id)))
         .await
         .unwrap_err();
     assert!(
@@ -124,7 +121,7 @@ async fn refused_creations_write_nothing(pool: PgPool) {
         "requestors cannot be assignees: {err:?}"
     );
 
-    let err = tickets::create(&pool, dev, new_ticket("Ghost", Some(uuid::Uuid::new_v4())))
+    let err = create(&dev, new_ticket("Ghost", Some(uuid::Uuid::new_v4())))
         .await
         .unwrap_err();
     assert!(
@@ -139,12 +136,12 @@ async fn refused_creations_write_nothing(pool: PgPool) {
 
 #[sqlx::test]
 async fn concurrent_creations_get_unique_numbers(pool: PgPool) {
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let mut tasks = Vec::new();
     for i in 0..40 {
-        let pool = pool.clone();
+        let dev = dev.clone();
         tasks.push(tokio::spawn(async move {
-            tickets::create(&pool, dev, new_ticket(&format!("Parallel {i}"), None))
+            create(&dev, new_ticket(&format!("Parallel {i}"), None))
                 .await
                 .map(|t| t.ticket_number)
         }));
@@ -159,9 +156,9 @@ async fn concurrent_creations_get_unique_numbers(pool: PgPool) {
 
 #[sqlx::test]
 async fn queue_pages_by_keyset_without_losing_or_repeating_rows(pool: PgPool) {
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     for i in 0..25 {
-        tickets::create(&pool, dev, new_ticket(&format!("Ticket {i}"), None))
+        create(&dev, new_ticket(&format!("Ticket {i}"), None))
             .await
             .unwrap();
     }
@@ -169,9 +166,8 @@ async fn queue_pages_by_keyset_without_losing_or_repeating_rows(pool: PgPool) {
     let mut after = None;
     let mut pages = 0;
     loop {
-        let page = tickets::queue(
-            &pool,
-            dev,
+        let page = queue(
+            &dev,
             &QueueQuery {
                 limit: Some(10),
                 after,
@@ -183,7 +179,7 @@ async fn queue_pages_by_keyset_without_losing_or_repeating_rows(pool: PgPool) {
         seen.extend(page.tickets.iter().map(|t| (t.created_at, t.id)));
         if pages == 1 {
             // Rows created between pages land before the cursor and must not shift later pages.
-            tickets::create(&pool, dev, new_ticket("Arrived meanwhile", None))
+            create(&dev, new_ticket("Arrived meanwhile", None))
                 .await
                 .unwrap();
         }
@@ -203,10 +199,9 @@ async fn queue_pages_by_keyset_without_losing_or_repeating_rows(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_bad_cursor_is_a_validation_error(pool: PgPool) {
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
-    let err = tickets::queue(
-        &pool,
-        dev,
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let err = queue(
+        &dev,
         &QueueQuery {
             limit: None,
             after: Some("garbage".into()),
@@ -219,15 +214,13 @@ async fn a_bad_cursor_is_a_validation_error(pool: PgPool) {
 
 #[sqlx::test]
 async fn requestors_see_only_their_tickets_and_no_internal_notes(pool: PgPool) {
-    let erin = user(&pool, "erin", Role::EndUser).await;
-    let noah = user(&pool, "noah", Role::EndUser).await;
-    let dev = user(&pool, "dev", Role::DevopsEngineer).await;
-    let erins = tickets::create(&pool, erin, new_ticket("Erin's laptop", None))
+    let erin = signed_in(&pool, "erin", Role::EndUser).await;
+    let noah = signed_in(&pool, "noah", Role::EndUser).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let erins = create(&erin, new_ticket("Erin's laptop", None))
         .await
         .unwrap();
-    let noahs = tickets::create(&pool, noah, new_ticket("Noah's VPN", None))
-        .await
-        .unwrap();
+    let noahs = create(&noah, new_ticket("Noah's VPN", None)).await.unwrap();
     sqlx::query(
         "INSERT INTO comments (ticket_id, user_id, content, is_internal) VALUES \
          ($1, $2, 'public reply', FALSE), ($1, $2, 'internal note', TRUE)",
@@ -238,17 +231,13 @@ async fn requestors_see_only_their_tickets_and_no_internal_notes(pool: PgPool) {
     .await
     .unwrap();
 
-    let erin_queue = tickets::queue(&pool, erin, &QueueQuery::default())
-        .await
-        .unwrap();
+    let erin_queue = queue(&erin, &QueueQuery::default()).await.unwrap();
     let ids: Vec<_> = erin_queue.tickets.iter().map(|t| t.id).collect();
     assert_eq!(ids, vec![erins.id], "Erin sees only her own ticket");
-    let dev_queue = tickets::queue(&pool, dev, &QueueQuery::default())
-        .await
-        .unwrap();
+    let dev_queue = queue(&dev, &QueueQuery::default()).await.unwrap();
     assert_eq!(dev_queue.tickets.len(), 2, "engineers see all tickets");
 
-    let erin_view = tickets::detail(&pool, erin, erins.id).await.unwrap();
+    let erin_view = detail(&erin, erins.id).await.unwrap();
     let contents: Vec<_> = erin_view
         .comments
         .iter()
@@ -259,7 +248,7 @@ async fn requestors_see_only_their_tickets_and_no_internal_notes(pool: PgPool) {
         ["public reply"],
         "internal notes are hidden from requestors"
     );
-    let dev_view = tickets::detail(&pool, dev, erins.id).await.unwrap();
+    let dev_view = detail(&dev, erins.id).await.unwrap();
     assert_eq!(dev_view.comments.len(), 2);
     assert_eq!(dev_view.history.len(), 1);
     assert_eq!(
@@ -267,7 +256,7 @@ async fn requestors_see_only_their_tickets_and_no_internal_notes(pool: PgPool) {
         "Something is broken and needs a look."
     );
 
-    let err = tickets::detail(&pool, erin, noahs.id).await.unwrap_err();
+    let err = detail(&erin, noahs.id).await.unwrap_err();
     assert!(
         matches!(err, Error::NotFound(_)),
         "another requestor's ticket does not exist for Erin"

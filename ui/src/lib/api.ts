@@ -15,8 +15,9 @@ import type { UserSummary } from "./bindings/UserSummary";
 /** Command name → argument object and resolved value, exactly as the backend declares them. */
 interface Commands {
   current_user: { args: Record<string, never>; result: UserSummary | null };
+  sign_in: { args: { login: string; password: string }; result: UserSummary };
+  sign_out: { args: Record<string, never>; result: null };
   list_users: { args: Record<string, never>; result: UserSummary[] };
-  act_as: { args: { userId: string }; result: UserSummary };
   list_queue: { args: { query: QueueQuery }; result: QueuePage };
   get_ticket: { args: { ticketId: string }; result: TicketDetail };
   create_ticket: { args: { input: NewTicket }; result: TicketSummary };
@@ -61,6 +62,19 @@ export function toApiError(reason: unknown): ApiError {
   return new ApiError("internal", "Unexpected error from the backend");
 }
 
+/**
+ * Commands whose `unauthenticated` rejection does not mean "the session ended":
+ * `sign_in` uses it for a wrong password, `sign_out` for "already signed out".
+ */
+const NOT_A_SESSION_END: ReadonlySet<keyof Commands> = new Set(["sign_in", "sign_out"]);
+
+let sessionEndedHandler: (() => void) | null = null;
+
+/** Called (before the caller sees the rejection) whenever a command says the session has ended. */
+export function onSessionEnded(handler: (() => void) | null): void {
+  sessionEndedHandler = handler;
+}
+
 async function call<C extends keyof Commands>(
   command: C,
   args: Commands[C]["args"],
@@ -68,14 +82,19 @@ async function call<C extends keyof Commands>(
   try {
     return await invoke<Commands[C]["result"]>(command, args);
   } catch (reason) {
-    throw toApiError(reason);
+    const error = toApiError(reason);
+    if (error.code === "unauthenticated" && !NOT_A_SESSION_END.has(command)) sessionEndedHandler?.();
+    throw error;
   }
 }
 
 export const api = {
+  /** The signed-in user, after a silent sign-in with a stored refresh token if needed; null = show sign-in. */
   currentUser: () => call("current_user", {}),
+  /** The password goes into this one call and nowhere else. */
+  signIn: (login: string, password: string) => call("sign_in", { login, password }),
+  signOut: () => call("sign_out", {}),
   listUsers: () => call("list_users", {}),
-  actAs: (userId: string) => call("act_as", { userId }),
   listQueue: (query: QueueQuery) => call("list_queue", { query }),
   getTicket: (ticketId: string) => call("get_ticket", { ticketId }),
   createTicket: (input: NewTicket) => call("create_ticket", { input }),

@@ -80,7 +80,15 @@ export function useHarness() {
   };
 }
 
-/** Opens the app already acting as backend.me and waits for the queue's first page. */
+/** Fills the sign-in form and submits it with Enter (does not wait for the outcome). */
+export async function signIn(page, login, password) {
+  const form = page.getByTestId("sign-in");
+  await form.locator("input[name=login]").fill(login);
+  await form.locator("input[name=password]").fill(password);
+  await form.locator("input[name=password]").press("Enter");
+}
+
+/** Opens the app already signed in as backend.me (silent sign-in) and waits for the queue's first page. */
 export async function openSignedIn(harness, t, backend, opts) {
   const app = await harness.open(t, backend, opts);
   await app.page.getByTestId("current-user").waitFor();

@@ -10,6 +10,11 @@ export const USERS = [
 
 const ref = (u) => ({ id: u.id, displayName: u.displayName });
 
+/** Every demo user signs in with their username or `<username>@example.test` and this password. */
+export const PASSWORD = "ticketdesk-demo";
+export const SIGN_IN_FAILED = "Sign-in failed: wrong username or password, or the account is locked for a while.";
+export const SESSION_ENDED = "Your session has ended; sign in again.";
+
 export function ticket(n, overrides = {}) {
   const createdAt = new Date(Date.now() - (overrides.ageMinutes ?? n * 10) * MIN).toISOString();
   const { ageMinutes: _ignored, ...rest } = overrides;
@@ -76,9 +81,13 @@ export class Reject {
 }
 export const appError = (code, message) => new Reject({ code, message });
 
+/** Commands that work without a session; every other one rejects with `unauthenticated` then. */
+const OPEN_COMMANDS = new Set(["current_user", "sign_in", "sign_out"]);
+
 /**
  * A fake backend. `handlers` override the defaults per command; each gets (args, backend).
- * Default behaviour is a small consistent world: paging over `tickets`, creating tickets, etc.
+ * Default behaviour is a small consistent world: a session (`me`, null = signed out) that
+ * `sign_in` starts and `sign_out` ends, paging over `tickets`, creating tickets, etc.
  */
 export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), handlers = {} } = {}) {
   const backend = {
@@ -88,16 +97,28 @@ export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), handlers
     calls: [],
     nextNumber: 100,
     callsOf: (cmd) => backend.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
+    /** The session expires (e.g. refresh token revoked): the next commands reject `unauthenticated`. */
+    endSession: () => {
+      backend.me = null;
+    },
   };
   const defaults = {
     current_user: () => backend.me,
-    list_users: () => backend.users,
-    act_as: ({ userId }) => {
-      const user = backend.users.find((u) => u.id === userId);
-      if (!user) throw appError("not_found", "No such user");
+    sign_in: ({ login, password }) => {
+      if (typeof login !== "string" || typeof password !== "string" || !login.trim() || !password) {
+        throw appError("validation", "Username and password are required.");
+      }
+      const name = login.trim().toLowerCase();
+      const user = backend.users.find((u) => u.username === name || `${u.username}@example.test` === name);
+      if (!user || password !== PASSWORD) throw appError("unauthenticated", SIGN_IN_FAILED);
       backend.me = user;
       return user;
     },
+    sign_out: () => {
+      backend.me = null;
+      return null;
+    },
+    list_users: () => backend.users,
     list_queue: ({ query }) => {
       const limit = query.limit ?? 50;
       const start = query.after ? backend.tickets.findIndex((t) => t.id === query.after) + 1 : 0;
@@ -134,6 +155,9 @@ export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), handlers
     backend.calls.push({ cmd, args });
     const handler = all[cmd];
     if (!handler) return { err: `command ${cmd} not found` };
+    if (backend.me === null && !OPEN_COMMANDS.has(cmd)) {
+      return { err: { code: "unauthenticated", message: "Not signed in" } };
+    }
     try {
       return { ok: (await handler(args, backend)) ?? null };
     } catch (e) {
