@@ -45,6 +45,16 @@ enum Command {
         #[arg(long, default_value = "ticketdesk_app")]
         name: String,
     },
+    /// Issue a one-hour, single-use password reset code for a user (printed on stdout).
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+    },
+    /// Clear a user's sign-in lockout.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
     /// Manage the private solo-mode PostgreSQL cluster.
     Solo {
         #[command(subcommand)]
@@ -117,19 +127,49 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
             with_database(|pool| async move {
                 db::migrate(&pool).await?;
-                let account = db::users::NewAccount {
-                    username: &username,
-                    email: &email,
-                    first_name: &first_name,
-                    last_name: &last_name,
+                let account = db::accounts::NewAccount {
+                    username,
+                    email,
+                    first_name,
+                    last_name,
                     role: crate::domain::user::Role::Admin,
                     department: None,
-                    password: &password,
+                    password,
                 };
-                let user = db::users::create_account(&pool, account)
+                let mut conn = pool.acquire().await?;
+                let id = db::accounts::create(&mut conn, account)
                     .await
                     .map_err(|e| anyhow::anyhow!(crate::error::AppError::from(e)))?;
-                println!("created admin {} ({})", user.username, user.id);
+                println!("created admin {id}");
+                Ok(())
+            })
+            .await
+        }
+        Command::ResetPassword { username } => {
+            with_database(|pool| async move {
+                let user = db::users::find_active_by_username(&pool, &username)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(crate::error::AppError::from(e)))?;
+                let mut conn = pool.acquire().await?;
+                let code = db::accounts::issue_reset(&mut conn, user.id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(crate::error::AppError::from(e)))?;
+                println!("{code}");
+                eprintln!("reset code for {username}: valid for one hour, usable once; enter it on the sign-in screen");
+                Ok(())
+            })
+            .await
+        }
+        Command::Unlock { username } => {
+            with_database(|pool| async move {
+                let user = db::users::find_active_by_username(&pool, &username)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(crate::error::AppError::from(e)))?;
+                let mut conn = pool.acquire().await?;
+                db::accounts::unlock(&mut conn, user.id)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(crate::error::AppError::from(e)))?;
+                println!("unlocked {username}");
                 Ok(())
             })
             .await

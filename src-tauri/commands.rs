@@ -5,7 +5,8 @@ use tauri::State;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::db;
+use crate::db::{self, accounts};
+use crate::domain::permissions;
 use crate::domain::ticket::{NewTicket, QueuePage, QueueQuery, TicketDetail, TicketSummary};
 use crate::domain::user::UserSummary;
 use crate::error::AppError;
@@ -20,7 +21,13 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         list_users,
         list_queue,
         get_ticket,
-        create_ticket
+        create_ticket,
+        reset_password,
+        admin_list_users,
+        admin_create_user,
+        admin_update_user,
+        admin_unlock,
+        admin_issue_reset
     ]
 }
 
@@ -81,4 +88,79 @@ async fn create_ticket(
     let created = db::tickets::create(&mut tx, actor, input).await?;
     tx.commit().await.map_err(crate::error::Error::from)?;
     Ok(created)
+}
+
+/// Sets a new password with a reset code from an admin; no session needed.
+#[tauri::command]
+async fn reset_password(
+    state: State<'_, AppState>,
+    code: String,
+    new_password: String,
+) -> CommandResult<()> {
+    Ok(accounts::complete_reset(state.pool().await?, &code, &new_password).await?)
+}
+
+/// Opens the signed-in admin's transaction; anyone else gets a clear `forbidden` before any
+/// query (the database refuses them too).
+async fn begin_admin(
+    state: &AppState,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, crate::error::Error> {
+    let (tx, actor) = state.begin().await?;
+    permissions::check_manage_users(actor).map_err(crate::error::Error::Forbidden)?;
+    Ok(tx)
+}
+
+#[tauri::command]
+async fn admin_list_users(state: State<'_, AppState>) -> CommandResult<Vec<accounts::AccountView>> {
+    let mut tx = begin_admin(&state).await?;
+    let users = accounts::list(&mut tx).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(users)
+}
+
+#[tauri::command]
+async fn admin_create_user(
+    state: State<'_, AppState>,
+    input: accounts::NewAccount,
+) -> CommandResult<accounts::AccountView> {
+    let mut tx = begin_admin(&state).await?;
+    let id = accounts::create(&mut tx, input).await?;
+    let created = accounts::list(&mut tx)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| {
+            crate::error::Error::Unexpected(anyhow::anyhow!("created user not visible"))
+        })?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(created)
+}
+
+#[tauri::command]
+async fn admin_update_user(
+    state: State<'_, AppState>,
+    user_id: Uuid,
+    change: accounts::AccountChange,
+) -> CommandResult<()> {
+    let mut tx = begin_admin(&state).await?;
+    accounts::update(&mut tx, user_id, change).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(())
+}
+
+#[tauri::command]
+async fn admin_unlock(state: State<'_, AppState>, user_id: Uuid) -> CommandResult<()> {
+    let mut tx = begin_admin(&state).await?;
+    accounts::unlock(&mut tx, user_id).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(())
+}
+
+/// A reset code to hand to the user (shown once).
+#[tauri::command]
+async fn admin_issue_reset(state: State<'_, AppState>, user_id: Uuid) -> CommandResult<String> {
+    let mut tx = begin_admin(&state).await?;
+    let code = accounts::issue_reset(&mut tx, user_id).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(code)
 }

@@ -1,6 +1,7 @@
 //! PostgreSQL access: the pool, migrations and the schema-version check. One submodule per
 //! aggregate holds its SQL; every multi-statement use case runs in one transaction.
 
+pub mod accounts;
 pub mod auth;
 pub mod demo_data;
 pub mod desktop_login;

@@ -70,26 +70,55 @@ impl From<sqlx::Error> for Error {
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed => Error::Unavailable(err.into()),
-            sqlx::Error::Database(db) => match db.constraint().and_then(friendly_constraint) {
-                Some(message) => Error::Validation(message.to_owned()),
-                None => Error::Unexpected(err.into()),
-            },
+            sqlx::Error::Database(db) => {
+                if let Some(friendly) = db.constraint().and_then(friendly_constraint) {
+                    return friendly;
+                }
+                // Conditions our own SQL functions raise, with messages written for people.
+                match db.code().as_deref() {
+                    Some("42501") => Error::Forbidden(capitalise(db.message())),
+                    Some("P0002") => Error::NotFound(capitalise(db.message())),
+                    Some("23514") if db.constraint().is_none() => {
+                        Error::Validation(capitalise(db.message()))
+                    }
+                    _ => Error::Unexpected(err.into()),
+                }
+            }
             _ => Error::Unexpected(err.into()),
         }
     }
 }
 
 /// Named constraints whose violation is the user's doing, with what to tell them.
-fn friendly_constraint(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "chk_content_not_empty" => "A comment cannot be empty.",
-        "chk_category" => "Unknown category.",
-        "chk_priority" => "Unknown priority.",
-        "tickets_assignee_id_fkey" => "The chosen assignee does not exist.",
-        "tickets_requestor_id_fkey" => "The requestor does not exist.",
-        "chk_file_size" => "Attachments must be between 1 byte and 50 MB.",
-        _ => return None,
-    })
+fn friendly_constraint(name: &str) -> Option<Error> {
+    let validation = |m: &str| Some(Error::Validation(m.to_owned()));
+    match name {
+        "chk_content_not_empty" => validation("A comment cannot be empty."),
+        "chk_category" => validation("Unknown category."),
+        "chk_priority" => validation("Unknown priority."),
+        "chk_role" => validation("Unknown role."),
+        "chk_email_format" => validation("That is not an email address."),
+        "tickets_assignee_id_fkey" => validation("The chosen assignee does not exist."),
+        "tickets_requestor_id_fkey" => validation("The requestor does not exist."),
+        "chk_file_size" => validation("Attachments must be between 1 byte and 50 MB."),
+        "users_username_key" => Some(Error::Conflict("That username is taken.".into())),
+        "users_email_key" => Some(Error::Conflict(
+            "That email address already has an account.".into(),
+        )),
+        _ => None,
+    }
+}
+
+fn capitalise(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!(
+            "{}{}.",
+            first.to_uppercase(),
+            chars.as_str().trim_end_matches('.')
+        ),
+        None => String::new(),
+    }
 }
 
 impl From<Error> for AppError {

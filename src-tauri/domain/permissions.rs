@@ -45,6 +45,15 @@ pub fn sees_internal_comments(actor: Actor) -> bool {
     actor.role.is_engineer()
 }
 
+/// SPEC §4: only admins manage users and roles.
+pub fn check_manage_users(actor: Actor) -> Result<(), String> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err("Only an admin may manage users.".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +97,17 @@ mod tests {
         assert!(check_assign_on_create(me, me.id, Role::EndUser).is_err());
         assert!(check_assign_on_create(me, Uuid::new_v4(), Role::DevopsEngineer).is_err());
         assert!(check_assign_on_create(actor(Role::Admin), Uuid::new_v4(), Role::EndUser).is_err());
+    }
+
+    #[test]
+    fn only_admins_manage_users() {
+        for role in Role::ALL {
+            assert_eq!(
+                check_manage_users(actor(*role)).is_ok(),
+                *role == Role::Admin,
+                "{role}"
+            );
+        }
     }
 
     #[test]

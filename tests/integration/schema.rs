@@ -44,6 +44,8 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "+ column refresh_tokens.session_id uuid NULL default=None",
     "+ constraint refresh_tokens.refresh_tokens_session_id_fkey FOREIGN KEY (session_id) REFERENCES user_sessions(id) ON DELETE CASCADE",
     "+ index idx_refresh_tokens_family CREATE INDEX idx_refresh_tokens_family ON refresh_tokens USING btree (family_id)",
+    // account_admin: verification codes expire
+    "+ column users.email_verification_expires_at timestamp with time zone NULL default=None",
 ];
 
 async fn describe(pool: &PgPool, schema: &str) -> BTreeSet<String> {
