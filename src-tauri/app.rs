@@ -106,9 +106,14 @@ impl AppState {
         self.session.borrow().as_ref().map(|s| s.user.clone())
     }
 
-    pub async fn sign_in(&self, login: &str, password: &str) -> Result<UserSummary> {
+    pub async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        mfa_code: Option<&str>,
+    ) -> Result<UserSummary> {
         let pool = self.pool().await?;
-        let tokens = auth::sign_in(pool, login, password, Some(&device_name())).await?;
+        let tokens = auth::sign_in(pool, login, password, mfa_code, Some(&device_name())).await?;
         self.start_session(tokens).await
     }
 

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db::{self, accounts};
+use crate::domain::mfa::MfaEnrolment;
 use crate::domain::permissions;
 use crate::domain::ticket::{NewTicket, QueuePage, QueueQuery, TicketDetail, TicketSummary};
 use crate::domain::user::UserSummary;
@@ -18,6 +19,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         current_user,
         sign_in,
         sign_out,
+        mfa_status,
+        mfa_begin_enrol,
+        mfa_confirm,
+        mfa_disable,
         list_users,
         list_queue,
         get_ticket,
@@ -46,8 +51,61 @@ async fn sign_in(
     state: State<'_, AppState>,
     login: String,
     password: String,
+    mfa_code: Option<String>,
 ) -> CommandResult<UserSummary> {
-    Ok(state.sign_in(&login, &password).await?)
+    let code = mfa_code.as_deref().filter(|c| !c.trim().is_empty());
+    Ok(state.sign_in(&login, &password, code).await?)
+}
+
+#[tauri::command]
+async fn mfa_status(state: State<'_, AppState>) -> CommandResult<bool> {
+    let (mut tx, _actor) = state.begin().await?;
+    let on = db::auth::mfa_status(&mut tx).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(on)
+}
+
+/// Starts two-factor enrolment: the secret and URI are shown once, then only the server has them.
+#[tauri::command]
+async fn mfa_begin_enrol(state: State<'_, AppState>) -> CommandResult<MfaEnrolment> {
+    let account = state
+        .signed_in_user()
+        .map(|u| u.username)
+        .unwrap_or_default();
+    let (mut tx, _actor) = state.begin().await?;
+    let enrolment = db::auth::mfa_begin(&mut tx, &account).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    Ok(enrolment)
+}
+
+#[tauri::command]
+async fn mfa_confirm(state: State<'_, AppState>, code: String) -> CommandResult<()> {
+    let (mut tx, _actor) = state.begin().await?;
+    let on = db::auth::mfa_confirm(&mut tx, &code).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    if on {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            crate::error::ErrorCode::Validation,
+            "That code does not match; check the time on your device and try the next code.",
+        ))
+    }
+}
+
+#[tauri::command]
+async fn mfa_disable(state: State<'_, AppState>, code: String) -> CommandResult<()> {
+    let (mut tx, _actor) = state.begin().await?;
+    let off = db::auth::mfa_disable(&mut tx, &code).await?;
+    tx.commit().await.map_err(crate::error::Error::from)?;
+    if off {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            crate::error::ErrorCode::Validation,
+            "That code does not match, so two-factor authentication stays on.",
+        ))
+    }
 }
 
 #[tauri::command]

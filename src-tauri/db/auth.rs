@@ -28,8 +28,8 @@ impl std::fmt::Debug for SessionTokens {
 
 /// One message for every failure, so it reveals neither whether the login exists nor whether
 /// the account is locked.
-pub const SIGN_IN_FAILED: &str =
-    "Sign-in failed: wrong username or password, or the account is locked for a while.";
+pub const SIGN_IN_FAILED: &str = "Sign-in failed: wrong username, password or authentication \
+     code, or the account is locked for a while.";
 
 /// Three steps, three transactions: the first commits the attempt (it counts as failed until
 /// sign-in succeeds), the key is derived here and checked by the server, and a last step
@@ -38,6 +38,7 @@ pub async fn sign_in(
     pool: &PgPool,
     login: &str,
     password: &str,
+    mfa_code: Option<&str>,
     device: Option<&str>,
 ) -> Result<SessionTokens> {
     let login = login.trim();
@@ -67,10 +68,11 @@ pub async fn sign_in(
         .map_err(|e| Error::Unexpected(anyhow::anyhow!(e)))?;
     // Step 2 records the verdict without revealing it; step 3, in a later transaction, acts on
     // it. Each statement here is its own (autocommitted) transaction.
-    sqlx::query("SELECT sign_in_check($1, $2, $3)")
+    sqlx::query("SELECT sign_in_check($1, $2, $3, $4)")
         .bind(attempt)
         .bind(&key[..])
         .bind(device)
+        .bind(mfa_code.map(str::trim))
         .execute(pool)
         .await?;
     let row: Option<(String, String, DateTime<Utc>)> =
@@ -124,4 +126,42 @@ fn tokens(row: Option<(String, String, DateTime<Utc>)>) -> Option<SessionTokens>
 pub struct SignedIn {
     pub user: crate::domain::user::UserSummary,
     pub tokens: SessionTokens,
+}
+
+/// Whether the signed-in user has two-factor authentication on.
+pub async fn mfa_status(conn: &mut sqlx::PgConnection) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT mfa_status()")
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// Starts enrolment for the signed-in user: a new secret, stored by the server, returned once
+/// as the URI to scan. MFA is required at sign-in only after [`mfa_confirm`].
+pub async fn mfa_begin(
+    conn: &mut sqlx::PgConnection,
+    account: &str,
+) -> Result<crate::domain::mfa::MfaEnrolment> {
+    let (secret, enrolment) = crate::domain::mfa::new_enrolment(account)
+        .map_err(|e| Error::Unexpected(anyhow::anyhow!(e)))?;
+    sqlx::query("SELECT mfa_enrol_begin($1)")
+        .bind(secret)
+        .execute(&mut *conn)
+        .await?;
+    Ok(enrolment)
+}
+
+/// Turns MFA on with a code from the authenticator; false when the code does not match.
+pub async fn mfa_confirm(conn: &mut sqlx::PgConnection, code: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT mfa_enrol_confirm($1)")
+        .bind(code.trim())
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// Turns MFA off with a current code; false when the code does not match.
+pub async fn mfa_disable(conn: &mut sqlx::PgConnection, code: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT mfa_disable($1)")
+        .bind(code.trim())
+        .fetch_one(&mut *conn)
+        .await?)
 }

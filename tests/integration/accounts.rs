@@ -61,7 +61,7 @@ async fn an_admin_creates_an_account_that_can_sign_in_and_others_cannot(pool: Pg
     })
     .await
     .unwrap();
-    let tokens = auth::sign_in(&admin.pool, "newbie", "a fine new password", None)
+    let tokens = auth::sign_in(&admin.pool, "newbie", "a fine new password", None, None)
         .await
         .expect("the new account signs in");
     assert!(!tokens.session_token.is_empty());
@@ -138,7 +138,7 @@ async fn role_changes_are_audited_and_deactivation_ends_sessions(pool: PgPool) {
         .unwrap();
     assert_eq!(me, None, "a deactivated user's session ends at once");
     drop(tx);
-    assert!(auth::sign_in(&admin.pool, "dev", DESK_PASSWORD, None)
+    assert!(auth::sign_in(&admin.pool, "dev", DESK_PASSWORD, None, None)
         .await
         .is_err());
 
@@ -164,10 +164,10 @@ async fn an_admin_unlocks_a_locked_account(pool: PgPool) {
     let senior = signed_in(&pool, "sam", Role::SeniorEngineer).await;
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     for _ in 0..6 {
-        let _ = auth::sign_in(&admin.pool, "erin", "wrong password", None).await;
+        let _ = auth::sign_in(&admin.pool, "erin", "wrong password", None, None).await;
     }
     assert!(
-        auth::sign_in(&admin.pool, "erin", DESK_PASSWORD, None)
+        auth::sign_in(&admin.pool, "erin", DESK_PASSWORD, None, None)
             .await
             .is_err(),
         "locked"
@@ -187,7 +187,7 @@ async fn an_admin_unlocks_a_locked_account(pool: PgPool) {
     as_desk(&admin, async |c| accounts::unlock(c, erin.id).await)
         .await
         .unwrap();
-    auth::sign_in(&admin.pool, "erin", DESK_PASSWORD, None)
+    auth::sign_in(&admin.pool, "erin", DESK_PASSWORD, None, None)
         .await
         .expect("unlocked");
     assert_eq!(audit(&pool, "ACCOUNT_UNLOCKED").await.len(), 1);
@@ -237,12 +237,12 @@ async fn a_reset_code_works_once_revokes_sessions_and_expires(pool: PgPool) {
         "and her refresh token"
     );
     assert!(
-        auth::sign_in(&admin.pool, "erin", DESK_PASSWORD, None)
+        auth::sign_in(&admin.pool, "erin", DESK_PASSWORD, None, None)
             .await
             .is_err(),
         "the old password is gone"
     );
-    auth::sign_in(&admin.pool, "erin", "brand new password", None)
+    auth::sign_in(&admin.pool, "erin", "brand new password", None, None)
         .await
         .expect("the new one works");
 

@@ -46,7 +46,7 @@ fn is_sign_in_failure(err: &Error) -> bool {
 #[sqlx::test]
 async fn the_right_password_opens_a_session_for_that_user(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
-    let tokens = auth::sign_in(&pool, "lena", PASSWORD, Some("test desktop"))
+    let tokens = auth::sign_in(&pool, "lena", PASSWORD, None, Some("test desktop"))
         .await
         .unwrap();
     assert_eq!(
@@ -55,7 +55,7 @@ async fn the_right_password_opens_a_session_for_that_user(pool: PgPool) {
     );
     assert!(tokens.expires_at > chrono::Utc::now());
 
-    let by_email = auth::sign_in(&pool, "LENA@example.com", PASSWORD, None)
+    let by_email = auth::sign_in(&pool, "LENA@example.com", PASSWORD, None, None)
         .await
         .unwrap();
     assert_eq!(
@@ -85,10 +85,10 @@ async fn the_right_password_opens_a_session_for_that_user(pool: PgPool) {
 #[sqlx::test]
 async fn wrong_passwords_and_unknown_logins_fail_alike(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
-    let wrong = auth::sign_in(&pool, "lena", "not the password", None)
+    let wrong = auth::sign_in(&pool, "lena", "not the password", None, None)
         .await
         .unwrap_err();
-    let unknown = auth::sign_in(&pool, "nobody", PASSWORD, None)
+    let unknown = auth::sign_in(&pool, "nobody", PASSWORD, None, None)
         .await
         .unwrap_err();
     assert!(is_sign_in_failure(&wrong), "{wrong:?}");
@@ -132,12 +132,12 @@ async fn five_failures_lock_the_account_for_fifteen_minutes(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
     for _ in 0..5 {
         assert!(is_sign_in_failure(
-            &auth::sign_in(&pool, "lena", "guess", None)
+            &auth::sign_in(&pool, "lena", "guess", None, None)
                 .await
                 .unwrap_err()
         ));
     }
-    let locked = auth::sign_in(&pool, "lena", PASSWORD, None)
+    let locked = auth::sign_in(&pool, "lena", PASSWORD, None, None)
         .await
         .unwrap_err();
     assert!(
@@ -174,7 +174,7 @@ async fn five_failures_lock_the_account_for_fifteen_minutes(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
-    auth::sign_in(&pool, "lena", PASSWORD, None)
+    auth::sign_in(&pool, "lena", PASSWORD, None, None)
         .await
         .expect("the lock expired");
     assert_eq!(failed_attempts(&pool, lena.id).await, (0, false));
@@ -183,7 +183,9 @@ async fn five_failures_lock_the_account_for_fifteen_minutes(pool: PgPool) {
 #[sqlx::test]
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
-    let first = auth::sign_in(&pool, "lena", PASSWORD, None).await.unwrap();
+    let first = auth::sign_in(&pool, "lena", PASSWORD, None, None)
+        .await
+        .unwrap();
     let second = auth::refresh(&pool, &first.refresh_token)
         .await
         .expect("a fresh refresh token works");
@@ -214,7 +216,9 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family(pool: PgPool)
     );
 
     // Another sign-in (another family) is unaffected.
-    let other = auth::sign_in(&pool, "lena", PASSWORD, None).await.unwrap();
+    let other = auth::sign_in(&pool, "lena", PASSWORD, None, None)
+        .await
+        .unwrap();
     assert!(auth::refresh(&pool, &other.refresh_token).await.is_ok());
     assert!(auth::refresh(&pool, "made-up-token").await.is_err());
 }
@@ -222,7 +226,9 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family(pool: PgPool)
 #[sqlx::test]
 async fn signing_out_ends_the_session_and_its_refresh_tokens(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
-    let tokens = auth::sign_in(&pool, "lena", PASSWORD, None).await.unwrap();
+    let tokens = auth::sign_in(&pool, "lena", PASSWORD, None, None)
+        .await
+        .unwrap();
     auth::sign_out(&pool, &tokens.session_token).await.unwrap();
     assert_eq!(session_user(&pool, &tokens.session_token).await, None);
     assert!(auth::refresh(&pool, &tokens.refresh_token).await.is_err());
@@ -234,7 +240,9 @@ async fn signing_out_ends_the_session_and_its_refresh_tokens(pool: PgPool) {
 #[sqlx::test]
 async fn an_inactive_user_cannot_sign_in_and_loses_open_sessions(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
-    let tokens = auth::sign_in(&pool, "lena", PASSWORD, None).await.unwrap();
+    let tokens = auth::sign_in(&pool, "lena", PASSWORD, None, None)
+        .await
+        .unwrap();
     sqlx::query("UPDATE users SET is_active = FALSE WHERE id = $1")
         .bind(lena.id)
         .execute(&pool)
@@ -242,7 +250,7 @@ async fn an_inactive_user_cannot_sign_in_and_loses_open_sessions(pool: PgPool) {
         .unwrap();
     assert_eq!(session_user(&pool, &tokens.session_token).await, None);
     assert!(is_sign_in_failure(
-        &auth::sign_in(&pool, "lena", PASSWORD, None)
+        &auth::sign_in(&pool, "lena", PASSWORD, None, None)
             .await
             .unwrap_err()
     ));
@@ -250,6 +258,8 @@ async fn an_inactive_user_cannot_sign_in_and_loses_open_sessions(pool: PgPool) {
 
 #[sqlx::test]
 async fn blank_credentials_are_a_validation_error(pool: PgPool) {
-    let err = auth::sign_in(&pool, "  ", "x", None).await.unwrap_err();
+    let err = auth::sign_in(&pool, "  ", "x", None, None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
 }

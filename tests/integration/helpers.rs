@@ -100,9 +100,10 @@ pub async fn desktop_pool(pool: &PgPool) -> PgPool {
 pub async fn signed_in(pool: &PgPool, username: &str, role: Role) -> Desk {
     let actor = user_with_password(pool, username, role, DESK_PASSWORD).await;
     let desk_pool = desktop_pool(pool).await;
-    let tokens = ticketdesk::db::auth::sign_in(&desk_pool, username, DESK_PASSWORD, Some("test"))
-        .await
-        .expect("signing in");
+    let tokens =
+        ticketdesk::db::auth::sign_in(&desk_pool, username, DESK_PASSWORD, None, Some("test"))
+            .await
+            .expect("signing in");
     let user = ticketdesk::db::users::find_active(pool, actor.id)
         .await
         .expect("the user exists");

@@ -840,10 +840,16 @@ async fn password_hashes_mfa_secrets_and_tokens_are_unreadable_even_from_an_engi
     pool: PgPool,
 ) {
     let w = world(&pool).await;
+    // Mallory has MFA on (so her secret is stored); erin has a pending verification token.
     exec_pool(
         &pool,
-        "UPDATE users SET mfa_enabled = TRUE, mfa_secret = 'JBSWY3DPEHPK3PXP', \
-                          email_verification_token = 'verify-me-secret' WHERE username = 'erin'",
+        "UPDATE users SET mfa_enabled = TRUE, mfa_secret = '3132333435363738393031323334353637383930' \
+         WHERE username = 'mallory'",
+    )
+    .await;
+    exec_pool(
+        &pool,
+        "UPDATE users SET email_verification_token = 'verify-me-secret' WHERE username = 'erin'",
     )
     .await;
     sqlx::query(
@@ -1849,7 +1855,7 @@ async fn sql_injection_through_the_login_neither_signs_in_nor_changes_anything(p
     // Through the app's own sign-in too.
     let desktop = login.pool().await;
     for payload in ["admin'--", "' OR '1'='1"] {
-        let err = auth::sign_in(&desktop, payload, &admin.password, None)
+        let err = auth::sign_in(&desktop, payload, &admin.password, None, None)
             .await
             .unwrap_err();
         assert!(
@@ -2069,7 +2075,7 @@ async fn another_desktops_tokens_never_show_in_pg_stat_activity(pool: PgPool) {
     let login = Login::desktop(&pool).await;
     // Another desktop on the same shared login, through the app's own data layer.
     let desktop = login.pool().await;
-    let tokens = auth::sign_in(&desktop, "erin", &erin.password, Some("laptop"))
+    let tokens = auth::sign_in(&desktop, "erin", &erin.password, None, Some("laptop"))
         .await
         .expect("control: the app signs in");
     let tx = auth::begin_as(&desktop, &tokens.session_token)

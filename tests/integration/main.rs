@@ -8,6 +8,7 @@ mod auth;
 mod demo_data;
 mod hostile;
 mod listener;
+mod mfa;
 mod notifications;
 mod schema;
 mod schema_version;

@@ -16,10 +16,15 @@ async fn each_notification_is_claimed_by_exactly_one_desktop(pool: PgPool) {
     }
     // Two desktops of the same user (two sessions, two connections) claim at the same time.
     let second_desk = {
-        let tokens =
-            ticketdesk::db::auth::sign_in(&dev.pool, "dev", crate::helpers::DESK_PASSWORD, None)
-                .await
-                .unwrap();
+        let tokens = ticketdesk::db::auth::sign_in(
+            &dev.pool,
+            "dev",
+            crate::helpers::DESK_PASSWORD,
+            None,
+            None,
+        )
+        .await
+        .unwrap();
         crate::helpers::Desk {
             signed_in: ticketdesk::db::auth::SignedIn {
                 tokens,

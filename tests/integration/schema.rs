@@ -46,6 +46,8 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "+ index idx_refresh_tokens_family CREATE INDEX idx_refresh_tokens_family ON refresh_tokens USING btree (family_id)",
     // account_admin: verification codes expire
     "+ column users.email_verification_expires_at timestamp with time zone NULL default=None",
+    // mfa: the step of the last accepted TOTP code, against replays
+    "+ column users.mfa_last_step bigint NULL default=None",
 ];
 
 async fn describe(pool: &PgPool, schema: &str) -> BTreeSet<String> {

@@ -2,8 +2,11 @@
 // Every command call and every event subscription goes through this file.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AccountChange } from "./bindings/AccountChange";
+import type { AccountView } from "./bindings/AccountView";
 import type { AppError } from "./bindings/AppError";
 import type { ErrorCode } from "./bindings/ErrorCode";
+import type { NewAccount } from "./bindings/NewAccount";
 import type { NewTicket } from "./bindings/NewTicket";
 import type { NotificationEvent } from "./bindings/NotificationEvent";
 import type { QueuePage } from "./bindings/QueuePage";
@@ -21,6 +24,12 @@ interface Commands {
   list_queue: { args: { query: QueueQuery }; result: QueuePage };
   get_ticket: { args: { ticketId: string }; result: TicketDetail };
   create_ticket: { args: { input: NewTicket }; result: TicketSummary };
+  reset_password: { args: { code: string; newPassword: string }; result: null };
+  admin_list_users: { args: Record<string, never>; result: AccountView[] };
+  admin_create_user: { args: { input: NewAccount }; result: AccountView };
+  admin_update_user: { args: { userId: string; change: AccountChange }; result: null };
+  admin_unlock: { args: { userId: string }; result: null };
+  admin_issue_reset: { args: { userId: string }; result: string };
 }
 
 const ERROR_CODES: readonly ErrorCode[] = [
@@ -64,9 +73,10 @@ export function toApiError(reason: unknown): ApiError {
 
 /**
  * Commands whose `unauthenticated` rejection does not mean "the session ended":
- * `sign_in` uses it for a wrong password, `sign_out` for "already signed out".
+ * `sign_in` uses it for a wrong password, `sign_out` for "already signed out";
+ * `reset_password` needs no session at all.
  */
-const NOT_A_SESSION_END: ReadonlySet<keyof Commands> = new Set(["sign_in", "sign_out"]);
+const NOT_A_SESSION_END: ReadonlySet<keyof Commands> = new Set(["sign_in", "sign_out", "reset_password"]);
 
 let sessionEndedHandler: (() => void) | null = null;
 
@@ -98,6 +108,17 @@ export const api = {
   listQueue: (query: QueueQuery) => call("list_queue", { query }),
   getTicket: (ticketId: string) => call("get_ticket", { ticketId }),
   createTicket: (input: NewTicket) => call("create_ticket", { input }),
+  /** Sets a new password with a code an admin handed out; works without a session. */
+  resetPassword: (code: string, newPassword: string) => call("reset_password", { code, newPassword }),
+  admin: {
+    listUsers: () => call("admin_list_users", {}),
+    createUser: (input: NewAccount) => call("admin_create_user", { input }),
+    /** Role, department and active flag are always sent together. */
+    updateUser: (userId: string, change: AccountChange) => call("admin_update_user", { userId, change }),
+    unlock: (userId: string) => call("admin_unlock", { userId }),
+    /** A one-hour, single-use reset code: show it once, never store it. */
+    issueReset: (userId: string) => call("admin_issue_reset", { userId }),
+  },
 };
 
 /** Backend events. Each returns a function that stops listening. */

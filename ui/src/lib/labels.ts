@@ -43,6 +43,8 @@ export const ROLE_LABELS: Record<Role, string> = {
 };
 
 export const PRIORITIES = Object.keys(PRIORITY_LABELS) as Priority[];
+/** Least to most privileged, as the backend orders them. */
+export const ROLES: readonly Role[] = ["END_USER", "DEVOPS_ENGINEER", "SENIOR_ENGINEER", "TEAM_LEAD", "MANAGER", "ADMIN"];
 export const CATEGORIES = Object.keys(CATEGORY_LABELS) as Category[];
 export const ENVIRONMENTS = ["Production", "Staging", "Development"] as const;
 

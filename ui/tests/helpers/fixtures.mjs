@@ -15,6 +15,44 @@ export const PASSWORD = "ticketdesk-demo";
 export const SIGN_IN_FAILED = "Sign-in failed: wrong username or password, or the account is locked for a while.";
 export const SESSION_ENDED = "Your session has ended; sign in again.";
 
+export const RESET_CODE_INVALID = "That reset code is unknown, used or expired.";
+export const PASSWORD_TOO_SHORT = "A password needs at least 8 characters.";
+export const ONLY_ADMINS = "Only an admin may manage users.";
+export const NO_SELF_DEMOTION = "An admin cannot demote or deactivate themselves.";
+export const USERNAME_TAKEN = "That username is taken.";
+
+/** An admin-screen row for `user`; `overrides` set the account-only fields. */
+export function account(user, overrides = {}) {
+  return {
+    id: user.id,
+    username: user.username,
+    email: `${user.username}@example.test`,
+    displayName: user.displayName,
+    role: user.role,
+    department: user.department,
+    isActive: true,
+    lockedUntil: null,
+    failedSignIns: 0,
+    emailVerified: true,
+    mfaEnabled: false,
+    ...overrides,
+  };
+}
+
+/** The admin screen's world: the demo users (Dora locked out for 15 minutes) plus one inactive account. */
+export function sampleAccounts() {
+  return [
+    account(USERS[0], { mfaEnabled: true }),
+    account(USERS[1]),
+    account(USERS[2], { lockedUntil: new Date(Date.now() + 15 * MIN).toISOString(), failedSignIns: 5 }),
+    account(USERS[3], { emailVerified: false, failedSignIns: 1 }),
+    account(
+      { id: "u-gone", username: "ivan", displayName: "Ivan Former", role: "END_USER", department: "Sales" },
+      { isActive: false },
+    ),
+  ];
+}
+
 export function ticket(n, overrides = {}) {
   const createdAt = new Date(Date.now() - (overrides.ageMinutes ?? n * 10) * MIN).toISOString();
   const { ageMinutes: _ignored, ...rest } = overrides;
@@ -82,20 +120,32 @@ export class Reject {
 export const appError = (code, message) => new Reject({ code, message });
 
 /** Commands that work without a session; every other one rejects with `unauthenticated` then. */
-const OPEN_COMMANDS = new Set(["current_user", "sign_in", "sign_out"]);
+const OPEN_COMMANDS = new Set(["current_user", "sign_in", "sign_out", "reset_password"]);
 
 /**
  * A fake backend. `handlers` override the defaults per command; each gets (args, backend).
  * Default behaviour is a small consistent world: a session (`me`, null = signed out) that
  * `sign_in` starts and `sign_out` ends, paging over `tickets`, creating tickets, etc.
  */
-export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), handlers = {} } = {}) {
+export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), accounts = sampleAccounts(), handlers = {} } = {}) {
   const backend = {
     me,
     users: USERS,
     tickets,
+    /** What admin_list_users shows; admin commands change it. */
+    accounts,
+    /** Passwords changed with a reset code, by user id (everyone else has PASSWORD). */
+    passwords: new Map(),
+    /** Reset codes issued by admin_issue_reset: code → { userId, used }. */
+    resetCodes: new Map(),
     calls: [],
     nextNumber: 100,
+    nextAccount: 1,
+    /** Hands out a reset code as if an admin had issued it (for sign-in screen tests). */
+    issueResetCode: (userId, code = `RST-${backend.resetCodes.size + 1}-${userId}`) => {
+      backend.resetCodes.set(code, { userId, used: false });
+      return code;
+    },
     callsOf: (cmd) => backend.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
     /** The session expires (e.g. refresh token revoked): the next commands reject `unauthenticated`. */
     endSession: () => {
@@ -110,7 +160,9 @@ export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), handlers
       }
       const name = login.trim().toLowerCase();
       const user = backend.users.find((u) => u.username === name || `${u.username}@example.test` === name);
-      if (!user || password !== PASSWORD) throw appError("unauthenticated", SIGN_IN_FAILED);
+      if (!user || password !== (backend.passwords.get(user.id) ?? PASSWORD)) {
+        throw appError("unauthenticated", SIGN_IN_FAILED);
+      }
       backend.me = user;
       return user;
     },
@@ -148,7 +200,66 @@ export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), handlers
       return created;
     },
   };
-  const all = { ...defaults, ...handlers };
+  /** Every admin_* command checks the session's role first, as the backend does. */
+  const adminOnly = (fn) => (args, b) => {
+    if (b.me.role !== "ADMIN") throw appError("forbidden", ONLY_ADMINS);
+    return fn(args, b);
+  };
+  const accountOf = (userId) => {
+    const found = backend.accounts.find((a) => a.id === userId);
+    if (!found) throw appError("not_found", "No such user.");
+    return found;
+  };
+  const admin = {
+    reset_password: ({ code, newPassword }) => {
+      const entry = backend.resetCodes.get(typeof code === "string" ? code.trim() : "");
+      if ([...(newPassword ?? "")].length < 8) throw appError("validation", PASSWORD_TOO_SHORT);
+      if (!entry || entry.used) throw appError("validation", RESET_CODE_INVALID);
+      entry.used = true;
+      backend.passwords.set(entry.userId, newPassword);
+      return null;
+    },
+    admin_list_users: adminOnly(() => backend.accounts.map((a) => ({ ...a }))),
+    admin_create_user: adminOnly(({ input }) => {
+      if (backend.accounts.some((a) => a.username === input.username.trim())) throw appError("conflict", USERNAME_TAKEN);
+      if (backend.accounts.some((a) => a.email === input.email.trim())) {
+        throw appError("conflict", "That email address already has an account.");
+      }
+      if ([...input.password].length < 8) throw appError("validation", PASSWORD_TOO_SHORT);
+      const created = {
+        id: `u-new-${backend.nextAccount++}`,
+        username: input.username.trim(),
+        email: input.email.trim(),
+        displayName: `${input.firstName.trim()} ${input.lastName.trim()}`,
+        role: input.role,
+        department: input.department?.trim() || null,
+        isActive: true,
+        lockedUntil: null,
+        failedSignIns: 0,
+        emailVerified: false,
+        mfaEnabled: false,
+      };
+      backend.accounts = [...backend.accounts, created];
+      return { ...created };
+    }),
+    admin_update_user: adminOnly(({ userId, change }, b) => {
+      const target = accountOf(userId);
+      if (userId === b.me.id && (change.role !== "ADMIN" || !change.isActive)) {
+        throw appError("validation", NO_SELF_DEMOTION);
+      }
+      Object.assign(target, { role: change.role, department: change.department?.trim() || null, isActive: change.isActive });
+      return null;
+    }),
+    admin_unlock: adminOnly(({ userId }) => {
+      Object.assign(accountOf(userId), { lockedUntil: null, failedSignIns: 0 });
+      return null;
+    }),
+    admin_issue_reset: adminOnly(({ userId }) => {
+      const target = accountOf(userId);
+      return backend.issueResetCode(target.id, `RST-${String(backend.resetCodes.size + 1).padStart(4, "0")}-${target.username}`);
+    }),
+  };
+  const all = { ...defaults, ...admin, ...handlers };
 
   /** Exposed to the page as window.__ipc; replies { ok } or { err }. */
   backend.handle = async (cmd, args) => {
