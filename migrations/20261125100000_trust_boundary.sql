@@ -119,6 +119,40 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $
     VALUES (p_user, p_type, p_status, p_message, p_metadata);
 $$;
 
+-- ---------------------------------------------------------------- sessions and lockout
+-- A new session and refresh token (of family p_family) for p_user; returns both tokens, which
+-- exist nowhere else: only their hashes are stored.
+CREATE FUNCTION auth.open_session(p_user uuid, p_device text, p_family uuid)
+RETURNS TABLE (session_token text, refresh_token text, expires_at timestamptz)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_session uuid;
+    v_token text := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
+    v_refresh text := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
+BEGIN
+    INSERT INTO user_sessions (user_id, session_token, device_info, expires_at)
+    VALUES (p_user, auth.token_hash(v_token), p_device, now() + interval '12 hours')
+    RETURNING id INTO v_session;
+    INSERT INTO refresh_tokens (user_id, token, expires_at, device_info, family_id, session_id)
+    VALUES (p_user, auth.token_hash(v_refresh), now() + interval '30 days', p_device,
+            p_family, v_session);
+    RETURN QUERY SELECT v_token, v_refresh, now() + interval '12 hours';
+END;
+$$;
+
+-- Five failures without a success lock the account for 15 minutes (audited once).
+CREATE FUNCTION auth.lock_after_five_failures(p_user uuid) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    UPDATE users SET account_locked_until = now() + interval '15 minutes'
+    WHERE id = p_user AND failed_login_attempts >= 5 AND account_locked_until IS NULL;
+    IF FOUND THEN
+        PERFORM auth.audit(p_user, 'ACCOUNT_LOCKED', 'WARNING',
+                           'locked for 15 minutes after 5 failed sign-ins');
+    END IF;
+END;
+$$;
+
 -- ---------------------------------------------------------------- sign-in
 -- Password verifiers: the desktop derives key = Argon2id(password, salt, m, t, p) and the
 -- server stores only sha256(key), in users.password_hash as
@@ -167,14 +201,9 @@ BEGIN
         -- A lock that has run out starts a fresh count.
         UPDATE users SET failed_login_attempts = 0, account_locked_until = NULL
         WHERE id = v_user.id AND account_locked_until <= now();
-        -- Five failures without a success lock the account. Checked here as well as in step 2,
-        -- because step 2's writes can be rolled back by the caller and these cannot.
-        UPDATE users SET account_locked_until = now() + interval '15 minutes'
-        WHERE id = v_user.id AND failed_login_attempts >= 5 AND account_locked_until IS NULL;
-        IF FOUND THEN
-            PERFORM auth.audit(v_user.id, 'ACCOUNT_LOCKED', 'WARNING',
-                               'locked for 15 minutes after 5 failed sign-ins');
-        END IF;
+        -- Checked here as well as in step 3, because step 3's writes can be rolled back by the
+        -- caller and these cannot.
+        PERFORM auth.lock_after_five_failures(v_user.id);
         -- Counted now, undone on success: rolling back step 2 cannot erase it.
         UPDATE users SET failed_login_attempts = failed_login_attempts + 1
         WHERE id = v_user.id
@@ -234,9 +263,6 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public,
 DECLARE
     v_attempt auth.sign_in_attempts%ROWTYPE;
     v_user users%ROWTYPE;
-    v_session uuid;
-    v_token text := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
-    v_refresh text := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
 BEGIN
     UPDATE auth.sign_in_attempts a SET completed_at = clock_timestamp()
     WHERE a.id = p_attempt AND a.finished_at IS NOT NULL AND a.completed_at IS NULL
@@ -251,12 +277,7 @@ BEGIN
         RETURN;
     END IF;
     IF NOT v_attempt.key_matched OR v_user.account_locked_until > now() THEN
-        UPDATE users SET account_locked_until = now() + interval '15 minutes'
-        WHERE id = v_user.id AND failed_login_attempts >= 5 AND account_locked_until IS NULL;
-        IF FOUND THEN
-            PERFORM auth.audit(v_user.id, 'ACCOUNT_LOCKED', 'WARNING',
-                               'locked for 15 minutes after 5 failed sign-ins');
-        END IF;
+        PERFORM auth.lock_after_five_failures(v_user.id);
         PERFORM auth.audit(v_user.id, 'LOGIN_FAILED',
                            CASE WHEN v_user.account_locked_until > now() THEN 'BLOCKED' ELSE 'FAILURE' END,
                            'sign-in failed', jsonb_build_object('device', v_attempt.device));
@@ -265,15 +286,9 @@ BEGIN
 
     UPDATE users SET failed_login_attempts = 0, account_locked_until = NULL, last_login = now()
     WHERE id = v_user.id;
-    INSERT INTO user_sessions (user_id, session_token, device_info, expires_at)
-    VALUES (v_user.id, auth.token_hash(v_token), v_attempt.device, now() + interval '12 hours')
-    RETURNING id INTO v_session;
-    INSERT INTO refresh_tokens (user_id, token, expires_at, device_info, family_id, session_id)
-    VALUES (v_user.id, auth.token_hash(v_refresh), now() + interval '30 days', v_attempt.device,
-            gen_random_uuid(), v_session);
     PERFORM auth.audit(v_user.id, 'LOGIN', 'SUCCESS', 'signed in',
                        jsonb_build_object('device', v_attempt.device));
-    RETURN QUERY SELECT v_token, v_refresh, now() + interval '12 hours';
+    RETURN QUERY SELECT * FROM auth.open_session(v_user.id, v_attempt.device, gen_random_uuid());
 END;
 $$;
 
@@ -284,9 +299,6 @@ RETURNS TABLE (session_token text, refresh_token text, expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_old refresh_tokens%ROWTYPE;
-    v_session uuid;
-    v_token text := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
-    v_refresh text := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
 BEGIN
     SELECT * INTO v_old FROM refresh_tokens WHERE token = auth.token_hash(p_refresh) FOR UPDATE;
     IF v_old.id IS NULL THEN
@@ -306,13 +318,7 @@ BEGIN
     END IF;
     UPDATE refresh_tokens SET last_used_at = now() WHERE id = v_old.id;
     UPDATE user_sessions SET is_active = FALSE WHERE id = v_old.session_id;
-    INSERT INTO user_sessions (user_id, session_token, device_info, expires_at)
-    VALUES (v_old.user_id, auth.token_hash(v_token), v_old.device_info, now() + interval '12 hours')
-    RETURNING id INTO v_session;
-    INSERT INTO refresh_tokens (user_id, token, expires_at, device_info, family_id, session_id)
-    VALUES (v_old.user_id, auth.token_hash(v_refresh), now() + interval '30 days', v_old.device_info,
-            v_old.family_id, v_session);
-    RETURN QUERY SELECT v_token, v_refresh, now() + interval '12 hours';
+    RETURN QUERY SELECT * FROM auth.open_session(v_old.user_id, v_old.device_info, v_old.family_id);
 END;
 $$;
 
@@ -340,6 +346,8 @@ ALTER FUNCTION public.current_user_id() OWNER TO ticketdesk_definer;
 ALTER FUNCTION public.current_user_role() OWNER TO ticketdesk_definer;
 ALTER FUNCTION public.current_user_is_engineer() OWNER TO ticketdesk_definer;
 ALTER FUNCTION auth.audit(uuid, text, text, text, jsonb) OWNER TO ticketdesk_definer;
+ALTER FUNCTION auth.open_session(uuid, text, uuid) OWNER TO ticketdesk_definer;
+ALTER FUNCTION auth.lock_after_five_failures(uuid) OWNER TO ticketdesk_definer;
 ALTER FUNCTION auth.verifier_part(text, int) OWNER TO ticketdesk_definer;
 ALTER FUNCTION auth.verifier_is_strong(text) OWNER TO ticketdesk_definer;
 ALTER FUNCTION public.sign_in_start(text) OWNER TO ticketdesk_definer;
