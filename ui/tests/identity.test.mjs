@@ -7,7 +7,7 @@ const harness = useHarness();
 
 const isFocused = (locator) => locator.evaluate((el) => el === document.activeElement);
 
-test("no session: connecting, then the sign-in screen; the right password calls sign_in with exactly { login, password }", async (t) => {
+test("no session: connecting, then the sign-in screen; the right password calls sign_in with exactly { login, password, mfaCode: null }", async (t) => {
   let answer;
   const pending = new Promise((resolve) => (answer = resolve));
   let release;
@@ -55,7 +55,7 @@ test("no session: connecting, then the sign-in screen; the right password calls 
 
   await eventually(async () => assert.match(await page.getByTestId("current-user").innerText(), /Dora DevOps/));
   assert.match(await page.getByTestId("current-user").innerText(), /DevOps engineer/);
-  assert.deepEqual(backend.callsOf("sign_in"), [{ login: "dora", password: PASSWORD }]);
+  assert.deepEqual(backend.callsOf("sign_in"), [{ login: "dora", password: PASSWORD, mfaCode: null }]);
   assert.deepEqual(backend.callsOf("current_user"), [{}]);
   await app.rows().first().waitFor();
   assert.equal(await form.count(), 0, "sign-in screen is gone");
@@ -89,8 +89,8 @@ test("a wrong password shows the backend's message, keeps the login, clears and 
   await password.press("Enter");
   await eventually(async () => assert.match(await page.getByTestId("current-user").innerText(), /Tom Lead/));
   assert.deepEqual(backend.callsOf("sign_in"), [
-    { login: "tom", password: "not-the-password" },
-    { login: "tom", password: PASSWORD },
+    { login: "tom", password: "not-the-password", mfaCode: null },
+    { login: "tom", password: PASSWORD, mfaCode: null },
   ]);
   await app.rows().first().waitFor();
   app.done();

@@ -152,8 +152,8 @@ test("the password goes only into sign_in: not into other calls, storage, the pa
 
   const leaks = (text) => text.includes(wrong) || text.includes(PASSWORD);
   assert.deepEqual(backend.callsOf("sign_in"), [
-    { login: "dora", password: wrong },
-    { login: "dora", password: PASSWORD },
+    { login: "dora", password: wrong, mfaCode: null },
+    { login: "dora", password: PASSWORD, mfaCode: null },
   ]);
   const others = backend.calls.filter((c) => c.cmd !== "sign_in");
   assert.ok(others.length >= 4);

@@ -6,6 +6,7 @@ import type { AccountChange } from "./bindings/AccountChange";
 import type { AccountView } from "./bindings/AccountView";
 import type { AppError } from "./bindings/AppError";
 import type { ErrorCode } from "./bindings/ErrorCode";
+import type { MfaEnrolment } from "./bindings/MfaEnrolment";
 import type { NewAccount } from "./bindings/NewAccount";
 import type { NewTicket } from "./bindings/NewTicket";
 import type { NotificationEvent } from "./bindings/NotificationEvent";
@@ -18,13 +19,17 @@ import type { UserSummary } from "./bindings/UserSummary";
 /** Command name → argument object and resolved value, exactly as the backend declares them. */
 interface Commands {
   current_user: { args: Record<string, never>; result: UserSummary | null };
-  sign_in: { args: { login: string; password: string }; result: UserSummary };
+  sign_in: { args: { login: string; password: string; mfaCode: string | null }; result: UserSummary };
   sign_out: { args: Record<string, never>; result: null };
   list_users: { args: Record<string, never>; result: UserSummary[] };
   list_queue: { args: { query: QueueQuery }; result: QueuePage };
   get_ticket: { args: { ticketId: string }; result: TicketDetail };
   create_ticket: { args: { input: NewTicket }; result: TicketSummary };
   reset_password: { args: { code: string; newPassword: string }; result: null };
+  mfa_status: { args: Record<string, never>; result: boolean };
+  mfa_begin_enrol: { args: Record<string, never>; result: MfaEnrolment };
+  mfa_confirm: { args: { code: string }; result: null };
+  mfa_disable: { args: { code: string }; result: null };
   admin_list_users: { args: Record<string, never>; result: AccountView[] };
   admin_create_user: { args: { input: NewAccount }; result: AccountView };
   admin_update_user: { args: { userId: string; change: AccountChange }; result: null };
@@ -101,8 +106,8 @@ async function call<C extends keyof Commands>(
 export const api = {
   /** The signed-in user, after a silent sign-in with a stored refresh token if needed; null = show sign-in. */
   currentUser: () => call("current_user", {}),
-  /** The password goes into this one call and nowhere else. */
-  signIn: (login: string, password: string) => call("sign_in", { login, password }),
+  /** The password (and the two-factor code, null when none was typed) go into this one call and nowhere else. */
+  signIn: (login: string, password: string, mfaCode: string | null) => call("sign_in", { login, password, mfaCode }),
   signOut: () => call("sign_out", {}),
   listUsers: () => call("list_users", {}),
   listQueue: (query: QueueQuery) => call("list_queue", { query }),
@@ -110,6 +115,15 @@ export const api = {
   createTicket: (input: NewTicket) => call("create_ticket", { input }),
   /** Sets a new password with a code an admin handed out; works without a session. */
   resetPassword: (code: string, newPassword: string) => call("reset_password", { code, newPassword }),
+  /** Two-factor (TOTP) for the signed-in user. */
+  mfa: {
+    /** Whether two-factor is on. */
+    status: () => call("mfa_status", {}),
+    /** A new secret, shown once: never store it; it only takes effect after `confirm`. */
+    beginEnrol: () => call("mfa_begin_enrol", {}),
+    confirm: (code: string) => call("mfa_confirm", { code }),
+    disable: (code: string) => call("mfa_disable", { code }),
+  },
   admin: {
     listUsers: () => call("admin_list_users", {}),
     createUser: (input: NewAccount) => call("admin_create_user", { input }),

@@ -12,7 +12,14 @@ const ref = (u) => ({ id: u.id, displayName: u.displayName });
 
 /** Every demo user signs in with their username or `<username>@example.test` and this password. */
 export const PASSWORD = "ticketdesk-demo";
-export const SIGN_IN_FAILED = "Sign-in failed: wrong username or password, or the account is locked for a while.";
+export const SIGN_IN_FAILED =
+  "Sign-in failed: wrong username, password or authentication code, or the account is locked for a while.";
+/** The one authenticator code the fake backend accepts (for sign-in, confirming and disabling two-factor). */
+export const MFA_CODE = "123456";
+export const MFA_CODE_WRONG = "That code does not match; check the time on your device and try the next code.";
+/** What mfa_begin_enrol hands out. */
+export const MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+export const MFA_URI = `otpauth://totp/ticketdesk:ada?secret=${MFA_SECRET}&issuer=ticketdesk`;
 export const SESSION_ENDED = "Your session has ended; sign in again.";
 
 export const RESET_CODE_INVALID = "That reset code is unknown, used or expired.";
@@ -127,7 +134,13 @@ const OPEN_COMMANDS = new Set(["current_user", "sign_in", "sign_out", "reset_pas
  * Default behaviour is a small consistent world: a session (`me`, null = signed out) that
  * `sign_in` starts and `sign_out` ends, paging over `tickets`, creating tickets, etc.
  */
-export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), accounts = sampleAccounts(), handlers = {} } = {}) {
+export function fakeBackend({
+  me = USERS[0],
+  tickets = sampleTickets(),
+  accounts = sampleAccounts(),
+  mfa = [],
+  handlers = {},
+} = {}) {
   const backend = {
     me,
     users: USERS,
@@ -136,6 +149,10 @@ export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), accounts
     accounts,
     /** Passwords changed with a reset code, by user id (everyone else has PASSWORD). */
     passwords: new Map(),
+    /** Ids of the users with two-factor on: sign_in then needs MFA_CODE. */
+    mfa: new Set(mfa),
+    /** User id → secret handed out by mfa_begin_enrol and not confirmed yet. */
+    pendingMfa: new Map(),
     /** Reset codes issued by admin_issue_reset: code → { userId, used }. */
     resetCodes: new Map(),
     calls: [],
@@ -154,13 +171,18 @@ export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), accounts
   };
   const defaults = {
     current_user: () => backend.me,
-    sign_in: ({ login, password }) => {
+    sign_in: ({ login, password, mfaCode }) => {
+      if (mfaCode !== null && typeof mfaCode !== "string") throw appError("validation", "mfaCode must be a string or null.");
       if (typeof login !== "string" || typeof password !== "string" || !login.trim() || !password) {
         throw appError("validation", "Username and password are required.");
       }
       const name = login.trim().toLowerCase();
       const user = backend.users.find((u) => u.username === name || `${u.username}@example.test` === name);
-      if (!user || password !== (backend.passwords.get(user.id) ?? PASSWORD)) {
+      if (
+        !user ||
+        password !== (backend.passwords.get(user.id) ?? PASSWORD) ||
+        (backend.mfa.has(user.id) && mfaCode !== MFA_CODE)
+      ) {
         throw appError("unauthenticated", SIGN_IN_FAILED);
       }
       backend.me = user;
@@ -171,6 +193,25 @@ export function fakeBackend({ me = USERS[0], tickets = sampleTickets(), accounts
       return null;
     },
     list_users: () => backend.users,
+    mfa_status: () => backend.mfa.has(backend.me.id),
+    mfa_begin_enrol: () => {
+      if (backend.mfa.has(backend.me.id)) throw appError("conflict", "Two-factor is already on.");
+      backend.pendingMfa.set(backend.me.id, MFA_SECRET);
+      return { secret: MFA_SECRET, uri: MFA_URI };
+    },
+    mfa_confirm: ({ code }) => {
+      if (!backend.pendingMfa.has(backend.me.id)) throw appError("validation", "Start turning on two-factor first.");
+      if (code !== MFA_CODE) throw appError("validation", MFA_CODE_WRONG);
+      backend.pendingMfa.delete(backend.me.id);
+      backend.mfa.add(backend.me.id);
+      return null;
+    },
+    mfa_disable: ({ code }) => {
+      if (!backend.mfa.has(backend.me.id)) throw appError("validation", "Two-factor is not on.");
+      if (code !== MFA_CODE) throw appError("validation", MFA_CODE_WRONG);
+      backend.mfa.delete(backend.me.id);
+      return null;
+    },
     list_queue: ({ query }) => {
       const limit = query.limit ?? 50;
       const start = query.after ? backend.tickets.findIndex((t) => t.id === query.after) + 1 : 0;
