@@ -61,7 +61,7 @@ async fn sign_in(
 async fn mfa_status(state: State<'_, AppState>) -> CommandResult<bool> {
     let (mut tx, _actor) = state.begin().await?;
     let on = db::auth::mfa_status(&mut tx).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(on)
 }
 
@@ -74,7 +74,7 @@ async fn mfa_begin_enrol(state: State<'_, AppState>) -> CommandResult<MfaEnrolme
         .unwrap_or_default();
     let (mut tx, _actor) = state.begin().await?;
     let enrolment = db::auth::mfa_begin(&mut tx, &account).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(enrolment)
 }
 
@@ -82,7 +82,7 @@ async fn mfa_begin_enrol(state: State<'_, AppState>) -> CommandResult<MfaEnrolme
 async fn mfa_confirm(state: State<'_, AppState>, code: String) -> CommandResult<()> {
     let (mut tx, _actor) = state.begin().await?;
     let on = db::auth::mfa_confirm(&mut tx, &code).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     if on {
         Ok(())
     } else {
@@ -97,7 +97,7 @@ async fn mfa_confirm(state: State<'_, AppState>, code: String) -> CommandResult<
 async fn mfa_disable(state: State<'_, AppState>, code: String) -> CommandResult<()> {
     let (mut tx, _actor) = state.begin().await?;
     let off = db::auth::mfa_disable(&mut tx, &code).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     if off {
         Ok(())
     } else {
@@ -117,7 +117,7 @@ async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
 async fn list_users(state: State<'_, AppState>) -> CommandResult<Vec<UserSummary>> {
     let (mut tx, _actor) = state.begin().await?;
     let users = db::users::list_active(&mut *tx).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(users)
 }
 
@@ -125,7 +125,7 @@ async fn list_users(state: State<'_, AppState>) -> CommandResult<Vec<UserSummary
 async fn list_queue(state: State<'_, AppState>, query: QueueQuery) -> CommandResult<QueuePage> {
     let (mut tx, actor) = state.begin().await?;
     let page = db::tickets::queue(&mut *tx, actor, &query).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(page)
 }
 
@@ -133,7 +133,7 @@ async fn list_queue(state: State<'_, AppState>, query: QueueQuery) -> CommandRes
 async fn get_ticket(state: State<'_, AppState>, ticket_id: Uuid) -> CommandResult<TicketDetail> {
     let (mut tx, actor) = state.begin().await?;
     let detail = db::tickets::detail(&mut tx, actor, ticket_id).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(detail)
 }
 
@@ -144,7 +144,7 @@ async fn create_ticket(
 ) -> CommandResult<TicketSummary> {
     let (mut tx, actor) = state.begin().await?;
     let created = db::tickets::create(&mut tx, actor, input).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(created)
 }
 
@@ -172,7 +172,7 @@ async fn begin_admin(
 async fn admin_list_users(state: State<'_, AppState>) -> CommandResult<Vec<accounts::AccountView>> {
     let mut tx = begin_admin(&state).await?;
     let users = accounts::list(&mut tx).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(users)
 }
 
@@ -190,7 +190,7 @@ async fn admin_create_user(
         .ok_or_else(|| {
             crate::error::Error::Unexpected(anyhow::anyhow!("created user not visible"))
         })?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(created)
 }
 
@@ -202,7 +202,7 @@ async fn admin_update_user(
 ) -> CommandResult<()> {
     let mut tx = begin_admin(&state).await?;
     accounts::update(&mut tx, user_id, change).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -210,7 +210,7 @@ async fn admin_update_user(
 async fn admin_unlock(state: State<'_, AppState>, user_id: Uuid) -> CommandResult<()> {
     let mut tx = begin_admin(&state).await?;
     accounts::unlock(&mut tx, user_id).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -219,6 +219,6 @@ async fn admin_unlock(state: State<'_, AppState>, user_id: Uuid) -> CommandResul
 async fn admin_issue_reset(state: State<'_, AppState>, user_id: Uuid) -> CommandResult<String> {
     let mut tx = begin_admin(&state).await?;
     let code = accounts::issue_reset(&mut tx, user_id).await?;
-    tx.commit().await.map_err(crate::error::Error::from)?;
+    tx.commit().await?;
     Ok(code)
 }

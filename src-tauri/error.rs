@@ -121,6 +121,13 @@ fn capitalise(message: &str) -> String {
     }
 }
 
+/// Lets commands use `?` on sqlx calls (e.g. a commit) directly.
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        Error::from(err).into()
+    }
+}
+
 impl From<Error> for AppError {
     fn from(err: Error) -> Self {
         match err {
