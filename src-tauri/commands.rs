@@ -1,14 +1,22 @@
 //! Tauri commands: thin adapters. Each opens the signed-in user's transaction, calls one use
 //! case, commits, and maps its error to the `{ code, message }` the UI understands.
 
+use std::path::{Path, PathBuf};
+
+use tauri::ipc::{Channel, InvokeBody, Request};
 use tauri::State;
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::db::comments::CommentEdit;
+use crate::db::ticket_changes::{Assignment, PriorityChange, StatusChange};
 use crate::db::{self, accounts};
+use crate::domain::attachment::{self, NewAttachment};
 use crate::domain::mfa::MfaEnrolment;
 use crate::domain::permissions;
-use crate::domain::ticket::{NewTicket, QueuePage, QueueQuery, TicketDetail, TicketSummary};
+use crate::domain::ticket::{
+    NewComment, NewTicket, QueuePage, QueueQuery, TicketDetail, TicketSummary,
+};
 use crate::domain::user::UserSummary;
 use crate::error::AppError;
 
@@ -27,6 +35,15 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         list_queue,
         get_ticket,
         create_ticket,
+        change_status,
+        assign_ticket,
+        change_priority,
+        add_comment,
+        edit_comment,
+        delete_comment,
+        upload_chunk,
+        attach_upload,
+        download_attachment,
         reset_password,
         admin_list_users,
         admin_create_user,
@@ -124,7 +141,7 @@ async fn list_users(state: State<'_, AppState>) -> CommandResult<Vec<UserSummary
 #[tauri::command]
 async fn list_queue(state: State<'_, AppState>, query: QueueQuery) -> CommandResult<QueuePage> {
     let (mut tx, actor) = state.begin().await?;
-    let page = db::tickets::queue(&mut *tx, actor, &query).await?;
+    let page = db::tickets::queue(&mut tx, actor, &query).await?;
     tx.commit().await?;
     Ok(page)
 }
@@ -146,6 +163,172 @@ async fn create_ticket(
     let created = db::tickets::create(&mut tx, actor, input).await?;
     tx.commit().await?;
     Ok(created)
+}
+
+#[tauri::command]
+async fn change_status(
+    state: State<'_, AppState>,
+    change: StatusChange,
+) -> CommandResult<TicketDetail> {
+    let (mut tx, actor) = state.begin().await?;
+    let detail = db::ticket_changes::change_status(&mut tx, actor, change).await?;
+    tx.commit().await?;
+    Ok(detail)
+}
+
+#[tauri::command]
+async fn assign_ticket(
+    state: State<'_, AppState>,
+    change: Assignment,
+) -> CommandResult<TicketDetail> {
+    let (mut tx, actor) = state.begin().await?;
+    let detail = db::ticket_changes::assign(&mut tx, actor, change).await?;
+    tx.commit().await?;
+    Ok(detail)
+}
+
+#[tauri::command]
+async fn change_priority(
+    state: State<'_, AppState>,
+    change: PriorityChange,
+) -> CommandResult<TicketDetail> {
+    let (mut tx, actor) = state.begin().await?;
+    let detail = db::ticket_changes::change_priority(&mut tx, actor, change).await?;
+    tx.commit().await?;
+    Ok(detail)
+}
+
+#[tauri::command]
+async fn add_comment(state: State<'_, AppState>, input: NewComment) -> CommandResult<TicketDetail> {
+    let (mut tx, actor) = state.begin().await?;
+    let detail = db::comments::add(&mut tx, actor, input).await?;
+    tx.commit().await?;
+    Ok(detail)
+}
+
+#[tauri::command]
+async fn edit_comment(
+    state: State<'_, AppState>,
+    edit: CommentEdit,
+) -> CommandResult<TicketDetail> {
+    let (mut tx, actor) = state.begin().await?;
+    let detail = db::comments::edit(&mut tx, actor, edit).await?;
+    tx.commit().await?;
+    Ok(detail)
+}
+
+#[tauri::command]
+async fn delete_comment(
+    state: State<'_, AppState>,
+    comment_id: Uuid,
+) -> CommandResult<TicketDetail> {
+    let (mut tx, actor) = state.begin().await?;
+    let detail = db::comments::delete(&mut tx, actor, comment_id).await?;
+    tx.commit().await?;
+    Ok(detail)
+}
+
+/// One part of a file upload, sent as raw bytes (no JSON) with its place in headers:
+/// `x-upload-id`, `x-seq` and `x-total-size` (a file over the limit is refused at part 0).
+#[tauri::command]
+async fn upload_chunk(state: State<'_, AppState>, request: Request<'_>) -> CommandResult<()> {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| validation(format!("The upload part has no {name} header.")))
+    };
+    let upload_id: Uuid = header("x-upload-id")?
+        .parse()
+        .map_err(|_| validation("Invalid upload id.".into()))?;
+    let seq: u32 = header("x-seq")?
+        .parse()
+        .map_err(|_| validation("Invalid upload part number.".into()))?;
+    let total: u64 = header("x-total-size")?
+        .parse()
+        .map_err(|_| validation("Invalid upload size.".into()))?;
+    attachment::check_size(total).map_err(validation)?;
+    let InvokeBody::Raw(data) = request.body() else {
+        return Err(validation("An upload part must be sent as bytes.".into()));
+    };
+    let (mut tx, _actor) = state.begin().await?;
+    db::attachments::stage_chunk(&mut tx, upload_id, seq, data).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn validation(message: String) -> AppError {
+    AppError::new(crate::error::ErrorCode::Validation, message)
+}
+
+#[tauri::command]
+async fn attach_upload(
+    state: State<'_, AppState>,
+    input: NewAttachment,
+) -> CommandResult<TicketDetail> {
+    let (mut tx, actor) = state.begin().await?;
+    let detail = db::attachments::attach(&mut tx, actor, input).await?;
+    tx.commit().await?;
+    Ok(detail)
+}
+
+/// Saves an attachment into the user's Downloads folder, reporting the bytes received so far
+/// on `on_progress`; returns where it was saved. The file appears under its name only after
+/// its checksum matched.
+#[tauri::command]
+async fn download_attachment(
+    state: State<'_, AppState>,
+    attachment_id: Uuid,
+    on_progress: Channel<u64>,
+) -> CommandResult<String> {
+    let dir = directories::UserDirs::new()
+        .and_then(|d| d.download_dir().map(Path::to_path_buf))
+        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()))
+        .unwrap_or_else(std::env::temp_dir);
+    let partial = dir.join(format!(".ticketdesk-{attachment_id}.part"));
+    let mut file = std::fs::File::create(&partial).map_err(|e| {
+        AppError::new(
+            crate::error::ErrorCode::Validation,
+            format!("Cannot write to {}: {e}", dir.display()),
+        )
+    })?;
+    let (mut tx, _actor) = state.begin().await?;
+    let result = db::attachments::download(&mut tx, attachment_id, |part, so_far| {
+        use std::io::Write;
+        file.write_all(part)
+            .map_err(|e| crate::error::Error::Unexpected(e.into()))?;
+        let _ = on_progress.send(so_far);
+        Ok(())
+    })
+    .await;
+    tx.commit().await?;
+    let downloaded = match result {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e.into());
+        }
+    };
+    let target = free_path(&dir, &downloaded.file_name);
+    std::fs::rename(&partial, &target).map_err(|e| crate::error::Error::Unexpected(e.into()))?;
+    Ok(target.display().to_string())
+}
+
+/// `name`, or `name (1)`, `name (2)`… so a download never overwrites a file.
+fn free_path(dir: &Path, name: &str) -> PathBuf {
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem, format!(".{ext}")),
+        _ => (name, String::new()),
+    };
+    (0..)
+        .map(|n| match n {
+            0 => dir.join(name),
+            n => dir.join(format!("{stem} ({n}){ext}")),
+        })
+        .find(|p| !p.exists())
+        .expect("an unbounded range always finds a free name")
 }
 
 /// Sets a new password with a reset code from an admin; no session needed.

@@ -2,10 +2,13 @@
 //! aggregate holds its SQL; every multi-statement use case runs in one transaction.
 
 pub mod accounts;
+pub mod attachments;
 pub mod auth;
+pub mod comments;
 pub mod demo_data;
 pub mod desktop_login;
 pub mod notifications;
+pub mod ticket_changes;
 pub mod tickets;
 pub mod users;
 

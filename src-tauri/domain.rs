@@ -1,20 +1,22 @@
 //! Pure rules of ticketdesk: no IO here, so every rule is unit-tested beside its code.
 
+pub mod attachment;
 pub mod mfa;
 pub mod password;
 pub mod permissions;
 pub mod ticket;
 pub mod user;
+pub mod workflow;
 
 /// Defines a closed set of values stored in the database as VARCHAR (the seed's CHECK
 /// constraints) and sent to the UI as the same strings.
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         #[ts(export)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

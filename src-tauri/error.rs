@@ -54,6 +54,9 @@ pub enum Error {
     /// The server is reachable but cannot be used by this build (schema too old or too new).
     #[error("{0}")]
     Incompatible(String),
+    /// Stored data failed a check (e.g. a download's checksum); the message says what.
+    #[error("{0}")]
+    Integrity(String),
     #[error("the database is unavailable: {0:#}")]
     Unavailable(anyhow::Error),
     #[error(transparent)]
@@ -89,6 +92,16 @@ impl From<sqlx::Error> for Error {
     }
 }
 
+impl From<crate::domain::workflow::Refusal> for Error {
+    fn from(refusal: crate::domain::workflow::Refusal) -> Self {
+        use crate::domain::workflow::Refusal;
+        match refusal {
+            Refusal::Forbidden(m) => Error::Forbidden(m),
+            Refusal::Invalid(m) => Error::Validation(m),
+        }
+    }
+}
+
 /// Named constraints whose violation is the user's doing, with what to tell them.
 fn friendly_constraint(name: &str) -> Option<Error> {
     let validation = |m: &str| Some(Error::Validation(m.to_owned()));
@@ -100,7 +113,13 @@ fn friendly_constraint(name: &str) -> Option<Error> {
         "chk_email_format" => validation("That is not an email address."),
         "tickets_assignee_id_fkey" => validation("The chosen assignee does not exist."),
         "tickets_requestor_id_fkey" => validation("The requestor does not exist."),
-        "chk_file_size" => validation("Attachments must be between 1 byte and 50 MB."),
+        "chk_file_size" | "chk_blob_size" => {
+            validation("Attachments must be between 1 byte and 50 MB.")
+        }
+        "chk_upload_seq" | "chk_upload_chunk_size" => {
+            validation("Attachments are limited to 50 MB, sent in parts of at most 1 MiB.")
+        }
+        "comments_pkey" => Some(Error::Conflict("That comment was already posted.".into())),
         "users_username_key" => Some(Error::Conflict("That username is taken.".into())),
         "users_email_key" => Some(Error::Conflict(
             "That email address already has an account.".into(),
@@ -137,6 +156,10 @@ impl From<Error> for AppError {
             Error::Forbidden(m) => AppError::new(ErrorCode::Forbidden, m),
             Error::Unauthenticated(m) => AppError::new(ErrorCode::Unauthenticated, m),
             Error::Incompatible(m) => AppError::new(ErrorCode::Offline, m),
+            Error::Integrity(m) => {
+                tracing::error!(message = m, "integrity check failed");
+                AppError::new(ErrorCode::Internal, m)
+            }
             Error::Unavailable(cause) => {
                 tracing::warn!(error = format!("{cause:#}"), "database unavailable");
                 AppError::new(

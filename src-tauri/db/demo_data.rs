@@ -205,6 +205,11 @@ pub struct Loaded {
 
 pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
     let mut tx = pool.begin().await?;
+    // The loader writes its own backdated history; the history triggers stand aside for this
+    // transaction (honoured only for superuser sessions).
+    sqlx::query("SELECT set_config('ticketdesk.bulk_load', 'on', true)")
+        .execute(&mut *tx)
+        .await?;
     let mut loaded = Loaded::default();
     // One verifier for all demo users keeps loading fast; each real user gets their own salt.
     let hash =
@@ -258,9 +263,11 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
         let inserted = sqlx::query(
             "INSERT INTO tickets (id, ticket_number, title, description, category, priority, status, \
                                   requestor_id, assignee_id, created_at, updated_at, resolved_at, \
-                                  closed_at, environment, tags, resolution_notes, sla_policy_id) \
+                                  closed_at, environment, tags, resolution_notes, sla_policy_id, \
+                                  status_before_escalation) \
              SELECT $1, next_ticket_number(), $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, \
-                    (SELECT id FROM sla_policies WHERE priority = $5 AND category IS NULL LIMIT 1) \
+                    (SELECT id FROM sla_policies WHERE priority = $5 AND category IS NULL LIMIT 1), \
+                    CASE WHEN $6 = 'ESCALATED' THEN 'IN_PROGRESS' END \
              WHERE NOT EXISTS (SELECT 1 FROM tickets WHERE id = $1)",
         )
         .bind(id)

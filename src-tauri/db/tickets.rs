@@ -1,17 +1,18 @@
-//! Tickets: the queue, the detail view and creation.
+//! Tickets: the queue and search, the detail view and creation. History rows are written by
+//! the database's triggers (migration `workflow`), so no code path can forget them.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use crate::db::{notifications, parse_column, users};
 use crate::domain::permissions::{self, Actor};
 use crate::domain::ticket::{
-    CommentView, HistoryEntry, NewTicket, QueueCursor, QueuePage, QueueQuery, TicketDetail,
-    TicketSummary, ValidNewTicket,
+    AttachmentView, CommentView, HistoryEntry, NewTicket, Priority, QueueCursor, QueuePage,
+    QueueQuery, QueueSort, SortKey, Status, TicketDetail, TicketSummary, ValidNewTicket,
 };
 use crate::domain::user::UserRef;
+use crate::domain::workflow::{self, TicketState};
 use crate::error::{Error, Result};
 
 #[derive(sqlx::FromRow)]
@@ -29,6 +30,9 @@ struct SummaryRow {
     assignee_name: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// Only selected when searching.
+    #[sqlx(default)]
+    rank: Option<f32>,
 }
 
 impl TryFrom<SummaryRow> for TicketSummary {
@@ -60,52 +64,197 @@ fn user_ref(id: Option<Uuid>, name: Option<String>) -> Option<UserRef> {
     })
 }
 
-const SELECT_SUMMARY: &str = "\
-    SELECT t.id, t.ticket_number, t.title, t.status, t.priority, t.category, t.environment, \
-           t.requestor_id, r.first_name || ' ' || r.last_name AS requestor_name, \
-           t.assignee_id, a.first_name || ' ' || a.last_name AS assignee_name, \
-           t.created_at, t.updated_at \
+const SUMMARY_COLUMNS: &str = "\
+    t.id, t.ticket_number, t.title, t.status, t.priority, t.category, t.environment, \
+    t.requestor_id, r.first_name || ' ' || r.last_name AS requestor_name, \
+    t.assignee_id, a.first_name || ' ' || a.last_name AS assignee_name, \
+    t.created_at, t.updated_at";
+
+const SUMMARY_JOINS: &str = "\
     FROM tickets t \
     JOIN users r ON r.id = t.requestor_id \
     LEFT JOIN users a ON a.id = t.assignee_id";
 
-/// The queue, newest first, one keyset page at a time. Requestors see only their own tickets.
-pub async fn queue(db: impl PgExecutor<'_>, actor: Actor, query: &QueueQuery) -> Result<QueuePage> {
+fn select_summary() -> String {
+    format!("SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS}")
+}
+
+/// The ticket text the seed's GIN index (`idx_tickets_fulltext`) is built on; a query must use
+/// this exact expression for the index to serve it.
+const DOCUMENT: &str = "to_tsvector('english', t.title || ' ' || t.description)";
+
+/// The queue: search text and filters, one keyset page at a time in the chosen order.
+/// Requestors see only their own tickets (and the database's row-level security agrees).
+pub async fn queue(conn: &mut PgConnection, actor: Actor, query: &QueueQuery) -> Result<QueuePage> {
+    query.validate().map_err(Error::Validation)?;
     let limit = query.limit();
+    let sort = query.sort;
     let cursor = query
         .after
         .as_deref()
-        .map(QueueCursor::decode)
+        .map(|c| QueueCursor::decode(c, sort))
         .transpose()
         .map_err(Error::Validation)?;
-    let only_requestor = (!permissions::sees_all_tickets(actor)).then_some(actor.id);
-    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-        "{SELECT_SUMMARY} \
-         WHERE ($1::uuid IS NULL OR t.requestor_id = $1) \
-           AND ($2::timestamptz IS NULL OR (t.created_at, t.id) < ($2, $3)) \
-         ORDER BY t.created_at DESC, t.id DESC \
-         LIMIT $4"
-    ))
-    .bind(only_requestor)
-    .bind(cursor.map(|c| c.created_at))
-    .bind(cursor.map(|c| c.id))
-    .bind(i64::from(limit) + 1)
-    .fetch_all(db)
-    .await?;
+    let text = query.search_text();
 
-    let mut tickets = rows
+    let mut sql = QueryBuilder::<Postgres>::new(format!("SELECT {SUMMARY_COLUMNS}"));
+    if text.is_some() {
+        sql.push(format!(", ts_rank({DOCUMENT}, search) AS rank"));
+    }
+    sql.push(format!(" {SUMMARY_JOINS}"));
+    if let Some(text) = text {
+        // The tsquery is computed once, in the FROM list, then matched against the index.
+        sql.push(" CROSS JOIN websearch_to_tsquery('english', ")
+            .push_bind(text)
+            .push(") AS search");
+    }
+    sql.push(" WHERE TRUE");
+    if text.is_some() {
+        sql.push(format!(" AND {DOCUMENT} @@ search"));
+    }
+    if !permissions::sees_all_tickets(actor) {
+        sql.push(" AND t.requestor_id = ").push_bind(actor.id);
+    }
+    if !query.statuses.is_empty() {
+        let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
+        sql.push(" AND t.status = ANY(")
+            .push_bind(statuses)
+            .push(")");
+    }
+    if !query.priorities.is_empty() {
+        let priorities: Vec<&str> = query.priorities.iter().map(|p| p.as_str()).collect();
+        sql.push(" AND t.priority = ANY(")
+            .push_bind(priorities)
+            .push(")");
+    }
+    if !query.categories.is_empty() {
+        let categories: Vec<&str> = query.categories.iter().map(|c| c.as_str()).collect();
+        sql.push(" AND t.category = ANY(")
+            .push_bind(categories)
+            .push(")");
+    }
+    if query.unassigned {
+        sql.push(" AND t.assignee_id IS NULL");
+    } else if let Some(assignee) = query.assignee_id {
+        sql.push(" AND t.assignee_id = ").push_bind(assignee);
+    }
+    if let Some(requestor) = query.requestor_id {
+        sql.push(" AND t.requestor_id = ").push_bind(requestor);
+    }
+    let tags: Vec<&str> = query
+        .tags
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if !tags.is_empty() {
+        sql.push(" AND t.tags @> ").push_bind(tags).push("::text[]");
+    }
+    if let Some(environment) = query
+        .environment
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        sql.push(" AND lower(t.environment) = lower(")
+            .push_bind(environment)
+            .push(")");
+    }
+    if let Some(breached) = query.sla_breached {
+        sql.push(" AND t.sla_breach = ").push_bind(breached);
+    }
+    if let Some(c) = cursor {
+        push_keyset(&mut sql, &c);
+    }
+    sql.push(match sort {
+        QueueSort::Newest => " ORDER BY t.created_at DESC, t.id DESC",
+        QueueSort::Oldest => " ORDER BY t.created_at ASC, t.id ASC",
+        QueueSort::Updated => " ORDER BY t.updated_at DESC, t.created_at DESC, t.id DESC",
+        QueueSort::Priority => " ORDER BY t.priority ASC, t.created_at DESC, t.id DESC",
+        QueueSort::Relevance => " ORDER BY rank DESC, t.created_at DESC, t.id DESC",
+    });
+    sql.push(" LIMIT ").push_bind(i64::from(limit) + 1);
+
+    let rows: Vec<SummaryRow> = sql.build_query_as().fetch_all(&mut *conn).await?;
+    let last_key = rows
+        .get(limit as usize - 1)
+        .filter(|_| rows.len() > limit as usize)
+        .map(|row| cursor_after(sort, row));
+    let tickets = rows
         .into_iter()
+        .take(limit as usize)
         .map(TicketSummary::try_from)
         .collect::<Result<Vec<_>>>()?;
-    let next_cursor = if tickets.len() > limit as usize {
-        tickets.truncate(limit as usize);
-        tickets.last().map(|t| QueueCursor::after(t).encode())
-    } else {
-        None
-    };
     Ok(QueuePage {
         tickets,
-        next_cursor,
+        next_cursor: last_key.transpose()?.map(|c| c.encode()),
+    })
+}
+
+/// Rows strictly after the cursor in the page's order.
+fn push_keyset(sql: &mut QueryBuilder<'_, Postgres>, c: &QueueCursor) {
+    let rank = format!("ts_rank({DOCUMENT}, search)");
+    match (c.sort, c.key) {
+        (QueueSort::Oldest, _) => {
+            sql.push(" AND (t.created_at, t.id) > (")
+                .push_bind(c.created_at)
+                .push(", ")
+                .push_bind(c.id)
+                .push(")");
+        }
+        (QueueSort::Updated, SortKey::Updated(updated_at)) => {
+            sql.push(" AND (t.updated_at, t.created_at, t.id) < (")
+                .push_bind(updated_at)
+                .push(", ")
+                .push_bind(c.created_at)
+                .push(", ")
+                .push_bind(c.id)
+                .push(")");
+        }
+        (QueueSort::Priority, SortKey::Priority(priority)) => {
+            sql.push(" AND (t.priority > ")
+                .push_bind(priority.as_str())
+                .push(" OR (t.priority = ")
+                .push_bind(priority.as_str())
+                .push(" AND (t.created_at, t.id) < (")
+                .push_bind(c.created_at)
+                .push(", ")
+                .push_bind(c.id)
+                .push(")))");
+        }
+        (QueueSort::Relevance, SortKey::Rank(r)) => {
+            sql.push(format!(" AND ({rank} < "))
+                .push_bind(r)
+                .push(format!("::real OR ({rank} = "))
+                .push_bind(r)
+                .push("::real AND (t.created_at, t.id) < (")
+                .push_bind(c.created_at)
+                .push(", ")
+                .push_bind(c.id)
+                .push(")))");
+        }
+        _ => {
+            sql.push(" AND (t.created_at, t.id) < (")
+                .push_bind(c.created_at)
+                .push(", ")
+                .push_bind(c.id)
+                .push(")");
+        }
+    }
+}
+
+fn cursor_after(sort: QueueSort, row: &SummaryRow) -> Result<QueueCursor> {
+    let key = match sort {
+        QueueSort::Newest | QueueSort::Oldest => SortKey::Created,
+        QueueSort::Updated => SortKey::Updated(row.updated_at),
+        QueueSort::Priority => SortKey::Priority(parse_column::<Priority>(&row.priority)?),
+        QueueSort::Relevance => SortKey::Rank(row.rank.unwrap_or(0.0)),
+    };
+    Ok(QueueCursor {
+        sort,
+        key,
+        created_at: row.created_at,
+        id: row.id,
     })
 }
 
@@ -116,7 +265,12 @@ struct DetailRow {
     description: String,
     resolution_notes: Option<String>,
     due_date: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
     tags: Option<Vec<String>>,
+    sla_breach: bool,
+    reopen_count: i32,
+    status_before_escalation: Option<String>,
     version: i32,
 }
 
@@ -128,6 +282,8 @@ struct CommentRow {
     content: String,
     is_internal: bool,
     created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    edit_count: i32,
 }
 
 #[derive(sqlx::FromRow)]
@@ -143,9 +299,23 @@ struct HistoryRow {
     timestamp: DateTime<Utc>,
 }
 
-/// One ticket with its comments and history, as the actor may see it. A ticket the actor may
-/// not see is reported as not found, so its existence does not leak. Run it in one
-/// transaction (the caller's session transaction) so the three reads agree closely.
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    id: Uuid,
+    comment_id: Option<Uuid>,
+    file_name: String,
+    file_type: String,
+    file_size: i64,
+    file_hash: Option<String>,
+    uploaded_by: Option<Uuid>,
+    uploader_name: Option<String>,
+    uploaded_at: DateTime<Utc>,
+}
+
+/// One ticket with its comments, history and attachments, as the actor may see it, and what
+/// the actor may do to it. A ticket the actor may not see is reported as not found, so its
+/// existence does not leak. Run it in one transaction (the caller's session transaction) so
+/// the reads agree.
 pub async fn detail(
     conn: &mut PgConnection,
     actor: Actor,
@@ -153,9 +323,10 @@ pub async fn detail(
 ) -> Result<TicketDetail> {
     let only_requestor = (!permissions::sees_all_tickets(actor)).then_some(actor.id);
     let row: Option<DetailRow> = sqlx::query_as(&format!(
-        "SELECT s.*, t.description, t.resolution_notes, t.due_date, t.tags, t.version \
-         FROM ({SELECT_SUMMARY} WHERE t.id = $1 AND ($2::uuid IS NULL OR t.requestor_id = $2)) s \
-         JOIN tickets t ON t.id = s.id"
+        "SELECT {SUMMARY_COLUMNS}, t.description, t.resolution_notes, t.due_date, t.resolved_at, \
+                t.closed_at, t.tags, t.sla_breach, t.reopen_count, t.status_before_escalation, \
+                t.version \
+         {SUMMARY_JOINS} WHERE t.id = $1 AND ($2::uuid IS NULL OR t.requestor_id = $2)"
     ))
     .bind(ticket_id)
     .bind(only_requestor)
@@ -165,7 +336,7 @@ pub async fn detail(
 
     let comments: Vec<CommentRow> = sqlx::query_as(
         "SELECT c.id, c.user_id, u.first_name || ' ' || u.last_name AS author_name, \
-                c.content, c.is_internal, c.created_at \
+                c.content, c.is_internal, c.created_at, c.updated_at, c.edit_count \
          FROM comments c LEFT JOIN users u ON u.id = c.user_id \
          WHERE c.ticket_id = $1 AND c.deleted_at IS NULL AND (NOT c.is_internal OR $2) \
          ORDER BY c.created_at, c.id",
@@ -179,19 +350,55 @@ pub async fn detail(
         "SELECT h.id, h.user_id, u.first_name || ' ' || u.last_name AS actor_name, h.action, \
                 h.field_changed, h.old_value, h.new_value, h.change_reason, h.timestamp \
          FROM ticket_history h LEFT JOIN users u ON u.id = h.user_id \
-         WHERE h.ticket_id = $1 \
+         WHERE h.ticket_id = $1 AND (NOT h.is_internal OR $2) \
          ORDER BY h.timestamp, h.id",
     )
     .bind(ticket_id)
+    .bind(permissions::sees_internal_comments(actor))
     .fetch_all(&mut *conn)
     .await?;
 
+    // Files on the ticket and on the comments shown above (internal or deleted ones excluded).
+    let attachments: Vec<AttachmentRow> = sqlx::query_as(
+        "SELECT f.id, f.comment_id, f.file_name, f.file_type, f.file_size, f.file_hash, \
+                f.uploaded_by, u.first_name || ' ' || u.last_name AS uploader_name, f.uploaded_at \
+         FROM attachments f LEFT JOIN users u ON u.id = f.uploaded_by \
+         WHERE NOT f.is_deleted \
+           AND (f.ticket_id = $1 OR f.comment_id IN ( \
+                SELECT c.id FROM comments c \
+                WHERE c.ticket_id = $1 AND c.deleted_at IS NULL AND (NOT c.is_internal OR $2))) \
+         ORDER BY f.uploaded_at, f.id",
+    )
+    .bind(ticket_id)
+    .bind(permissions::sees_internal_comments(actor))
+    .fetch_all(&mut *conn)
+    .await?;
+
+    let summary: TicketSummary = row.summary.try_into()?;
+    let status_before_escalation = row
+        .status_before_escalation
+        .as_deref()
+        .map(parse_column::<Status>)
+        .transpose()?;
+    let state = TicketState {
+        status: summary.status,
+        requestor_id: summary.requestor.id,
+        assignee_id: summary.assignee.as_ref().map(|a| a.id),
+        closed_at: row.closed_at,
+        status_before_escalation,
+    };
     Ok(TicketDetail {
-        ticket: row.summary.try_into()?,
+        actions: workflow::actions(&state, actor, Utc::now()),
+        ticket: summary,
         description: row.description,
         resolution_notes: row.resolution_notes,
         due_date: row.due_date,
+        resolved_at: row.resolved_at,
+        closed_at: row.closed_at,
         tags: row.tags.unwrap_or_default(),
+        sla_breach: row.sla_breach,
+        reopen_count: row.reopen_count,
+        status_before_escalation,
         version: row.version,
         comments: comments
             .into_iter()
@@ -201,6 +408,8 @@ pub async fn detail(
                 content: c.content,
                 is_internal: c.is_internal,
                 created_at: c.created_at,
+                updated_at: c.updated_at,
+                edit_count: c.edit_count,
             })
             .collect(),
         history: history
@@ -214,6 +423,19 @@ pub async fn detail(
                 new_value: h.new_value,
                 reason: h.change_reason,
                 at: h.timestamp,
+            })
+            .collect(),
+        attachments: attachments
+            .into_iter()
+            .map(|f| AttachmentView {
+                id: f.id,
+                comment_id: f.comment_id,
+                file_name: f.file_name,
+                file_type: f.file_type,
+                file_size: f.file_size,
+                sha256: f.file_hash.unwrap_or_default(),
+                uploaded_by: user_ref(f.uploaded_by, f.uploader_name),
+                uploaded_at: f.uploaded_at,
             })
             .collect(),
     })
@@ -245,58 +467,47 @@ pub async fn create(
     }
     let id = insert_ticket(&mut *tx, actor, &ticket).await?;
     let summary = summary_in(&mut *tx, id).await?;
+    if let Some(assignee) = &summary.assignee {
+        notify_assigned(&mut *tx, actor, &summary, assignee.id).await?;
+    }
+    announce_change(&mut *tx, id).await?;
+    Ok(summary)
+}
 
-    write_history(
+/// Tells `assignee` that a ticket is now theirs, unless they gave it to themselves.
+pub async fn notify_assigned(
+    tx: &mut PgConnection,
+    actor: Actor,
+    ticket: &TicketSummary,
+    assignee: Uuid,
+) -> Result<()> {
+    if assignee == actor.id {
+        return Ok(());
+    }
+    let actor_name = users::find_active(&mut *tx, actor.id).await?.display_name;
+    notifications::create_in_app(
         &mut *tx,
-        id,
-        actor.id,
-        "CREATED",
-        None,
-        None,
-        Some(json!({
-            "ticketNumber": summary.ticket_number,
-            "title": summary.title,
-            "status": summary.status,
-            "priority": summary.priority,
-            "category": summary.category,
-            "environment": summary.environment,
-        })),
+        notifications::NewInApp {
+            user_id: assignee,
+            ticket_id: ticket.id,
+            kind: "TICKET_ASSIGNED",
+            subject: format!("{} assigned to you", ticket.ticket_number),
+            message: format!("{actor_name} assigned you: {}", ticket.title),
+            priority: ticket.priority.notification_priority(),
+        },
     )
     .await?;
-    if let Some(assignee) = &summary.assignee {
-        write_history(
-            &mut *tx,
-            id,
-            actor.id,
-            "ASSIGNED",
-            Some("assignee_id"),
-            None,
-            // A user reference keeps the name, so history reads well even after a rename.
-            Some(json!({ "id": assignee.id, "displayName": assignee.display_name })),
-        )
-        .await?;
-        if assignee.id != actor.id {
-            let actor_name = users::find_active(&mut *tx, actor.id).await?.display_name;
-            notifications::create_in_app(
-                &mut *tx,
-                notifications::NewInApp {
-                    user_id: assignee.id,
-                    ticket_id: id,
-                    kind: "TICKET_ASSIGNED",
-                    subject: format!("{} assigned to you", summary.ticket_number),
-                    message: format!("{actor_name} assigned you: {}", summary.title),
-                    priority: ticket.priority.notification_priority(),
-                },
-            )
-            .await?;
-        }
-    }
+    Ok(())
+}
+
+/// Wakes every desktop's queue when the transaction commits (payload: the ticket id only).
+pub async fn announce_change(tx: &mut PgConnection, ticket_id: Uuid) -> Result<()> {
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(TICKET_CHANNEL)
-        .bind(id.to_string())
+        .bind(ticket_id.to_string())
         .execute(&mut *tx)
         .await?;
-    Ok(summary)
+    Ok(())
 }
 
 async fn insert_ticket(
@@ -334,37 +545,10 @@ async fn insert_ticket(
     Ok(id)
 }
 
-async fn summary_in(tx: &mut PgConnection, id: Uuid) -> Result<TicketSummary> {
-    let row: SummaryRow = sqlx::query_as(&format!("{SELECT_SUMMARY} WHERE t.id = $1"))
+pub async fn summary_in(tx: &mut PgConnection, id: Uuid) -> Result<TicketSummary> {
+    let row: SummaryRow = sqlx::query_as(&format!("{} WHERE t.id = $1", select_summary()))
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
     row.try_into()
-}
-
-/// Appends one `ticket_history` row; values are stored as JSON text, as the seed says.
-pub async fn write_history(
-    tx: &mut PgConnection,
-    ticket_id: Uuid,
-    user_id: Uuid,
-    action: &str,
-    field_changed: Option<&str>,
-    old_value: Option<serde_json::Value>,
-    new_value: Option<serde_json::Value>,
-) -> Result<()> {
-    sqlx::query(
-        // clock_timestamp(), not the transaction's start: rows written by one use case keep
-        // the order they were written in.
-        "INSERT INTO ticket_history (ticket_id, user_id, action, field_changed, old_value, new_value, timestamp) \
-         VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp())",
-    )
-    .bind(ticket_id)
-    .bind(user_id)
-    .bind(action)
-    .bind(field_changed)
-    .bind(old_value.map(|v| v.to_string()))
-    .bind(new_value.map(|v| v.to_string()))
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }

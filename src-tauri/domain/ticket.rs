@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::string_enum;
 use super::user::UserRef;
+use super::workflow::TicketActions;
 
 string_enum! {
     /// The seed's `tickets.status` values (SPEC §3 has the transitions).
@@ -158,6 +159,25 @@ pub struct CommentView {
     pub content: String,
     pub is_internal: bool,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// How often it was edited; also the version an edit must name.
+    pub edit_count: i32,
+}
+
+/// A file attached to the ticket or to one of its comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AttachmentView {
+    pub id: Uuid,
+    pub comment_id: Option<Uuid>,
+    pub file_name: String,
+    pub file_type: String,
+    #[ts(type = "number")]
+    pub file_size: i64,
+    pub sha256: String,
+    pub uploaded_by: Option<UserRef>,
+    pub uploaded_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -183,19 +203,116 @@ pub struct TicketDetail {
     pub description: String,
     pub resolution_notes: Option<String>,
     pub due_date: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
+    pub sla_breach: bool,
+    pub reopen_count: i32,
+    pub status_before_escalation: Option<Status>,
+    /// The version an edit must name (optimistic locking).
     pub version: i32,
     pub comments: Vec<CommentView>,
     pub history: Vec<HistoryEntry>,
+    pub attachments: Vec<AttachmentView>,
+    /// What the signed-in user may do to it now.
+    pub actions: TicketActions,
 }
 
-/// A queue request: newest first, `after` is the previous page's `next_cursor`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub const COMMENT_MAX_CHARS: usize = 50_000;
+
+/// A comment as the editor sends it. The id is made by the client, so a retried submission
+/// (say, from the offline outbox) is stored once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
+pub struct NewComment {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub content: String,
+    pub is_internal: bool,
+}
+
+/// Trims a comment and checks its size.
+pub fn validate_comment(content: &str) -> Result<String, String> {
+    let content = content.trim();
+    if content.is_empty() {
+        return Err("A comment cannot be empty.".into());
+    }
+    if content.chars().count() > COMMENT_MAX_CHARS {
+        return Err(format!(
+            "A comment is limited to {COMMENT_MAX_CHARS} characters."
+        ));
+    }
+    Ok(content.to_owned())
+}
+
+pub const REASON_MAX_CHARS: usize = 2_000;
+
+/// The optional "why" of a change, kept in its history rows.
+pub fn validate_reason(reason: Option<&str>) -> Result<Option<String>, String> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > REASON_MAX_CHARS) {
+        return Err(format!(
+            "A reason is limited to {REASON_MAX_CHARS} characters."
+        ));
+    }
+    Ok(reason.map(str::to_owned))
+}
+
+string_enum! {
+    /// Orders the queue can be sorted in. `RELEVANCE` needs search text.
+    QueueSort {
+        Newest => "NEWEST",
+        Oldest => "OLDEST",
+        Updated => "UPDATED",
+        Priority => "PRIORITY",
+        Relevance => "RELEVANCE",
+    }
+}
+
+// string_enum! derives no Default; newest first is what a queue opens on.
+#[allow(clippy::derivable_impls)]
+impl Default for QueueSort {
+    fn default() -> Self {
+        QueueSort::Newest
+    }
+}
+
+/// A queue request: search text, filters, an order, and `after` (the previous page's
+/// `next_cursor`). Empty lists and absent fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
 pub struct QueueQuery {
+    #[ts(optional)]
     pub limit: Option<u32>,
+    #[ts(optional)]
     pub after: Option<String>,
+    /// Full-text search over title and description (web-search syntax: words, "phrases", -not).
+    #[ts(optional)]
+    pub text: Option<String>,
+    #[ts(optional, as = "Option<Vec<Status>>")]
+    pub statuses: Vec<Status>,
+    #[ts(optional, as = "Option<Vec<Priority>>")]
+    pub priorities: Vec<Priority>,
+    #[ts(optional, as = "Option<Vec<Category>>")]
+    pub categories: Vec<Category>,
+    #[ts(optional)]
+    pub assignee_id: Option<Uuid>,
+    /// Only tickets nobody is assigned to (wins over `assignee_id`).
+    #[ts(optional, as = "Option<bool>")]
+    pub unassigned: bool,
+    #[ts(optional)]
+    pub requestor_id: Option<Uuid>,
+    /// Tickets carrying all of these tags.
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub tags: Vec<String>,
+    #[ts(optional)]
+    pub environment: Option<String>,
+    #[ts(optional)]
+    pub sla_breached: Option<bool>,
+    #[ts(optional, as = "Option<QueueSort>")]
+    pub sort: QueueSort,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -208,6 +325,7 @@ pub struct QueuePage {
 
 pub const QUEUE_DEFAULT_LIMIT: u32 = 50;
 pub const QUEUE_MAX_LIMIT: u32 = 200;
+pub const SEARCH_MAX_CHARS: usize = 500;
 
 impl QueueQuery {
     pub fn limit(&self) -> u32 {
@@ -215,38 +333,105 @@ impl QueueQuery {
             .unwrap_or(QUEUE_DEFAULT_LIMIT)
             .clamp(1, QUEUE_MAX_LIMIT)
     }
+
+    /// The search text, trimmed; None when blank.
+    pub fn search_text(&self) -> Option<&str> {
+        self.text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    }
+
+    /// Refuses what no page could answer.
+    pub fn validate(&self) -> Result<(), String> {
+        if self
+            .search_text()
+            .is_some_and(|t| t.chars().count() > SEARCH_MAX_CHARS)
+        {
+            return Err(format!(
+                "Search text is limited to {SEARCH_MAX_CHARS} characters."
+            ));
+        }
+        if self.sort == QueueSort::Relevance && self.search_text().is_none() {
+            return Err("Sorting by relevance needs search text.".into());
+        }
+        Ok(())
+    }
 }
 
-/// Position in the queue's order `(created_at DESC, id DESC)`: a keyset, never an OFFSET, so
-/// a page costs the same however deep it is and rows inserted meanwhile shift nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The sort value of the last row of a page, beside `(created_at, id)` which break ties.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SortKey {
+    /// NEWEST and OLDEST sort by `created_at` alone.
+    Created,
+    Updated(DateTime<Utc>),
+    Priority(Priority),
+    /// `ts_rank` is a float4; its exact bits go into the cursor.
+    Rank(f32),
+}
+
+/// Position in the queue's order: a keyset, never an OFFSET, so a page costs the same however
+/// deep it is and rows inserted meanwhile shift nothing. Every order ends in
+/// `(created_at, id)`, which is unique.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QueueCursor {
+    pub sort: QueueSort,
+    pub key: SortKey,
     pub created_at: DateTime<Utc>,
     pub id: Uuid,
 }
 
 impl QueueCursor {
-    pub fn after(ticket: &TicketSummary) -> Self {
-        Self {
-            created_at: ticket.created_at,
-            id: ticket.id,
-        }
-    }
-
     pub fn encode(&self) -> String {
+        let key = match self.key {
+            SortKey::Created => String::new(),
+            SortKey::Updated(at) => at.timestamp_micros().to_string(),
+            SortKey::Priority(p) => p.as_str().to_owned(),
+            SortKey::Rank(r) => r.to_bits().to_string(),
+        };
         format!(
-            "{}_{}",
+            "{}~{key}~{}~{}",
+            self.sort,
             self.created_at.timestamp_micros(),
             self.id.simple()
         )
     }
 
-    pub fn decode(text: &str) -> Result<Self, String> {
-        let invalid = || format!("Invalid queue cursor {text:?}.");
-        let (micros, id) = text.split_once('_').ok_or_else(invalid)?;
-        let micros: i64 = micros.parse().map_err(|_| invalid())?;
+    /// Reads a cursor made for `sort`; a cursor from another order is refused.
+    pub fn decode(text: &str, sort: QueueSort) -> Result<Self, String> {
+        let invalid = || format!("Invalid queue cursor {text:?}; start again from the first page.");
+        let mut parts = text.split('~');
+        let (Some(sort_text), Some(key), Some(micros), Some(id), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(invalid());
+        };
+        if sort_text != sort.as_str() {
+            return Err(invalid());
+        }
+        let micros_of = |t: &str| {
+            t.parse::<i64>()
+                .ok()
+                .and_then(DateTime::from_timestamp_micros)
+                .ok_or_else(invalid)
+        };
+        let key = match sort {
+            QueueSort::Newest | QueueSort::Oldest if key.is_empty() => SortKey::Created,
+            QueueSort::Updated => SortKey::Updated(micros_of(key)?),
+            QueueSort::Priority => SortKey::Priority(key.parse().map_err(|_| invalid())?),
+            QueueSort::Relevance => {
+                SortKey::Rank(f32::from_bits(key.parse().map_err(|_| invalid())?))
+            }
+            _ => return Err(invalid()),
+        };
         Ok(Self {
-            created_at: DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?,
+            sort,
+            key,
+            created_at: micros_of(micros)?,
             id: Uuid::parse_str(id).map_err(|_| invalid())?,
         })
     }
@@ -318,14 +503,44 @@ mod tests {
     }
 
     #[test]
-    fn cursor_round_trips_and_rejects_garbage() {
-        let cursor = QueueCursor {
-            created_at: DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap(),
-            id: Uuid::new_v4(),
-        };
-        assert_eq!(QueueCursor::decode(&cursor.encode()).unwrap(), cursor);
-        for bad in ["", "abc", "123_notauuid", "x_0000"] {
-            assert!(QueueCursor::decode(bad).is_err(), "{bad:?} must be refused");
+    fn cursor_round_trips_for_every_order_and_rejects_garbage() {
+        let at = DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap();
+        let id = Uuid::new_v4();
+        for (sort, key) in [
+            (QueueSort::Newest, SortKey::Created),
+            (QueueSort::Oldest, SortKey::Created),
+            (QueueSort::Updated, SortKey::Updated(at)),
+            (QueueSort::Priority, SortKey::Priority(Priority::P2High)),
+            (QueueSort::Relevance, SortKey::Rank(0.060_792_7)),
+        ] {
+            let cursor = QueueCursor {
+                sort,
+                key,
+                created_at: at,
+                id,
+            };
+            assert_eq!(QueueCursor::decode(&cursor.encode(), sort).unwrap(), cursor);
+            let other = if sort == QueueSort::Oldest {
+                QueueSort::Newest
+            } else {
+                QueueSort::Oldest
+            };
+            assert!(
+                QueueCursor::decode(&cursor.encode(), other).is_err(),
+                "a {sort} cursor cannot page a {other} queue"
+            );
+        }
+        for bad in [
+            "",
+            "abc",
+            "NEWEST~~123~notauuid",
+            "NEWEST~~x~0000",
+            "PRIORITY~P9~1~x",
+        ] {
+            assert!(
+                QueueCursor::decode(bad, QueueSort::Newest).is_err(),
+                "{bad:?} must be refused"
+            );
         }
     }
 
@@ -334,13 +549,51 @@ mod tests {
         assert_eq!(QueueQuery::default().limit(), QUEUE_DEFAULT_LIMIT);
         let huge = QueueQuery {
             limit: Some(10_000),
-            after: None,
+            ..Default::default()
         };
         assert_eq!(huge.limit(), QUEUE_MAX_LIMIT);
         let zero = QueueQuery {
             limit: Some(0),
-            after: None,
+            ..Default::default()
         };
         assert_eq!(zero.limit(), 1);
+    }
+
+    #[test]
+    fn queue_queries_refuse_relevance_without_text_and_huge_text() {
+        let relevance = QueueQuery {
+            sort: QueueSort::Relevance,
+            text: Some("  ".into()),
+            ..Default::default()
+        };
+        assert!(relevance.validate().is_err());
+        let huge = QueueQuery {
+            text: Some("x".repeat(501)),
+            ..Default::default()
+        };
+        assert!(huge.validate().is_err());
+        let fine = QueueQuery {
+            sort: QueueSort::Relevance,
+            text: Some("disk full".into()),
+            ..Default::default()
+        };
+        assert_eq!(fine.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_missing_query_field_means_no_filter() {
+        let query: QueueQuery = serde_json::from_str("{}").unwrap();
+        assert_eq!(query, QueueQuery::default());
+        assert_eq!(query.sort, QueueSort::Newest);
+    }
+
+    #[test]
+    fn comments_and_reasons_are_trimmed_and_bounded() {
+        assert_eq!(validate_comment("  hi \n").unwrap(), "hi");
+        assert!(validate_comment(" \n ").is_err());
+        assert!(validate_comment(&"x".repeat(COMMENT_MAX_CHARS + 1)).is_err());
+        assert_eq!(validate_reason(Some("  ")).unwrap(), None);
+        assert_eq!(validate_reason(Some(" why ")).unwrap(), Some("why".into()));
+        assert!(validate_reason(Some(&"x".repeat(REASON_MAX_CHARS + 1))).is_err());
     }
 }

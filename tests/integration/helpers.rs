@@ -130,7 +130,7 @@ pub async fn queue(
     query: &ticketdesk::domain::ticket::QueueQuery,
 ) -> ticketdesk::error::Result<ticketdesk::domain::ticket::QueuePage> {
     let mut tx = desk.tx().await;
-    ticketdesk::db::tickets::queue(&mut *tx, desk.actor(), query).await
+    ticketdesk::db::tickets::queue(&mut tx, desk.actor(), query).await
 }
 
 pub async fn detail(

@@ -350,6 +350,28 @@ async fn whoami(conn: &mut PgConnection) -> Option<Uuid> {
 
 // ---------------------------------------------------------------- raw SQL and its outcomes
 
+/// Stages a one-part upload as the current session's user; returns its id.
+async fn stage_upload(conn: &mut PgConnection, data: &[u8]) -> Uuid {
+    let upload = Uuid::new_v4();
+    sqlx::query("INSERT INTO attachment_upload_chunks (upload_id, seq, data) VALUES ($1, 0, $2)")
+        .bind(upload)
+        .bind(data)
+        .execute(&mut *conn)
+        .await
+        .expect("a signed-in user stages an upload");
+    upload
+}
+
+/// One statement (so one transaction) that seals `upload` and attaches it to `ticket` in the
+/// name of `by` (an SQL expression).
+fn sealed_attachment_sql(upload: Uuid, ticket: Uuid, by: &str) -> String {
+    format!(
+        "WITH s AS MATERIALIZED (SELECT * FROM seal_upload('{upload}')) \
+         INSERT INTO attachments (file_name, file_type, file_size, file_path, file_hash, ticket_id, uploaded_by) \
+         SELECT 'x.txt', 'text/plain', s.file_size, 'store/x', s.file_hash, '{ticket}', {by} FROM s"
+    )
+}
+
 async fn exec(conn: &mut PgConnection, sql: &str) -> Result<u64, sqlx::Error> {
     sqlx::query(sql)
         .execute(&mut *conn)
@@ -1111,14 +1133,20 @@ async fn inserts_in_someone_elses_name_or_into_unseen_tickets_fail_rls_with_chec
     let mallory = sign_in(&mut conn, &w.mallory).await;
     let eng = sign_in(&mut conn, &w.eng).await;
     let (me, erin, mine, theirs) = (w.mallory.id(), w.erin.id(), w.mallory_ticket, w.erin_ticket);
-    let attachment = |ticket: Uuid, by: &str| {
-        format!(
-            "INSERT INTO attachments (file_name, file_type, file_size, file_path, ticket_id, uploaded_by) \
-             VALUES ('x.txt', 'text/plain', 1, 'store/x', '{ticket}', {by})"
-        )
+    act_as(&mut conn, &mallory.session).await;
+    // An attachment must name a file sealed in its own transaction, so each statement seals a
+    // freshly staged upload: what refuses the attacks below is then row-level security.
+    let mut uploads = Vec::new();
+    for _ in 0..3 {
+        uploads.push(stage_upload(&mut conn, b"x").await);
+    }
+    let mut attachment = |ticket: Uuid, by: &str| {
+        let upload = uploads
+            .pop()
+            .expect("one staged upload per attachment statement");
+        sealed_attachment_sql(upload, ticket, by)
     };
 
-    act_as(&mut conn, &mallory.session).await;
     for (attack, why) in [
         (
             format!(
@@ -1148,11 +1176,11 @@ async fn inserts_in_someone_elses_name_or_into_unseen_tickets_fail_rls_with_chec
         ),
         (
             format!("INSERT INTO ticket_history (ticket_id, user_id, action) VALUES ('{mine}', '{erin}', 'CLOSED')"),
-            "history_insert (user_id = current_user_id())",
+            "no INSERT grant on ticket_history (only triggers write it)",
         ),
         (
-            format!("INSERT INTO ticket_history (ticket_id, user_id, action) VALUES ('{theirs}', '{me}', 'CLOSED')"),
-            "history_insert (the ticket must be visible)",
+            format!("INSERT INTO ticket_history (ticket_id, user_id, action) VALUES ('{mine}', '{me}', 'CLOSED')"),
+            "no INSERT grant on ticket_history, not even in one's own name",
         ),
         (attachment(mine, &format!("'{erin}'")), "attachments_insert (uploaded_by = current_user_id())"),
         (attachment(theirs, &format!("'{me}'")), "attachments_insert (the ticket must be visible)"),
@@ -1195,7 +1223,6 @@ async fn inserts_in_someone_elses_name_or_into_unseen_tickets_fail_rls_with_chec
              VALUES (next_ticket_number(), 'Mine', 'x', 'OTHER', 'P3_MEDIUM', '{me}')"
         ),
         format!("INSERT INTO comments (ticket_id, user_id, content) VALUES ('{mine}', '{me}', 'mine')"),
-        format!("INSERT INTO ticket_history (ticket_id, user_id, action) VALUES ('{mine}', '{me}', 'COMMENT_ADDED')"),
         attachment(mine, &format!("'{me}'")),
     ];
     for sql in &own {
@@ -1285,18 +1312,33 @@ async fn ticket_history_and_audit_logs_cannot_be_updated_deleted_or_truncated(po
         audit_before
     );
 
-    // Control: history is readable and append-only for the engineer.
+    // Control: history is readable, and grows only through the changes it records.
     act_as(&mut conn, &eng.session).await;
     assert_eq!(
         count(&mut conn, "SELECT count(*) FROM ticket_history").await,
         history_before
     );
-    let append = format!(
+    let forged = format!(
         "INSERT INTO ticket_history (ticket_id, user_id, action) VALUES ('{}', '{}', 'COMMENT_ADDED')",
         w.eng_ticket,
         w.eng.id()
     );
-    assert_eq!(exec(&mut conn, &append).await.unwrap(), 1);
+    assert_denied(
+        exec(&mut conn, &forged).await,
+        &forged,
+        "no INSERT grant on ticket_history",
+    );
+    let comment = format!(
+        "INSERT INTO comments (ticket_id, user_id, content) VALUES ('{}', '{}', 'looking')",
+        w.eng_ticket,
+        w.eng.id()
+    );
+    assert_eq!(exec(&mut conn, &comment).await.unwrap(), 1);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) FROM ticket_history").await,
+        history_before + 1,
+        "the comment's trigger wrote its history row"
+    );
 
     conn.close().await.ok();
     login.remove(&pool).await;
@@ -1402,10 +1444,27 @@ async fn an_end_user_cannot_change_other_peoples_tickets_comments_notifications_
         "UPDATE tickets SET title = 'Mallory, renamed' WHERE id = '{}'",
         w.mallory_ticket
     );
+    assert_denied(
+        exec(&mut conn, &rename).await,
+        &rename,
+        "tickets_workflow (requestors only confirm or reopen)",
+    );
+    exec_pool(
+        &pool,
+        &format!(
+            "UPDATE tickets SET status = 'RESOLVED', resolution_notes = 'fixed' WHERE id = '{}'",
+            w.mallory_ticket
+        ),
+    )
+    .await;
+    let confirm = format!(
+        "UPDATE tickets SET status = 'CLOSED' WHERE id = '{}'",
+        w.mallory_ticket
+    );
     assert_eq!(
-        exec(&mut conn, &rename).await.unwrap(),
+        exec(&mut conn, &confirm).await.unwrap(),
         1,
-        "control: mallory edits her own ticket"
+        "control: mallory confirms her own resolved ticket"
     );
     act_as(&mut conn, &eng.session).await;
     let edit = format!(
@@ -1455,13 +1514,11 @@ async fn an_end_user_cannot_move_her_comment_or_file_into_a_ticket_she_cannot_se
     .fetch_one(&mut conn)
     .await
     .expect("control: mallory comments on her own ticket");
-    sqlx::query(
-        "INSERT INTO attachments (file_name, file_type, file_size, file_path, ticket_id, uploaded_by) \
-         VALUES ('planted.exe', 'application/octet-stream', 1, 'store/planted', $1, $2)",
+    let upload = stage_upload(&mut conn, b"MZ").await;
+    exec(
+        &mut conn,
+        &sealed_attachment_sql(upload, mine, &format!("'{me}'")),
     )
-    .bind(mine)
-    .bind(me)
-    .execute(&mut conn)
     .await
     .expect("control: mallory attaches to her own ticket");
     let edit = format!(

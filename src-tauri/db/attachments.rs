@@ -1,0 +1,144 @@
+//! Attachment content lives on the server, so every desktop can fetch it: staged in parts,
+//! sealed by the server (which computes the SHA-256 and stores each distinct file once, in
+//! `attachment_blobs`/`attachment_blob_chunks`), then named by an attachment row in the same
+//! transaction. Downloads stream the parts and are checked against the hash.
+
+use futures_util::TryStreamExt;
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::db::tickets::{self, announce_change};
+use crate::domain::attachment::{self, NewAttachment};
+use crate::domain::permissions::Actor;
+use crate::domain::ticket::TicketDetail;
+use crate::error::{Error, Result};
+
+/// Stores one part of an upload (its own short transaction). Sending a part again is harmless.
+pub async fn stage_chunk(
+    tx: &mut PgConnection,
+    upload_id: Uuid,
+    seq: u32,
+    data: &[u8],
+) -> Result<()> {
+    attachment::check_chunk(seq, data.len()).map_err(Error::Validation)?;
+    sqlx::query(
+        "INSERT INTO attachment_upload_chunks (upload_id, seq, data) VALUES ($1, $2, $3) \
+         ON CONFLICT (upload_id, seq) DO NOTHING",
+    )
+    .bind(upload_id)
+    .bind(seq as i32)
+    .bind(data)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Seals the staged upload and attaches it; all or nothing.
+pub async fn attach(
+    tx: &mut PgConnection,
+    actor: Actor,
+    input: NewAttachment,
+) -> Result<TicketDetail> {
+    let file_name = attachment::clean_file_name(&input.file_name).map_err(Error::Validation)?;
+    let file_type = attachment::clean_file_type(input.file_type.as_deref());
+    if let Some(comment_id) = input.comment_id {
+        let on_ticket: Option<Uuid> = sqlx::query_scalar(
+            "SELECT ticket_id FROM comments WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(comment_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if on_ticket != Some(input.ticket_id) {
+            return Err(Error::NotFound("No such comment on this ticket.".into()));
+        }
+    } else {
+        let visible: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tickets WHERE id = $1)")
+                .bind(input.ticket_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !visible {
+            return Err(Error::NotFound("No such ticket.".into()));
+        }
+    }
+    let (file_hash, file_size): (String, i64) =
+        sqlx::query_as("SELECT file_hash, file_size FROM seal_upload($1)")
+            .bind(input.upload_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    // An attachment belongs to the ticket or to a comment, never both (seed constraint).
+    sqlx::query(
+        "INSERT INTO attachments (file_name, file_type, file_size, file_path, file_hash, \
+                                  ticket_id, comment_id, uploaded_by) \
+         VALUES ($1, $2, $3, '', $4, $5, $6, $7)",
+    )
+    .bind(&file_name)
+    .bind(&file_type)
+    .bind(file_size)
+    .bind(&file_hash)
+    .bind(input.comment_id.is_none().then_some(input.ticket_id))
+    .bind(input.comment_id)
+    .bind(actor.id)
+    .execute(&mut *tx)
+    .await?;
+    announce_change(&mut *tx, input.ticket_id).await?;
+    tickets::detail(&mut *tx, actor, input.ticket_id).await
+}
+
+/// What a download delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    pub file_name: String,
+    pub file_type: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// Streams an attachment's content into `sink` part by part (with the bytes delivered so far),
+/// then checks it against the stored hash and size. A mismatch is an error: whatever the sink
+/// wrote must then be thrown away.
+pub async fn download(
+    conn: &mut PgConnection,
+    attachment_id: Uuid,
+    mut sink: impl FnMut(&[u8], u64) -> Result<()>,
+) -> Result<Downloaded> {
+    let (file_name, file_type, file_size, file_hash): (String, String, i64, Option<String>) =
+        sqlx::query_as(
+            "SELECT file_name, file_type, file_size, file_hash FROM attachments \
+             WHERE id = $1 AND NOT is_deleted",
+        )
+        .bind(attachment_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| Error::NotFound("No such attachment.".into()))?;
+    let file_hash = file_hash.unwrap_or_default();
+    let mut hasher = Sha256::new();
+    let mut delivered: u64 = 0;
+    let mut parts = sqlx::query_scalar::<_, Vec<u8>>(
+        "SELECT data FROM attachment_blob_chunks WHERE file_hash = $1 ORDER BY seq",
+    )
+    .bind(&file_hash)
+    .fetch(&mut *conn);
+    while let Some(part) = parts.try_next().await? {
+        hasher.update(&part);
+        delivered += part.len() as u64;
+        sink(&part, delivered)?;
+    }
+    let actual = hex(&hasher.finalize());
+    if actual != file_hash || delivered != file_size as u64 {
+        return Err(Error::Integrity(format!(
+            "{file_name} does not match its checksum on the server, so it was not saved."
+        )));
+    }
+    Ok(Downloaded {
+        file_name,
+        file_type,
+        size: delivered,
+        sha256: actual,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,125 @@
+//! Comments: public or internal notes, edited by their author (counted), soft-deleted. The
+//! database counts edits, keeps internal notes from requestors and moves a PENDING_INFO ticket
+//! back to IN_PROGRESS when its requestor replies (migration `workflow`).
+
+use serde::Deserialize;
+use sqlx::PgConnection;
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::db::tickets::{self, announce_change};
+use crate::domain::permissions::{self, Actor};
+use crate::domain::ticket::{validate_comment, NewComment, TicketDetail};
+use crate::error::{Error, Result};
+
+/// Posts a comment. Posting the same id again (a retry) stores nothing more.
+pub async fn add(tx: &mut PgConnection, actor: Actor, input: NewComment) -> Result<TicketDetail> {
+    let content = validate_comment(&input.content).map_err(Error::Validation)?;
+    if input.is_internal && !permissions::sees_internal_comments(actor) {
+        return Err(Error::Forbidden(
+            "Only engineers write internal notes.".into(),
+        ));
+    }
+    let visible: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tickets WHERE id = $1)")
+        .bind(input.ticket_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !visible {
+        return Err(Error::NotFound("No such ticket.".into()));
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO comments (id, ticket_id, user_id, content, is_internal) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(input.id)
+    .bind(input.ticket_id)
+    .bind(actor.id)
+    .bind(&content)
+    .bind(input.is_internal)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        announce_change(&mut *tx, input.ticket_id).await?;
+    }
+    tickets::detail(&mut *tx, actor, input.ticket_id).await
+}
+
+/// A change to one's own comment; `edit_count` is the count the editor saw (optimistic lock).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CommentEdit {
+    pub comment_id: Uuid,
+    pub edit_count: i32,
+    pub content: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct OwnComment {
+    ticket_id: Uuid,
+    user_id: Option<Uuid>,
+    edit_count: i32,
+    deleted: bool,
+}
+
+/// The comment, if the actor may change it.
+async fn own_comment(tx: &mut PgConnection, actor: Actor, comment_id: Uuid) -> Result<OwnComment> {
+    let comment: OwnComment = sqlx::query_as(
+        "SELECT ticket_id, user_id, edit_count, deleted_at IS NOT NULL AS deleted \
+         FROM comments WHERE id = $1",
+    )
+    .bind(comment_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::NotFound("No such comment.".into()))?;
+    if comment.user_id != Some(actor.id) {
+        return Err(Error::Forbidden(
+            "Only its author may change a comment.".into(),
+        ));
+    }
+    if comment.deleted {
+        return Err(Error::NotFound("That comment was deleted.".into()));
+    }
+    Ok(comment)
+}
+
+pub async fn edit(tx: &mut PgConnection, actor: Actor, edit: CommentEdit) -> Result<TicketDetail> {
+    let content = validate_comment(&edit.content).map_err(Error::Validation)?;
+    let comment = own_comment(&mut *tx, actor, edit.comment_id).await?;
+    let stale = || {
+        Error::Conflict(
+            "This comment was edited elsewhere (another window?) since you opened it. Your edit \
+             was not saved; reload to see the latest."
+                .into(),
+        )
+    };
+    if comment.edit_count != edit.edit_count {
+        return Err(stale());
+    }
+    let updated = sqlx::query(
+        "UPDATE comments SET content = $3 WHERE id = $1 AND edit_count = $2 AND deleted_at IS NULL",
+    )
+    .bind(edit.comment_id)
+    .bind(edit.edit_count)
+    .bind(&content)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if updated != 1 {
+        return Err(stale());
+    }
+    announce_change(&mut *tx, comment.ticket_id).await?;
+    tickets::detail(&mut *tx, actor, comment.ticket_id).await
+}
+
+/// Soft delete: the comment disappears from the ticket but stays in the database.
+pub async fn delete(tx: &mut PgConnection, actor: Actor, comment_id: Uuid) -> Result<TicketDetail> {
+    let comment = own_comment(&mut *tx, actor, comment_id).await?;
+    sqlx::query("UPDATE comments SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL")
+        .bind(comment_id)
+        .execute(&mut *tx)
+        .await?;
+    announce_change(&mut *tx, comment.ticket_id).await?;
+    tickets::detail(&mut *tx, actor, comment.ticket_id).await
+}

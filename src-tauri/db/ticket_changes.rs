@@ -1,0 +1,235 @@
+//! Changes to a ticket's workflow fields: status, assignee, priority. Each names the version it
+//! was based on (optimistic locking): a change to a ticket someone else changed meanwhile is
+//! refused as a conflict, never applied over theirs. The rules are `domain::workflow`'s; the
+//! database checks them again and writes the history.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use sqlx::PgConnection;
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::db::tickets::{self, announce_change, notify_assigned, summary_in};
+use crate::db::{parse_column, users};
+use crate::domain::permissions::Actor;
+use crate::domain::ticket::{validate_reason, Priority, Status, TicketDetail};
+use crate::domain::workflow::{self, TicketState};
+use crate::error::{Error, Result};
+
+/// A move through the workflow, as the detail view sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct StatusChange {
+    pub ticket_id: Uuid,
+    pub version: i32,
+    pub to: Status,
+    #[ts(optional)]
+    pub reason: Option<String>,
+    /// Required to resolve.
+    #[ts(optional)]
+    pub resolution_notes: Option<String>,
+}
+
+/// Taking, giving or releasing a ticket; `assignee_id` None unassigns.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Assignment {
+    pub ticket_id: Uuid,
+    pub version: i32,
+    pub assignee_id: Option<Uuid>,
+    #[ts(optional)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PriorityChange {
+    pub ticket_id: Uuid,
+    pub version: i32,
+    pub priority: Priority,
+    #[ts(optional)]
+    pub reason: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CurrentRow {
+    status: String,
+    requestor_id: Uuid,
+    assignee_id: Option<Uuid>,
+    closed_at: Option<DateTime<Utc>>,
+    status_before_escalation: Option<String>,
+    priority: String,
+    ticket_number: String,
+    version: i32,
+}
+
+struct Current {
+    state: TicketState,
+    priority: Priority,
+}
+
+/// The ticket as the actor may see it, refused as a conflict when it is no longer the version
+/// the change was based on.
+async fn current(tx: &mut PgConnection, ticket_id: Uuid, seen_version: i32) -> Result<Current> {
+    let row: CurrentRow = sqlx::query_as(
+        "SELECT status, requestor_id, assignee_id, closed_at, status_before_escalation, priority, \
+                ticket_number, version \
+         FROM tickets WHERE id = $1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::NotFound("No such ticket.".into()))?;
+    if row.version != seen_version {
+        return Err(stale(&row.ticket_number));
+    }
+    Ok(Current {
+        state: TicketState {
+            status: parse_column(&row.status)?,
+            requestor_id: row.requestor_id,
+            assignee_id: row.assignee_id,
+            closed_at: row.closed_at,
+            status_before_escalation: row
+                .status_before_escalation
+                .as_deref()
+                .map(parse_column)
+                .transpose()?,
+        },
+        priority: parse_column(&row.priority)?,
+    })
+}
+
+fn stale(ticket_number: &str) -> Error {
+    Error::Conflict(format!(
+        "{ticket_number} was changed by someone else while you were looking at it. Your change \
+         was not applied; review theirs and try again."
+    ))
+}
+
+/// The reason goes into the history rows the triggers write, for this transaction only.
+async fn set_reason(tx: &mut PgConnection, reason: Option<&str>) -> Result<()> {
+    let reason = validate_reason(reason).map_err(Error::Validation)?;
+    sqlx::query("SELECT set_config('ticketdesk.change_reason', $1, true)")
+        .bind(reason.unwrap_or_default())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Checks that the conditional UPDATE hit the version it was based on; if it did not, someone
+/// committed a change between our read and our write.
+async fn ensure_applied(tx: &mut PgConnection, ticket_id: Uuid, rows_affected: u64) -> Result<()> {
+    if rows_affected == 1 {
+        return Ok(());
+    }
+    let number: Option<String> =
+        sqlx::query_scalar("SELECT ticket_number FROM tickets WHERE id = $1")
+            .bind(ticket_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    Err(stale(&number.unwrap_or_else(|| "The ticket".into())))
+}
+
+pub async fn change_status(
+    tx: &mut PgConnection,
+    actor: Actor,
+    change: StatusChange,
+) -> Result<TicketDetail> {
+    let now = Utc::now();
+    let Current { state, .. } = current(&mut *tx, change.ticket_id, change.version).await?;
+    let notes = change
+        .resolution_notes
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    workflow::check_transition(&state, actor, change.to, notes, now)?;
+    set_reason(&mut *tx, change.reason.as_deref()).await?;
+    let assignee = workflow::assignee_after_transition(&state, change.to);
+    let applied = sqlx::query(
+        "UPDATE tickets SET status = $3, assignee_id = $4, \
+                resolution_notes = CASE WHEN $3 = 'RESOLVED' THEN $5 ELSE resolution_notes END \
+         WHERE id = $1 AND version = $2",
+    )
+    .bind(change.ticket_id)
+    .bind(change.version)
+    .bind(change.to.as_str())
+    .bind(assignee)
+    .bind(notes)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    ensure_applied(&mut *tx, change.ticket_id, applied).await?;
+    announce_change(&mut *tx, change.ticket_id).await?;
+    tickets::detail(&mut *tx, actor, change.ticket_id).await
+}
+
+pub async fn assign(
+    tx: &mut PgConnection,
+    actor: Actor,
+    change: Assignment,
+) -> Result<TicketDetail> {
+    let Current { state, .. } = current(&mut *tx, change.ticket_id, change.version).await?;
+    let assignee = match change.assignee_id {
+        Some(id) => {
+            let user = users::find_active(&mut *tx, id)
+                .await
+                .map_err(|e| match e {
+                    Error::NotFound(_) => Error::Validation(
+                        "The chosen assignee does not exist or is inactive.".into(),
+                    ),
+                    other => other,
+                })?;
+            Some((user.id, user.role))
+        }
+        None => None,
+    };
+    workflow::check_assignment(&state, actor, assignee)?;
+    set_reason(&mut *tx, change.reason.as_deref()).await?;
+    let status = workflow::status_after_assignment(&state, change.assignee_id);
+    let applied = sqlx::query(
+        "UPDATE tickets SET assignee_id = $3, status = $4 WHERE id = $1 AND version = $2",
+    )
+    .bind(change.ticket_id)
+    .bind(change.version)
+    .bind(change.assignee_id)
+    .bind(status.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    ensure_applied(&mut *tx, change.ticket_id, applied).await?;
+    if let Some(assignee) = change.assignee_id {
+        let summary = summary_in(&mut *tx, change.ticket_id).await?;
+        notify_assigned(&mut *tx, actor, &summary, assignee).await?;
+    }
+    announce_change(&mut *tx, change.ticket_id).await?;
+    tickets::detail(&mut *tx, actor, change.ticket_id).await
+}
+
+pub async fn change_priority(
+    tx: &mut PgConnection,
+    actor: Actor,
+    change: PriorityChange,
+) -> Result<TicketDetail> {
+    let current = current(&mut *tx, change.ticket_id, change.version).await?;
+    workflow::check_priority_change(actor)?;
+    if current.priority == change.priority {
+        return Err(Error::Validation(format!(
+            "The priority is already {}.",
+            change.priority
+        )));
+    }
+    set_reason(&mut *tx, change.reason.as_deref()).await?;
+    let applied = sqlx::query("UPDATE tickets SET priority = $3 WHERE id = $1 AND version = $2")
+        .bind(change.ticket_id)
+        .bind(change.version)
+        .bind(change.priority.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    ensure_applied(&mut *tx, change.ticket_id, applied).await?;
+    announce_change(&mut *tx, change.ticket_id).await?;
+    tickets::detail(&mut *tx, actor, change.ticket_id).await
+}
