@@ -14,3 +14,7 @@ mod schema;
 mod schema_version;
 mod solo;
 mod tickets;
+mod attachments;
+mod comments;
+mod search;
+mod workflow;
