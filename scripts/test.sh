@@ -28,6 +28,10 @@ export DATABASE_URL
 step "Rust unit and integration tests (real PostgreSQL)"
 cargo test --quiet --no-fail-fast
 
+step "benchmark harness runs (a few samples on the demo data; timings are not checked here)"
+TICKETDESK_DATABASE_URL=$DATABASE_URL target/debug/ticketdesk demo-data
+TICKETDESK_DATABASE_URL=$DATABASE_URL target/debug/ticketdesk bench --samples 3
+
 step "generated TypeScript types are committed"
 if ! git diff --exit-code --stat -- ui/src/lib/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/lib/bindings)" ]; then
   echo "ui/src/lib/bindings is stale: run the tests and commit the regenerated files"; exit 1

@@ -55,6 +55,12 @@ enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Time the queue, search and detail use cases beside their bare-SQL floor (p50/p99), as
+    /// the demo engineer `dev` (load `demo-data` first).
+    Bench {
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
     /// Manage the private solo-mode PostgreSQL cluster.
     Solo {
         #[command(subcommand)]
@@ -183,6 +189,7 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             })
             .await
         }
+        Command::Bench { samples } => crate::bench::run(samples.max(1)).await,
         Command::Solo { action, dir } => {
             let dir = match dir {
                 Some(dir) => dir,

@@ -5,9 +5,10 @@
 //! - `commands` thin Tauri adapters, `app` the window's state and lifecycle
 //! - `notify`   LISTEN/NOTIFY delivery and native notifications
 //! - `solo`     the private PostgreSQL cluster, `config` which database to use
-//! - `cli`      the command line of the one binary
+//! - `cli`      the command line of the one binary, `bench` its benchmark
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod commands;
 pub mod config;

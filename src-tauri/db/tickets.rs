@@ -85,7 +85,9 @@ const DOCUMENT: &str = "to_tsvector('english', t.title || ' ' || t.description)"
 
 /// The queue: search text and filters, one keyset page at a time in the chosen order.
 /// Requestors see only their own tickets (and the database's row-level security agrees).
-pub async fn queue(conn: &mut PgConnection, actor: Actor, query: &QueueQuery) -> Result<QueuePage> {
+/// The queue's SQL for `query`, binds included. `queue` runs it; the benchmark runs the very
+/// same statement bare, as its floor.
+pub fn queue_sql(actor: Actor, query: &QueueQuery) -> Result<QueryBuilder<'_, Postgres>> {
     query.validate().map_err(Error::Validation)?;
     let limit = query.limit();
     let sort = query.sort;
@@ -174,7 +176,13 @@ pub async fn queue(conn: &mut PgConnection, actor: Actor, query: &QueueQuery) ->
         QueueSort::Relevance => " ORDER BY rank DESC, t.created_at DESC, t.id DESC",
     });
     sql.push(" LIMIT ").push_bind(i64::from(limit) + 1);
+    Ok(sql)
+}
 
+pub async fn queue(conn: &mut PgConnection, actor: Actor, query: &QueueQuery) -> Result<QueuePage> {
+    let limit = query.limit();
+    let sort = query.sort;
+    let mut sql = queue_sql(actor, query)?;
     let rows: Vec<SummaryRow> = sql.build_query_as().fetch_all(&mut *conn).await?;
     let last_key = rows
         .get(limit as usize - 1)
