@@ -2392,3 +2392,127 @@ async fn an_end_user_cannot_raise_her_role_with_a_temp_users_table(pool: PgPool)
          which resolves to pg_temp.users first."
     );
 }
+
+/// Attachment content: a desktop never writes stored files directly, cannot read or seal
+/// someone else's staged upload, and cannot name stored content it did not upload (which
+/// would confirm that someone stored a given file, and attach it to any ticket).
+#[sqlx::test]
+async fn stored_files_cannot_be_forged_read_from_staging_or_claimed_by_hash(pool: PgPool) {
+    let w = world(&pool).await;
+    let login = Login::desktop(&pool).await;
+    let mut conn = login.connect().await;
+    let eng = sign_in(&mut conn, &w.eng).await;
+    let mallory = sign_in(&mut conn, &w.mallory).await;
+
+    // The engineer stores a file the honest way.
+    act_as(&mut conn, &eng.session).await;
+    let secret = stage_upload(&mut conn, b"db password: hunter2").await;
+    let eng_staged = stage_upload(&mut conn, b"half-sent").await;
+    let eng_ticket = w.eng_ticket;
+    exec(
+        &mut conn,
+        &sealed_attachment_sql(secret, eng_ticket, &format!("'{}'", w.eng.id())),
+    )
+    .await
+    .expect("control: the engineer attaches a file");
+    let hash: String = sqlx::query_scalar(
+        "SELECT file_hash FROM attachments WHERE ticket_id = $1 AND file_name = 'x.txt'",
+    )
+    .bind(eng_ticket)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+
+    act_as(&mut conn, &mallory.session).await;
+    let me = w.mallory.id();
+    let mine = w.mallory_ticket;
+    for (attack, why) in [
+        (
+            format!("INSERT INTO attachment_blobs (file_hash, file_size, chunk_count) VALUES ('{}', 1, 1)", "0".repeat(64)),
+            "no INSERT grant on attachment_blobs",
+        ),
+        (
+            format!("INSERT INTO attachment_blob_chunks (file_hash, seq, data) VALUES ('{hash}', 1, 'evil')"),
+            "no INSERT grant on attachment_blob_chunks",
+        ),
+        (
+            format!("UPDATE attachment_blob_chunks SET data = 'evil' WHERE file_hash = '{hash}'"),
+            "no UPDATE grant on attachment_blob_chunks",
+        ),
+        (
+            format!("DELETE FROM attachment_blobs WHERE file_hash = '{hash}'"),
+            "no DELETE grant on attachment_blobs",
+        ),
+        (
+            format!(
+                "INSERT INTO attachments (file_name, file_type, file_size, file_path, file_hash, ticket_id, uploaded_by) \
+                 VALUES ('stolen.txt', 'text/plain', 20, 'x', '{hash}', '{mine}', '{me}')"
+            ),
+            "attachments_check_insert (only a file sealed in this transaction)",
+        ),
+        (
+            "UPDATE ticket_transitions SET mover = 'ENGINEER'".to_owned(),
+            "no UPDATE grant on ticket_transitions",
+        ),
+    ] {
+        assert_denied(exec(&mut conn, &attack).await, &attack, why);
+    }
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!("SELECT count(*) FROM attachment_blob_chunks WHERE file_hash = '{hash}'")
+        )
+        .await,
+        0,
+        "mallory cannot read a file on a ticket she cannot see"
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) FROM attachment_upload_chunks WHERE upload_id = '{eng_staged}'"
+            )
+        )
+        .await,
+        0,
+        "nor someone else's staged upload"
+    );
+    let seal = sqlx::query("SELECT * FROM seal_upload($1)")
+        .bind(eng_staged)
+        .execute(&mut conn)
+        .await;
+    assert_eq!(
+        seal.as_ref().err().and_then(sqlstate).as_deref(),
+        Some("P0002"),
+        "sealing someone else's upload finds nothing: {seal:?}"
+    );
+    // Bulk loading (no history) is for superuser sessions; a desktop asking for it is ignored.
+    let history_before = su_count(&pool, "SELECT count(*) FROM ticket_history").await;
+    sqlx::query("SELECT set_config('ticketdesk.bulk_load', 'on', false)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    exec(
+        &mut conn,
+        &format!("INSERT INTO comments (ticket_id, user_id, content) VALUES ('{mine}', '{me}', 'quiet?')"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        su_count(&pool, "SELECT count(*) FROM ticket_history").await,
+        history_before + 1,
+        "the comment still left its history row"
+    );
+    let blob_content: Vec<u8> =
+        sqlx::query_scalar("SELECT data FROM attachment_blob_chunks WHERE file_hash = $1")
+            .bind(&hash)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        blob_content, b"db password: hunter2",
+        "the stored file is untouched"
+    );
+    conn.close().await.ok();
+    login.remove(&pool).await;
+}
