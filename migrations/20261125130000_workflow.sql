@@ -464,15 +464,33 @@ CREATE POLICY blob_chunks_visible ON attachment_blob_chunks FOR SELECT TO ticket
 GRANT SELECT ON attachment_blobs, attachment_blob_chunks TO ticketdesk_desktop;
 GRANT ALL ON attachment_upload_chunks, attachment_blobs, attachment_blob_chunks TO ticketdesk_definer;
 
--- Seals made in the current transaction; an attachment row consumes one. Rows never outlive
--- their transaction.
+-- Seals made in the current transaction; an attachment row consumes one, and the commit
+-- checks that each was consumed, so rows never outlive their transaction.
 CREATE TABLE auth.sealed_uploads (
+    id        uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     file_hash varchar(64) NOT NULL,
     file_size bigint NOT NULL,
     sealed_by uuid NOT NULL,
     sealed_xid xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
 GRANT ALL ON auth.sealed_uploads TO ticketdesk_definer;
+
+-- At commit, every seal must have been consumed by an attachment row: a file sealed and never
+-- attached fails the transaction, so no stored file is left that no attachment names.
+-- (SET CONSTRAINTS … IMMEDIATE only makes it fail sooner.)
+CREATE FUNCTION auth.seal_was_used() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM auth.sealed_uploads s WHERE s.id = NEW.id) THEN
+        RAISE EXCEPTION 'an uploaded file was sealed but not attached to anything'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE CONSTRAINT TRIGGER trg_sealed_uploads_used AFTER INSERT ON auth.sealed_uploads
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION auth.seal_was_used();
 
 -- Hashes the caller's staged upload on the server, stores the file once (an identical file
 -- already stored is reused), drops the staging, and returns what an attachment row must name.
@@ -598,6 +616,7 @@ CREATE TRIGGER trg_attachments_history AFTER INSERT ON attachments
 ALTER FUNCTION auth.history(uuid, text, text, jsonb, jsonb, boolean) OWNER TO ticketdesk_definer;
 ALTER FUNCTION auth.user_ref(uuid) OWNER TO ticketdesk_definer;
 ALTER FUNCTION auth.consume_seal(varchar, bigint) OWNER TO ticketdesk_definer;
+ALTER FUNCTION auth.seal_was_used() OWNER TO ticketdesk_definer;
 ALTER FUNCTION public.seal_upload(uuid) OWNER TO ticketdesk_definer;
 ALTER FUNCTION public.attachment_sealed(varchar, bigint) OWNER TO ticketdesk_definer;
 ALTER FUNCTION public.tickets_history_insert() OWNER TO ticketdesk_definer;
@@ -613,7 +632,7 @@ REVOKE ALL ON FUNCTION public.is_desktop_caller(), public.history_suppressed(),
     public.seal_upload(uuid), public.attachment_sealed(varchar, bigint),
     public.attachments_check_insert(), public.attachments_history(),
     auth.history(uuid, text, text, jsonb, jsonb, boolean), auth.user_ref(uuid),
-    auth.consume_seal(varchar, bigint)
+    auth.consume_seal(varchar, bigint), auth.seal_was_used()
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.history(uuid, text, text, jsonb, jsonb, boolean),
     auth.user_ref(uuid), auth.consume_seal(varchar, bigint)

@@ -105,8 +105,11 @@ pub async fn download(
 ) -> Result<Downloaded> {
     let (file_name, file_type, file_size, file_hash): (String, String, i64, Option<String>) =
         sqlx::query_as(
-            "SELECT file_name, file_type, file_size, file_hash FROM attachments \
-             WHERE id = $1 AND NOT is_deleted",
+            // A file on a deleted comment went with it.
+            "SELECT f.file_name, f.file_type, f.file_size, f.file_hash FROM attachments f \
+             WHERE f.id = $1 AND NOT f.is_deleted \
+               AND (f.comment_id IS NULL OR EXISTS ( \
+                    SELECT 1 FROM comments c WHERE c.id = f.comment_id AND c.deleted_at IS NULL))",
         )
         .bind(attachment_id)
         .fetch_optional(&mut *conn)
