@@ -470,8 +470,15 @@ pub async fn create(
                 }
                 other => other,
             })?;
-        permissions::check_assign_on_create(actor, assignee.id, assignee.role)
-            .map_err(Error::Forbidden)?;
+        // The same rule as assigning an existing NEW ticket.
+        let unfiled = TicketState {
+            status: Status::New,
+            requestor_id: actor.id,
+            assignee_id: None,
+            closed_at: None,
+            status_before_escalation: None,
+        };
+        workflow::check_assignment(&unfiled, actor, Some((assignee.id, assignee.role)))?;
     }
     let id = insert_ticket(&mut *tx, actor, &ticket).await?;
     let summary = summary_in(&mut *tx, id).await?;

@@ -4,7 +4,9 @@
 mod helpers;
 
 mod accounts;
+mod attachments;
 mod auth;
+mod comments;
 mod demo_data;
 mod hostile;
 mod listener;
@@ -12,9 +14,7 @@ mod mfa;
 mod notifications;
 mod schema;
 mod schema_version;
+mod search;
 mod solo;
 mod tickets;
-mod attachments;
-mod comments;
-mod search;
 mod workflow;
