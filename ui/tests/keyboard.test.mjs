@@ -60,3 +60,29 @@ test("j/k move the selection and Enter opens the selected ticket", async (t) => 
   await eventually(async () => assert.equal(await detail.count(), 0));
   app.done();
 });
+
+test("`/` focuses the search box without typing into it; keys typed there do not move the queue", async (t) => {
+  const backend = fakeBackend();
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  const search = page.getByTestId("queue-search");
+
+  await page.keyboard.press("j");
+  assert.equal(await selectedNumber(page), "TKT-0003");
+  await page.keyboard.press("/");
+  await eventually(async () => assert.equal(await search.evaluate((el) => el === document.activeElement), true));
+  assert.equal(await search.inputValue(), "", "the '/' is not typed");
+
+  await page.keyboard.type("jjkc/");
+  assert.equal(await search.inputValue(), "jjkc/");
+  assert.equal(await selectedNumber(page), "TKT-0003", "j/k in the search box do not move the selection");
+  assert.equal(await page.getByTestId("create-form").count(), 0, "c in the search box does not open the form");
+
+  // Escape leaves the box; the queue keys work again.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("j");
+  assert.equal(await selectedNumber(page), "TKT-0002");
+  await page.keyboard.press("Enter");
+  await eventually(async () => assert.match(await page.getByTestId("detail-title").innerText(), /Need VPN access/));
+  app.done();
+});

@@ -1,17 +1,23 @@
 // The one typed boundary between the UI and the Rust backend.
 // Every command call and every event subscription goes through this file.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke, type InvokeOptions } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AccountChange } from "./bindings/AccountChange";
 import type { AccountView } from "./bindings/AccountView";
 import type { AppError } from "./bindings/AppError";
+import type { Assignment } from "./bindings/Assignment";
+import type { CommentEdit } from "./bindings/CommentEdit";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { MfaEnrolment } from "./bindings/MfaEnrolment";
 import type { NewAccount } from "./bindings/NewAccount";
+import type { NewAttachment } from "./bindings/NewAttachment";
+import type { NewComment } from "./bindings/NewComment";
 import type { NewTicket } from "./bindings/NewTicket";
 import type { NotificationEvent } from "./bindings/NotificationEvent";
+import type { PriorityChange } from "./bindings/PriorityChange";
 import type { QueuePage } from "./bindings/QueuePage";
 import type { QueueQuery } from "./bindings/QueueQuery";
+import type { StatusChange } from "./bindings/StatusChange";
 import type { TicketDetail } from "./bindings/TicketDetail";
 import type { TicketSummary } from "./bindings/TicketSummary";
 import type { UserSummary } from "./bindings/UserSummary";
@@ -25,6 +31,17 @@ interface Commands {
   list_queue: { args: { query: QueueQuery }; result: QueuePage };
   get_ticket: { args: { ticketId: string }; result: TicketDetail };
   create_ticket: { args: { input: NewTicket }; result: TicketSummary };
+  change_status: { args: { change: StatusChange }; result: TicketDetail };
+  assign_ticket: { args: { change: Assignment }; result: TicketDetail };
+  change_priority: { args: { change: PriorityChange }; result: TicketDetail };
+  add_comment: { args: { input: NewComment }; result: TicketDetail };
+  edit_comment: { args: { edit: CommentEdit }; result: TicketDetail };
+  delete_comment: { args: { commentId: string }; result: TicketDetail };
+  /** Raw bytes, not JSON: where the part belongs travels in headers (see `UploadPart`). */
+  upload_chunk: { args: Uint8Array; result: null };
+  attach_upload: { args: { input: NewAttachment }; result: TicketDetail };
+  /** Resolves to the path the file was saved to; `onProgress` receives the bytes received so far. */
+  download_attachment: { args: { attachmentId: string; onProgress: Channel<number> }; result: string };
   reset_password: { args: { code: string; newPassword: string }; result: null };
   mfa_status: { args: Record<string, never>; result: boolean };
   mfa_begin_enrol: { args: Record<string, never>; result: MfaEnrolment };
@@ -90,12 +107,23 @@ export function onSessionEnded(handler: (() => void) | null): void {
   sessionEndedHandler = handler;
 }
 
+/** Where one part of an upload belongs; sent as the `upload_chunk` headers. */
+export interface UploadPart {
+  /** One per file, made by the client. */
+  uploadId: string;
+  /** 0, 1, … in the order the parts are sent. */
+  seq: number;
+  /** The whole file's size, so the backend can refuse an oversized file at part 0. */
+  totalSize: number;
+}
+
 async function call<C extends keyof Commands>(
   command: C,
   args: Commands[C]["args"],
+  options?: InvokeOptions,
 ): Promise<Commands[C]["result"]> {
   try {
-    return await invoke<Commands[C]["result"]>(command, args);
+    return await invoke<Commands[C]["result"]>(command, args, options);
   } catch (reason) {
     const error = toApiError(reason);
     if (error.code === "unauthenticated" && !NOT_A_SESSION_END.has(command)) sessionEndedHandler?.();
@@ -113,6 +141,27 @@ export const api = {
   listQueue: (query: QueueQuery) => call("list_queue", { query }),
   getTicket: (ticketId: string) => call("get_ticket", { ticketId }),
   createTicket: (input: NewTicket) => call("create_ticket", { input }),
+  /** The ticket changes below name the version they were based on; a stale one rejects with `conflict`. */
+  changeStatus: (change: StatusChange) => call("change_status", { change }),
+  /** `assigneeId` null unassigns; the caller's own id takes the ticket. */
+  assignTicket: (change: Assignment) => call("assign_ticket", { change }),
+  changePriority: (change: PriorityChange) => call("change_priority", { change }),
+  addComment: (input: NewComment) => call("add_comment", { input }),
+  /** `editCount` is the count the user saw; a changed comment rejects with `conflict`. */
+  editComment: (edit: CommentEdit) => call("edit_comment", { edit }),
+  deleteComment: (commentId: string) => call("delete_comment", { commentId }),
+  /** One part (at most 1 MiB) of a staged upload; `attachUpload` turns the parts into an attachment. */
+  uploadChunk: (bytes: Uint8Array, part: UploadPart) =>
+    call("upload_chunk", bytes, {
+      headers: { "x-upload-id": part.uploadId, "x-seq": String(part.seq), "x-total-size": String(part.totalSize) },
+    }),
+  attachUpload: (input: NewAttachment) => call("attach_upload", { input }),
+  /** Saves into the user's Downloads folder and resolves to the path; `onProgress` gets bytes received so far. */
+  downloadAttachment: (attachmentId: string, onProgress: (bytes: number) => void) => {
+    const channel = new Channel<number>();
+    channel.onmessage = onProgress;
+    return call("download_attachment", { attachmentId, onProgress: channel });
+  },
   /** Sets a new password with a code an admin handed out; works without a session. */
   resetPassword: (code: string, newPassword: string) => call("reset_password", { code, newPassword }),
   /** Two-factor (TOTP) for the signed-in user. */

@@ -1,5 +1,6 @@
 import type { Category } from "./bindings/Category";
 import type { Priority } from "./bindings/Priority";
+import type { QueueSort } from "./bindings/QueueSort";
 import type { Role } from "./bindings/Role";
 import type { Status } from "./bindings/Status";
 
@@ -42,11 +43,33 @@ export const ROLE_LABELS: Record<Role, string> = {
   END_USER: "End user",
 };
 
+export const STATUSES = Object.keys(STATUS_LABELS) as Status[];
 export const PRIORITIES = Object.keys(PRIORITY_LABELS) as Priority[];
 /** Least to most privileged, as the backend orders them. */
 export const ROLES: readonly Role[] = ["END_USER", "DEVOPS_ENGINEER", "SENIOR_ENGINEER", "TEAM_LEAD", "MANAGER", "ADMIN"];
 export const CATEGORIES = Object.keys(CATEGORY_LABELS) as Category[];
 export const ENVIRONMENTS = ["Production", "Staging", "Development"] as const;
+
+export const SORT_LABELS: Record<QueueSort, string> = {
+  NEWEST: "Newest first",
+  OLDEST: "Oldest first",
+  UPDATED: "Recently updated",
+  PRIORITY: "Priority",
+  RELEVANCE: "Relevance",
+};
+
+/** 1536 → "1.5 KB" (powers of 1024, as the 50 MB attachment limit is counted). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
 
 /** "STATUS_CHANGED" / "status_changed" → "Status changed". */
 export function humanize(raw: string): string {

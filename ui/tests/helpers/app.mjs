@@ -54,7 +54,7 @@ export function useHarness() {
      * Opens the app against `backend`. Returns the page and helpers; the context is closed
      * when the test ends. `app.done()` asserts the page logged no errors.
      */
-    async open(t, backend, { beforeLoad } = {}) {
+    async open(t, backend, { beforeLoad, hash = "" } = {}) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       t.after(() => context.close());
       const page = await context.newPage();
@@ -66,11 +66,16 @@ export function useHarness() {
       });
       await page.exposeFunction("__ipc", backend.handle);
       if (beforeLoad) await beforeLoad(page);
-      await page.goto(`${server.url}/${HARNESS_PAGE}`);
+      const url = `${server.url}/${HARNESS_PAGE}`;
+      await page.goto(url + hash);
       return {
         page,
+        /** The app's address without a hash (as a restarted app opens). */
+        url,
         backend,
         emit: (event, payload) => page.evaluate(([e, p]) => window.__emit(e, p), [event, payload]),
+        /** Sends `message` on a Channel the UI passed to a command (its args hold `{ channel: id }`). */
+        channelSend: (channel, message) => page.evaluate(([id, m]) => window.__channelSend(id, m), [channel.channel, message]),
         rows: () => page.getByTestId("queue-row"),
         rowNumbers: () =>
           page.getByTestId("queue-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-ticket-number"))),
@@ -95,4 +100,20 @@ export async function openSignedIn(harness, t, backend, opts) {
   await eventually(() => assert.ok(backend.callsOf("list_queue").length >= 1));
   if (backend.tickets.length > 0) await app.rows().first().waitFor();
   return app;
+}
+
+/** A promise a fake command can wait on until the test opens it (to look at in-flight states). */
+export function gate() {
+  let open;
+  const wait = new Promise((resolve) => (open = resolve));
+  return { wait, open };
+}
+
+/** Clicks the queue row of `ticketId` and waits for its full detail (the timeline). */
+export async function openTicket(app, ticketId) {
+  await app.page.locator(`[data-testid="queue-row"][data-ticket-id="${ticketId}"]`).click();
+  const detail = app.page.getByTestId("ticket-detail");
+  await detail.locator(`[data-testid="timeline"]`).waitFor();
+  assert.equal(await detail.getAttribute("data-ticket-id"), ticketId);
+  return detail;
 }

@@ -98,25 +98,73 @@ export function sampleTickets() {
 
 export function detailFor(summary) {
   const t0 = Date.parse(summary.createdAt);
+  const at = (minutes) => new Date(t0 + minutes * MIN).toISOString();
   return {
     ticket: summary,
     description: `Description of ${summary.title}.\nSecond line.`,
     resolutionNotes: null,
     dueDate: "2030-01-15T12:00:00Z",
+    resolvedAt: null,
+    closedAt: null,
     tags: ["infra", "urgent"],
+    slaBreach: false,
+    reopenCount: 0,
+    statusBeforeEscalation: summary.status === "ESCALATED" ? "IN_PROGRESS" : null,
     version: 3,
     comments: [
-      { id: "c1", author: ref(USERS[3]), content: "Public comment: still broken", isInternal: false, createdAt: new Date(t0 + MIN).toISOString() },
-      { id: "c2", author: ref(USERS[2]), content: "Internal note: check the hypervisor", isInternal: true, createdAt: new Date(t0 + 2 * MIN).toISOString() },
+      { id: "c1", author: ref(USERS[3]), content: "Public comment: still broken", isInternal: false, createdAt: at(1), updatedAt: at(1), editCount: 0 },
+      { id: "c2", author: ref(USERS[2]), content: "Internal note: check the hypervisor", isInternal: true, createdAt: at(2), updatedAt: at(2), editCount: 0 },
     ],
     history: [
       { id: "h1", actor: ref(USERS[3]), action: "CREATED", fieldChanged: null, oldValue: null, newValue: null, reason: null, at: summary.createdAt },
+      // Comments have their own history rows; the timeline shows the comment instead.
+      { id: "h1c", actor: ref(USERS[3]), action: "COMMENT_ADDED", fieldChanged: null, oldValue: null, newValue: JSON.stringify({ commentId: "c1", internal: false }), reason: null, at: at(1) },
       // Values are JSON text, as ticket_history stores them.
-      { id: "h2", actor: ref(USERS[2]), action: "STATUS_CHANGED", fieldChanged: "status", oldValue: '"OPEN"', newValue: '"IN_PROGRESS"', reason: "Picked up", at: new Date(t0 + 3 * MIN).toISOString() },
-      { id: "h3", actor: ref(USERS[3]), action: "ASSIGNED", fieldChanged: "assignee_id", oldValue: null, newValue: JSON.stringify({ id: USERS[2].id, displayName: USERS[2].displayName }), reason: null, at: new Date(t0 + 4 * MIN).toISOString() },
+      { id: "h2", actor: ref(USERS[2]), action: "STATUS_CHANGED", fieldChanged: "status", oldValue: '"OPEN"', newValue: '"IN_PROGRESS"', reason: "Picked up", at: at(3) },
+      { id: "h3", actor: ref(USERS[3]), action: "ASSIGNED", fieldChanged: "assignee_id", oldValue: null, newValue: JSON.stringify({ id: USERS[2].id, displayName: USERS[2].displayName }), reason: null, at: at(4) },
     ],
+    attachments: [],
   };
 }
+
+/** SPEC §3's transition table (who may make each move is simplified to role checks below). */
+export const TRANSITIONS = {
+  NEW: ["OPEN", "IN_PROGRESS", "PENDING_INFO", "CLOSED", "ESCALATED"],
+  OPEN: ["IN_PROGRESS", "PENDING_INFO", "RESOLVED", "ESCALATED"],
+  IN_PROGRESS: ["OPEN", "PENDING_INFO", "RESOLVED", "ESCALATED"],
+  PENDING_INFO: ["IN_PROGRESS", "RESOLVED", "ESCALATED"],
+  RESOLVED: ["CLOSED", "REOPENED"],
+  CLOSED: ["REOPENED"],
+  REOPENED: ["OPEN", "IN_PROGRESS", "PENDING_INFO", "RESOLVED", "ESCALATED"],
+  ESCALATED: ["RESOLVED"],
+};
+const SENIOR_ROLES = new Set(["SENIOR_ENGINEER", "TEAM_LEAD", "MANAGER", "ADMIN"]);
+const LEAD_ROLES = new Set(["TEAM_LEAD", "MANAGER", "ADMIN"]);
+
+/** What `user` may do to the ticket now (TicketActions), roughly as SPEC §4 says. */
+export function actionsFor(user, detail) {
+  const { status, assignee, requestor } = detail.ticket;
+  const engineer = user.role !== "END_USER";
+  const senior = SENIOR_ROLES.has(user.role);
+  let transitions;
+  if (!engineer) {
+    transitions = requestor.id === user.id ? TRANSITIONS[status].filter((s) => s === "CLOSED" || s === "REOPENED") : [];
+  } else {
+    transitions = TRANSITIONS[status].filter((to) => !(status === "NEW" && to === "CLOSED") || LEAD_ROLES.has(user.role));
+    if (status === "ESCALATED") transitions = senior ? [detail.statusBeforeEscalation ?? "OPEN", "RESOLVED"] : [];
+  }
+  return {
+    transitions,
+    canTake: engineer && assignee?.id !== user.id,
+    canAssignOthers: senior,
+    canUnassign: senior && assignee !== null,
+    canChangePriority: senior,
+    canCommentInternal: engineer,
+  };
+}
+
+export const STALE_TICKET = "Someone else changed this ticket; reload it and try again.";
+export const STALE_COMMENT = "That comment changed since you opened it.";
 
 /** Throw this from a handler to make the command reject with an AppError. */
 export class Reject {
@@ -125,6 +173,122 @@ export class Reject {
   }
 }
 export const appError = (code, message) => new Reject({ code, message });
+
+const MAX_ATTACHMENT_BYTES = 52_428_800;
+const PART_BYTES = 1_048_576;
+
+/** The ticket workflow commands over backend.details, with the backend's version and edit-count checks. */
+function workflowHandlers(backend) {
+  /** Applies `fn` if `version` is current (else `conflict`, as the backend's optimistic lock does). */
+  const change = (ticketId, version, fn) => {
+    const d = backend.detail(ticketId);
+    if (version !== d.version) throw appError("conflict", STALE_TICKET);
+    fn(d);
+    return backend.view(ticketId);
+  };
+  const commentOf = (commentId) => {
+    for (const [ticketId, d] of backend.details) {
+      const comment = d.comments.find((c) => c.id === commentId);
+      if (comment) return { ticketId, d, comment };
+    }
+    throw appError("not_found", "No such comment.");
+  };
+  return {
+    change_status: ({ change: c }) =>
+      change(c.ticketId, c.version, (d) => {
+        if (!actionsFor(backend.me, d).transitions.includes(c.to)) throw appError("validation", `Cannot move to ${c.to}.`);
+        if (c.to === "RESOLVED" && !c.resolutionNotes?.trim()) throw appError("validation", "Resolution notes are required.");
+        const from = d.ticket.status;
+        d.ticket = { ...d.ticket, status: c.to };
+        if (c.to === "RESOLVED") Object.assign(d, { resolutionNotes: c.resolutionNotes, resolvedAt: new Date().toISOString() });
+        const action = { CLOSED: "CLOSED", REOPENED: "REOPENED", ESCALATED: "ESCALATED" }[c.to] ?? "STATUS_CHANGED";
+        backend.record(c.ticketId, backend.me, { action, fieldChanged: "status", oldValue: JSON.stringify(from), newValue: JSON.stringify(c.to), reason: c.reason ?? null });
+      }),
+    assign_ticket: ({ change: c }) =>
+      change(c.ticketId, c.version, (d) => {
+        const user = c.assigneeId === null ? null : backend.users.find((u) => u.id === c.assigneeId);
+        if (user === undefined) throw appError("validation", "No such user.");
+        const before = d.ticket.assignee;
+        d.ticket = { ...d.ticket, assignee: user ? ref(user) : null };
+        backend.record(c.ticketId, backend.me, {
+          action: before ? "REASSIGNED" : "ASSIGNED",
+          fieldChanged: "assignee_id",
+          oldValue: JSON.stringify(before),
+          newValue: JSON.stringify(user ? ref(user) : null),
+          reason: c.reason ?? null,
+        });
+      }),
+    change_priority: ({ change: c }) =>
+      change(c.ticketId, c.version, (d) => {
+        const from = d.ticket.priority;
+        d.ticket = { ...d.ticket, priority: c.priority };
+        backend.record(c.ticketId, backend.me, { action: "PRIORITY_CHANGED", fieldChanged: "priority", oldValue: JSON.stringify(from), newValue: JSON.stringify(c.priority), reason: c.reason ?? null });
+      }),
+    add_comment: ({ input }) => {
+      const d = backend.detail(input.ticketId);
+      if (!input.content?.trim()) throw appError("validation", "A comment needs some text.");
+      if (!d.comments.some((c) => c.id === input.id)) {
+        const now = new Date().toISOString();
+        d.comments.push({ id: input.id, author: ref(backend.me), content: input.content, isInternal: input.isInternal, createdAt: now, updatedAt: now, editCount: 0 });
+      }
+      return backend.view(input.ticketId);
+    },
+    edit_comment: ({ edit }) => {
+      const { ticketId, comment } = commentOf(edit.commentId);
+      if (comment.author?.id !== backend.me.id) throw appError("forbidden", "Only its author may edit a comment.");
+      if (edit.editCount !== comment.editCount) throw appError("conflict", STALE_COMMENT);
+      Object.assign(comment, { content: edit.content, editCount: comment.editCount + 1, updatedAt: new Date().toISOString() });
+      return backend.view(ticketId);
+    },
+    delete_comment: ({ commentId }) => {
+      const { ticketId, d, comment } = commentOf(commentId);
+      if (comment.author?.id !== backend.me.id) throw appError("forbidden", "Only its author may delete a comment.");
+      d.comments = d.comments.filter((c) => c.id !== commentId);
+      return backend.view(ticketId);
+    },
+    /** Args as the harness hands them over: { rawSize, firstByte, headers }. */
+    upload_chunk: ({ rawSize, firstByte, headers }) => {
+      const id = headers["x-upload-id"];
+      const seq = Number(headers["x-seq"]);
+      const total = Number(headers["x-total-size"]);
+      if (!id || Number.isNaN(seq) || Number.isNaN(total)) throw appError("validation", "Missing upload headers.");
+      if (total > MAX_ATTACHMENT_BYTES) throw appError("validation", "Attachments can be at most 50 MB.");
+      if (rawSize > PART_BYTES) throw appError("validation", "An upload part can be at most 1 MiB.");
+      const upload = backend.uploads.get(id) ?? { total, parts: [] };
+      if (seq !== upload.parts.length) throw appError("validation", `Expected part ${upload.parts.length}, got ${seq}.`);
+      upload.parts.push({ seq, size: rawSize, firstByte });
+      backend.uploads.set(id, upload);
+      return null;
+    },
+    attach_upload: ({ input }) => {
+      const upload = backend.uploads.get(input.uploadId);
+      if (!upload) throw appError("validation", "No such upload.");
+      const received = upload.parts.reduce((sum, p) => sum + p.size, 0);
+      if (received !== upload.total) throw appError("validation", `Only ${received} of ${upload.total} bytes arrived.`);
+      const d = backend.detail(input.ticketId);
+      const attachment = {
+        id: `a-${backend.nextId++}`,
+        commentId: input.commentId ?? null,
+        fileName: input.fileName,
+        fileType: input.fileType ?? "application/octet-stream",
+        fileSize: upload.total,
+        sha256: "0".repeat(64),
+        uploadedBy: ref(backend.me),
+        uploadedAt: new Date().toISOString(),
+      };
+      d.attachments.push(attachment);
+      backend.history(input.ticketId, { action: "ATTACHMENT_ADDED", newValue: JSON.stringify({ attachmentId: attachment.id, fileName: attachment.fileName, fileSize: attachment.fileSize, commentId: attachment.commentId }) });
+      return backend.view(input.ticketId);
+    },
+    download_attachment: ({ attachmentId }) => {
+      for (const d of backend.details.values()) {
+        const a = d.attachments.find((x) => x.id === attachmentId);
+        if (a) return `/home/${backend.me.username}/Downloads/${a.fileName}`;
+      }
+      throw appError("not_found", "No such attachment.");
+    },
+  };
+}
 
 /** Commands that work without a session; every other one rejects with `unauthenticated` then. */
 const OPEN_COMMANDS = new Set(["current_user", "sign_in", "sign_out", "reset_password"]);
@@ -156,7 +320,12 @@ export function fakeBackend({
     /** Reset codes issued by admin_issue_reset: code → { userId, used }. */
     resetCodes: new Map(),
     calls: [],
+    /** Ticket id → the full ticket as the backend keeps it (made from the summary on first use). */
+    details: new Map(),
+    /** Upload id → parts received so far ({ seq, size, firstByte }) and the announced total size. */
+    uploads: new Map(),
     nextNumber: 100,
+    nextId: 1,
     nextAccount: 1,
     /** Hands out a reset code as if an admin had issued it (for sign-in screen tests). */
     issueResetCode: (userId, code = `RST-${backend.resetCodes.size + 1}-${userId}`) => {
@@ -164,6 +333,50 @@ export function fakeBackend({
       return code;
     },
     callsOf: (cmd) => backend.calls.filter((c) => c.cmd === cmd).map((c) => c.args),
+    /** The stored full ticket. */
+    detail: (ticketId) => {
+      if (!backend.details.has(ticketId)) {
+        const summary = backend.tickets.find((x) => x.id === ticketId);
+        if (!summary) throw appError("not_found", `Ticket ${ticketId} not found`);
+        backend.details.set(ticketId, detailFor(summary));
+      }
+      return backend.details.get(ticketId);
+    },
+    /** The ticket as `me` gets it: with their actions, without internal comments for requestors. */
+    view: (ticketId) => {
+      const d = backend.detail(ticketId);
+      const staff = backend.me.role !== "END_USER";
+      return {
+        ...d,
+        comments: d.comments.filter((c) => staff || !c.isInternal),
+        actions: actionsFor(backend.me, d),
+      };
+    },
+    /** Records a change as made by `actor` now: a history row, a new version, a fresh updatedAt. */
+    record: (ticketId, actor, row) => {
+      const d = backend.detail(ticketId);
+      const at = new Date().toISOString();
+      d.history.push({ id: `h-new-${backend.nextId++}`, actor: ref(actor), fieldChanged: null, oldValue: null, newValue: null, reason: null, ...row, at });
+      d.version++;
+      d.ticket = { ...d.ticket, updatedAt: at };
+      backend.tickets = backend.tickets.map((t) => (t.id === ticketId ? d.ticket : t));
+      return d;
+    },
+    /** A history row that does not change the ticket's version (attachments). */
+    history: (ticketId, row) => {
+      backend.detail(ticketId).history.push({ id: `h-new-${backend.nextId++}`, actor: ref(backend.me), fieldChanged: null, oldValue: null, newValue: null, reason: null, ...row, at: new Date().toISOString() });
+    },
+    /** Someone else (on another desktop) changes the ticket's summary fields: the version moves on. */
+    changeElsewhere: (ticketId, actor, change, reason = null) => {
+      const d = backend.detail(ticketId);
+      for (const [field, value] of Object.entries(change)) {
+        const action = { status: "STATUS_CHANGED", priority: "PRIORITY_CHANGED", assignee: "REASSIGNED" }[field];
+        const oldValue = JSON.stringify(d.ticket[field] ?? null);
+        d.ticket = { ...d.ticket, [field]: value };
+        backend.record(ticketId, actor, { action, fieldChanged: field === "assignee" ? "assignee_id" : field, oldValue, newValue: JSON.stringify(value), reason });
+      }
+      return d;
+    },
     /** The session expires (e.g. refresh token revoked): the next commands reject `unauthenticated`. */
     endSession: () => {
       backend.me = null;
@@ -219,11 +432,8 @@ export function fakeBackend({
       const more = start + limit < backend.tickets.length;
       return { tickets: page, nextCursor: more ? page[page.length - 1].id : null };
     },
-    get_ticket: ({ ticketId }) => {
-      const t = backend.tickets.find((x) => x.id === ticketId);
-      if (!t) throw appError("not_found", `Ticket ${ticketId} not found`);
-      return detailFor(t);
-    },
+    get_ticket: ({ ticketId }) => backend.view(ticketId),
+    ...workflowHandlers(backend),
     create_ticket: ({ input }) => {
       const n = backend.nextNumber++;
       const assignee = backend.users.find((u) => u.id === input.assigneeId);
@@ -300,7 +510,9 @@ export function fakeBackend({
       return backend.issueResetCode(target.id, `RST-${String(backend.resetCodes.size + 1).padStart(4, "0")}-${target.username}`);
     }),
   };
-  const all = { ...defaults, ...admin, ...handlers };
+  /** The default handlers, for overrides that wrap them (e.g. hold a command until the test says so). */
+  backend.defaults = { ...defaults, ...admin };
+  const all = { ...backend.defaults, ...handlers };
 
   /** Exposed to the page as window.__ipc; replies { ok } or { err }. */
   backend.handle = async (cmd, args) => {
