@@ -1,5 +1,7 @@
 // End-to-end, in the real app windows: a team lead signs in and creates a ticket assigned to an
-// engineer, and the engineer's own signed-in desktop raises a native notification for it.
+// engineer, and the engineer's own signed-in desktop raises a native notification for it. Then a
+// second ticket walks its whole life across both windows (NEW → OPEN → IN_PROGRESS → RESOLVED →
+// CLOSED), each window following the other's moves live.
 //
 //   Xvfb ─┬─ bus A: dbus-monitor + tauri-driver → WebKitWebDriver → ticketdesk (lena signs in)
 //         └─ bus B: dbus-monitor + tauri-driver → WebKitWebDriver → ticketdesk (dev signs in)
@@ -490,6 +492,144 @@ test("a ticket assigned in one window raises a native notification in the assign
     ctx.passed = true;
   } catch (e) {
     ctx.reported = true;
+    e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
+    throw e;
+  }
+});
+
+/** The status a window's open ticket shows, from its badge. */
+async function detailStatus(browser) {
+  const badge = await browser.$('[data-testid="ticket-detail"] [data-status]');
+  return (await badge.isExisting()) ? badge.getAttribute("data-status") : null;
+}
+
+/** Waits until `instance`'s open ticket shows `status` (after its own action or a live reload). */
+async function waitForStatus(instance, status, why) {
+  await waitFor(
+    `${instance.label}'s open ticket to show ${status} (${why})`,
+    async () => (await detailStatus(instance.browser)) === status,
+    { timeoutMs: 15_000, intervalMs: 150 },
+  ).catch(async (e) => {
+    throw new Error(`${e.message}\n${instance.label} shows: ${await windowText(instance.browser)}`);
+  });
+}
+
+/** Clicks the action that moves the open ticket to `to` (only offered moves have a button). */
+async function clickTransition(instance, to) {
+  const button = await instance.browser.$(`[data-testid="transition"][data-to="${to}"]`);
+  await button.waitForClickable({ timeout: 15_000, timeoutMsg: `${instance.label} offers no move to ${to}: ${await windowText(instance.browser)}` });
+  await button.click();
+}
+
+/** Opens the ticket titled `title` from `instance`'s queue (waiting for it to arrive). */
+async function openFromQueue(instance, title) {
+  const row = await instance.browser.$(
+    `//tr[@data-testid="queue-row"][td[contains(@class,"title") and normalize-space(.)=${xpathString(title)}]]`,
+  );
+  await row.waitForExist({ timeout: 15_000, timeoutMsg: `${title} never reached ${instance.label}'s queue` });
+  // A DOM click: WebKitWebDriver calls table rows "not interactable" when a toast or the open
+  // detail panel overlaps their centre, though the row is on screen and takes clicks.
+  await instance.browser.execute((el) => el.querySelector("td.title").click(), row);
+  await instance.browser
+    .$(`//aside[@data-testid="ticket-detail"][.//h2[normalize-space(.)=${xpathString(title)}]]`)
+    .waitForDisplayed({ timeout: 15_000, timeoutMsg: `${instance.label} did not open ${title}` });
+}
+
+test("a ticket walks from NEW to CLOSED through both windows, each seeing the other's moves live", { timeout: 90_000 }, async (t) => {
+  const { db } = ctx;
+  try {
+    assert.ok(ctx.passed, "runs after the notification test, which leaves A signed out");
+    // A signs back in as lena and files an unassigned ticket: it starts NEW.
+    await signIn(A);
+    await A.browser.$('[data-testid="queue-row"]').waitForExist({ timeout: 20_000, timeoutMsg: "A's queue never loaded" });
+    const title = `E2E walk: certificate expiry on lb-1 ${randomBytes(4).toString("hex")}`;
+    await A.browser.$('[data-testid="new-ticket"]').click();
+    const form = await A.browser.$('[data-testid="create-form"]');
+    await form.waitForDisplayed({ timeoutMsg: "the create form did not open" });
+    await form.$("input[name=title]").setValue(title);
+    await form.$("textarea[name=description]").setValue("The TLS certificate on lb-1 expires on Friday. Filed by the e2e walk.");
+    await form.$("select[name=priority]").selectByAttribute("value", "P3_MEDIUM");
+    await form.$("select[name=category]").selectByAttribute("value", "SECURITY_ISSUE");
+    await form.$('[data-testid="create-submit"]').click();
+    await form.waitForExist({ reverse: true, timeout: 15_000, timeoutMsg: "the create form did not close" });
+    await waitForStatus(A, "NEW", "just filed, nobody assigned");
+
+    // B (dev): takes it, starts work, comments, resolves with notes.
+    await openFromQueue(B, title);
+    await waitForStatus(B, "NEW", "B opened it");
+    await B.browser.$('[data-testid="take"]').click();
+    await waitForStatus(B, "OPEN", "taking a NEW ticket triages it");
+    // A never touched it, yet its open ticket follows B's change (tickets-changed → reload).
+    await waitForStatus(A, "OPEN", "live reload after B took it");
+    await clickTransition(B, "IN_PROGRESS");
+    await waitForStatus(B, "IN_PROGRESS", "B started work");
+    const editor = await B.browser.$('[data-testid="comment-editor"]');
+    await editor.$("textarea[name=comment]").setValue("Renewing through the internal CA now.");
+    await editor.$('[data-testid="comment-submit"]').click();
+    await B.browser
+      .$(`//*[@data-testid="comment"][contains(., "Renewing through the internal CA now.")]`)
+      .waitForExist({ timeout: 15_000, timeoutMsg: "B's comment did not appear in the timeline" });
+    await clickTransition(B, "RESOLVED");
+    const dialog = await B.browser.$('[data-testid="resolve-dialog"]');
+    await dialog.waitForDisplayed({ timeoutMsg: "the resolve dialog did not open" });
+    await dialog.$("textarea[name=resolutionNotes]").setValue("Renewed; expires next year. Monitoring added.");
+    await dialog.$('[data-testid="resolve-submit"]').click();
+    await waitForStatus(B, "RESOLVED", "B resolved it");
+    assert.equal(
+      await B.browser.$(`[data-testid="transition"][data-to="CLOSED"]`).isExisting(),
+      false,
+      "dev (neither requestor nor lead) is not offered Close",
+    );
+
+    // A (lena, the requestor and a lead) sees it resolved and closes it.
+    await waitForStatus(A, "RESOLVED", "live reload after B resolved it");
+    await clickTransition(A, "CLOSED");
+    await waitForStatus(A, "CLOSED", "A closed it");
+    await waitForStatus(B, "CLOSED", "live reload after A closed it");
+    assert.ok(
+      await A.browser.$(`[data-testid="transition"][data-to="REOPENED"]`).isExisting(),
+      "a closed ticket offers its requestor Reopen",
+    );
+
+    // The database: the whole life, in order, by whom.
+    const ticket = (
+      await db.query(
+        `SELECT t.id, t.status, t.resolution_notes, t.resolved_at IS NOT NULL AS resolved, t.closed_at IS NOT NULL AS closed,
+                a.username AS assignee, t.version
+           FROM tickets t LEFT JOIN users a ON a.id = t.assignee_id WHERE t.title = $1`,
+        [title],
+      )
+    ).rows[0];
+    assert.ok(ticket, "the ticket is in the database");
+    const { id: ticketId, ...state } = ticket;
+    assert.deepEqual(state, {
+      status: "CLOSED",
+      resolution_notes: "Renewed; expires next year. Monitoring added.",
+      resolved: true,
+      closed: true,
+      assignee: "dev",
+      version: 5,
+    });
+    const history = (
+      await db.query(
+        `SELECT h.action, h.field_changed, h.new_value, u.username
+           FROM ticket_history h LEFT JOIN users u ON u.id = h.user_id
+          WHERE h.ticket_id = $1 ORDER BY h.timestamp, h.id`,
+        [ticketId],
+      )
+    ).rows.map((h) => `${h.username} ${h.action}${h.field_changed ? ` ${h.field_changed}=${h.new_value}` : ""}`);
+    assert.deepEqual(history, [
+      "lena CREATED",
+      'dev STATUS_CHANGED status="OPEN"',
+      `dev ASSIGNED assignee_id={"id": "${(await db.query("SELECT id FROM users WHERE username = 'dev'")).rows[0].id}", "displayName": "Dev Sharma"}`,
+      'dev STATUS_CHANGED status="IN_PROGRESS"',
+      "dev COMMENT_ADDED",
+      'dev STATUS_CHANGED status="RESOLVED"',
+      'dev FIELD_UPDATED resolution_notes="Renewed; expires next year. Monitoring added."',
+      'lena CLOSED status="CLOSED"',
+    ]);
+    t.diagnostic(`walked ${title} NEW → OPEN → IN_PROGRESS → RESOLVED → CLOSED across both windows`);
+  } catch (e) {
     e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
     throw e;
   }
