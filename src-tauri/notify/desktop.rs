@@ -25,8 +25,10 @@ impl Deliver for DesktopAlerts {
         });
     }
 
-    fn ticket_changed(&self, _ticket_id: Uuid) {
-        let _ = self.app.emit("tickets-changed", ());
+    /// The payload is the changed ticket's id, so a window reloads its open ticket only when
+    /// that is the one that changed.
+    fn ticket_changed(&self, ticket_id: Uuid) {
+        let _ = self.app.emit("tickets-changed", ticket_id.to_string());
     }
 
     fn connection(&self, online: bool) {

@@ -166,6 +166,36 @@ test("Unlock shows only on locked rows and calls admin_unlock", async (t) => {
   app.done();
 });
 
+test("the reset code dialog starts on Done with the code selected; without clipboard access Copy selects the code", async (t) => {
+  const backend = fakeBackend({ me: USERS[0] });
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  await openAdmin(app);
+  await page.evaluate(() => {
+    navigator.clipboard.writeText = () => Promise.reject(new DOMException("denied", "NotAllowedError"));
+  });
+
+  await row(page, "eve").getByTestId("account-reset").click();
+  const dialog = page.getByTestId("reset-code");
+  await dialog.waitFor();
+  const [code] = [...backend.resetCodes.keys()];
+  assert.equal(await dialog.getAttribute("role"), "dialog");
+  assert.equal(await dialog.getAttribute("aria-modal"), "true");
+  assert.equal(await dialog.getAttribute("aria-describedby"), "reset-code-note");
+  assert.equal(await page.locator(`#${await dialog.getAttribute("aria-labelledby")}`).innerText(), "Reset code for Eve User");
+  await eventually(async () =>
+    assert.equal(await dialog.getByTestId("reset-code-close").evaluate((el) => el === document.activeElement), true),
+  );
+
+  await dialog.getByTestId("reset-code-copy").click();
+  await eventually(async () => assert.match(await dialog.innerText(), /Could not copy; the code is selected, press Ctrl\+C\./));
+  assert.equal((await dialog.getByTestId("reset-code-copy").innerText()).trim(), "Copy");
+  const value = dialog.getByTestId("reset-code-value");
+  assert.equal(await value.evaluate((el) => el === document.activeElement), true);
+  assert.equal(await value.evaluate((el) => el.value.slice(el.selectionStart, el.selectionEnd)), code);
+  app.done();
+});
+
 test("a reset code is shown once, can be copied, and then works on the sign-in screen", async (t) => {
   const backend = fakeBackend({ me: USERS[0] });
   const app = await openSignedIn(harness, t, backend);

@@ -119,6 +119,36 @@ test("enrol: begin shows the URI and key; a wrong code keeps them; the right cod
   app.done();
 });
 
+test("the panel starts focused on itself; without clipboard access Copy selects the setup link", async (t) => {
+  const backend = fakeBackend({ me: USERS[2] });
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  await page.evaluate(() => {
+    navigator.clipboard.writeText = () => Promise.reject(new DOMException("denied", "NotAllowedError"));
+  });
+  const panel = await openSecurity(page);
+  assert.equal(await panel.getAttribute("role"), "dialog");
+  assert.equal(await panel.getAttribute("aria-modal"), "true");
+  assert.equal(await page.locator(`#${await panel.getAttribute("aria-labelledby")}`).innerText(), "Security");
+  await eventually(async () => assert.equal(await panel.evaluate((el) => el === document.activeElement), true));
+
+  await panel.getByTestId("mfa-begin").click();
+  await eventually(async () =>
+    assert.equal(await panel.locator("input[name=confirmCode]").evaluate((el) => el === document.activeElement), true),
+  );
+  await panel.getByTestId("mfa-copy").click();
+  await eventually(async () => assert.match(await panel.innerText(), /Could not copy; the link is selected, press Ctrl\+C\./));
+  assert.equal((await panel.getByTestId("mfa-copy").innerText()).trim(), "Copy");
+  assert.equal(await page.evaluate(() => String(window.getSelection())), MFA_URI);
+
+  // A new enrolment starts without the old failure message.
+  await panel.getByRole("button", { name: "Cancel" }).click();
+  await panel.getByTestId("mfa-begin").click();
+  await panel.getByTestId("mfa-uri").waitFor();
+  assert.doesNotMatch(await panel.innerText(), /Could not copy/);
+  app.done();
+});
+
 test("closing the panel mid-enrolment forgets the key", async (t) => {
   const backend = fakeBackend({ me: USERS[2] });
   const app = await openSignedIn(harness, t, backend);

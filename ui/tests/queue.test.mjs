@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { eventually, openSignedIn, useHarness } from "./helpers/app.mjs";
+import { eventually, openSignedIn, openTicket, useHarness } from "./helpers/app.mjs";
 import { appError, fakeBackend, ticket } from "./helpers/fixtures.mjs";
 
 const harness = useHarness();
@@ -120,5 +120,21 @@ test("a tickets-changed event refreshes the queue", async (t) => {
   await app.emit("tickets-changed", null);
   await eventually(async () => assert.deepEqual(await app.rowNumbers(), ["TKT-0004", "TKT-0003", "TKT-0002", "TKT-0001"]));
   assert.equal(backend.callsOf("list_queue").length, 2);
+  app.done();
+});
+
+test("a tickets-changed event reloads the open ticket only when it is the one that changed", async (t) => {
+  const backend = fakeBackend();
+  const app = await openSignedIn(harness, t, backend);
+  await openTicket(app, "t-2");
+  const loads = () => backend.callsOf("get_ticket").filter((c) => c.ticketId === "t-2").length;
+  const before = loads();
+
+  await app.emit("tickets-changed", "t-3");
+  await eventually(async () => assert.equal(backend.callsOf("list_queue").length, 2, "the queue refreshes"));
+  assert.equal(loads(), before, "another ticket's change does not reload the open one");
+
+  await app.emit("tickets-changed", "t-2");
+  await eventually(async () => assert.equal(loads(), before + 1, "its own change reloads it"));
   app.done();
 });

@@ -189,6 +189,7 @@ export function onNotification(handler: (event: NotificationEvent) => void): Pro
   return listen<NotificationEvent>("notification", (e) => handler(e.payload));
 }
 
-export function onTicketsChanged(handler: () => void): Promise<UnlistenFn> {
-  return listen<null>("tickets-changed", () => handler());
+/** A ticket changed somewhere (any desktop); the payload is its id. */
+export function onTicketsChanged(handler: (ticketId: string | null) => void): Promise<UnlistenFn> {
+  return listen<string | null>("tickets-changed", (e) => handler(e.payload ?? null));
 }
