@@ -124,7 +124,8 @@ async fn measure(desk: &PgPool, owner: &PgPool, samples: usize) -> anyhow::Resul
 
             let mut sql = db::tickets::queue_sql(actor, &case.query).map_err(anyhow_from)?;
             let started = Instant::now();
-            bare.fetch_all(sql.build()).await?;
+            let persistent = db::tickets::queue_plan_is_reusable(&case.query);
+            bare.fetch_all(sql.build().persistent(persistent)).await?;
             let floor_time = started.elapsed();
             if round >= 5 {
                 app.push(app_time);

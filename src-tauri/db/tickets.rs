@@ -79,10 +79,6 @@ fn select_summary() -> String {
     format!("SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS}")
 }
 
-/// The ticket text the seed's GIN index (`idx_tickets_fulltext`) is built on; a query must use
-/// this exact expression for the index to serve it.
-const DOCUMENT: &str = "to_tsvector('english', t.title || ' ' || t.description)";
-
 /// The queue: search text and filters, one keyset page at a time in the chosen order.
 /// Requestors see only their own tickets (and the database's row-level security agrees).
 /// The queue's SQL for `query`, binds included. `queue` runs it; the benchmark runs the very
@@ -101,19 +97,17 @@ pub fn queue_sql(actor: Actor, query: &QueueQuery) -> Result<QueryBuilder<'_, Po
 
     let mut sql = QueryBuilder::<Postgres>::new(format!("SELECT {SUMMARY_COLUMNS}"));
     if text.is_some() {
-        sql.push(format!(", ts_rank({DOCUMENT}, search) AS rank"));
+        sql.push(", search.rank");
     }
     sql.push(format!(" {SUMMARY_JOINS}"));
     if let Some(text) = text {
-        // The tsquery is computed once, in the FROM list, then matched against the index.
-        sql.push(" CROSS JOIN websearch_to_tsquery('english', ")
+        // search_tickets() matches through the seed's GIN index, which row-level security
+        // would otherwise keep the planner from using (migration `search_under_rls`).
+        sql.push(" JOIN search_tickets(websearch_to_tsquery('english', ")
             .push_bind(text)
-            .push(") AS search");
+            .push(")) AS search ON search.id = t.id");
     }
     sql.push(" WHERE TRUE");
-    if text.is_some() {
-        sql.push(format!(" AND {DOCUMENT} @@ search"));
-    }
     if !permissions::sees_all_tickets(actor) {
         sql.push(" AND t.requestor_id = ").push_bind(actor.id);
     }
@@ -183,7 +177,11 @@ pub async fn queue(conn: &mut PgConnection, actor: Actor, query: &QueueQuery) ->
     let limit = query.limit();
     let sort = query.sort;
     let mut sql = queue_sql(actor, query)?;
-    let rows: Vec<SummaryRow> = sql.build_query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<SummaryRow> = sql
+        .build_query_as()
+        .persistent(queue_plan_is_reusable(query))
+        .fetch_all(&mut *conn)
+        .await?;
     let last_key = rows
         .get(limit as usize - 1)
         .filter(|_| rows.len() > limit as usize)
@@ -199,9 +197,18 @@ pub async fn queue(conn: &mut PgConnection, actor: Actor, query: &QueueQuery) ->
     })
 }
 
+/// Whether the queue's statement may be prepared once and reused. A search may not: after five
+/// runs PostgreSQL switches a prepared statement to a generic plan, which cannot see the search
+/// words and walks `created_at` recomputing `to_tsvector` for every row (measured on the demo
+/// data: 10 ms instead of 1.6 ms for the bare SQL). An unnamed statement is planned for its
+/// words every time.
+pub fn queue_plan_is_reusable(query: &QueueQuery) -> bool {
+    query.search_text().is_none()
+}
+
 /// Rows strictly after the cursor in the page's order.
 fn push_keyset(sql: &mut QueryBuilder<'_, Postgres>, c: &QueueCursor) {
-    let rank = format!("ts_rank({DOCUMENT}, search)");
+    let rank = "search.rank";
     match (c.sort, c.key) {
         (QueueSort::Oldest, _) => {
             sql.push(" AND (t.created_at, t.id) > (")

@@ -2516,3 +2516,44 @@ async fn stored_files_cannot_be_forged_read_from_staging_or_claimed_by_hash(pool
     conn.close().await.ok();
     login.remove(&pool).await;
 }
+
+/// search_tickets() runs as the definer (so the GIN index can serve it under RLS); it must
+/// still return only tickets the caller may see.
+#[sqlx::test]
+async fn search_through_the_definer_function_finds_only_visible_tickets(pool: PgPool) {
+    let w = world(&pool).await;
+    let login = Login::desktop(&pool).await;
+    let mut conn = login.connect().await;
+    let eng = sign_in(&mut conn, &w.eng).await;
+    let mallory = sign_in(&mut conn, &w.mallory).await;
+    // Every world ticket has the description "Something is broken and needs a look."
+    act_as(&mut conn, &mallory.session).await;
+    assert_eq!(
+        found_broken(&mut conn).await,
+        vec![w.mallory_ticket],
+        "an END_USER finds only her own tickets"
+    );
+    act_as(&mut conn, &eng.session).await;
+    assert_eq!(
+        found_broken(&mut conn).await,
+        sorted(vec![w.erin_ticket, w.eng_ticket, w.mallory_ticket]),
+        "control: an engineer finds every ticket"
+    );
+    act_as(&mut conn, "").await;
+    assert!(
+        found_broken(&mut conn).await.is_empty(),
+        "without a session, nothing"
+    );
+    conn.close().await.ok();
+    login.remove(&pool).await;
+}
+
+async fn found_broken(conn: &mut PgConnection) -> Vec<Uuid> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM search_tickets(websearch_to_tsquery('english', 'broken'))",
+    )
+    .fetch_all(conn)
+    .await
+    .unwrap();
+    sorted(ids)
+}
