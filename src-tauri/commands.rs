@@ -44,6 +44,9 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         upload_chunk,
         attach_upload,
         download_attachment,
+        list_notifications,
+        mark_notification_read,
+        mark_all_notifications_read,
         reset_password,
         admin_list_users,
         admin_create_user,
@@ -329,6 +332,38 @@ fn free_path(dir: &Path, name: &str) -> PathBuf {
         })
         .find(|p| !p.exists())
         .expect("an unbounded range always finds a free name")
+}
+
+/// The notification centre: the signed-in user's in-app notifications and the unread count.
+#[tauri::command]
+async fn list_notifications(
+    state: State<'_, AppState>,
+    query: db::notifications::NotificationQuery,
+) -> CommandResult<db::notifications::NotificationPage> {
+    let (mut tx, _actor) = state.begin().await?;
+    let page = db::notifications::list(&mut tx, &query).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// Returns the unread count after.
+#[tauri::command]
+async fn mark_notification_read(
+    state: State<'_, AppState>,
+    notification_id: Uuid,
+) -> CommandResult<i64> {
+    let (mut tx, _actor) = state.begin().await?;
+    let unread = db::notifications::mark_read(&mut tx, notification_id).await?;
+    tx.commit().await?;
+    Ok(unread)
+}
+
+#[tauri::command]
+async fn mark_all_notifications_read(state: State<'_, AppState>) -> CommandResult<i64> {
+    let (mut tx, _actor) = state.begin().await?;
+    let unread = db::notifications::mark_all_read(&mut tx).await?;
+    tx.commit().await?;
+    Ok(unread)
 }
 
 /// Sets a new password with a reset code from an admin; no session needed.

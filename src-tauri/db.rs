@@ -9,6 +9,7 @@ pub mod demo_data;
 pub mod desktop_login;
 pub mod notifications;
 pub mod ticket_changes;
+pub mod ticket_events;
 pub mod tickets;
 pub mod users;
 

@@ -55,6 +55,8 @@ pub async fn create_in_app(tx: &mut PgConnection, n: NewInApp) -> Result<Uuid> {
 pub struct NotificationEvent {
     pub id: Uuid,
     pub ticket_id: Option<Uuid>,
+    /// The seed's `notifications.type`: which events raise a native notification depends on it.
+    pub kind: String,
     pub subject: Option<String>,
     pub message: String,
 }
@@ -77,11 +79,145 @@ pub async fn claim_undelivered(
          WHERE id IN (SELECT id FROM notifications \
                       WHERE user_id = $1 AND channel = 'IN_APP' AND delivered_at IS NULL \
                       FOR UPDATE SKIP LOCKED) \
-         RETURNING id, ticket_id, subject, message, created_at",
+         RETURNING id, ticket_id, type AS kind, subject, message, created_at",
     )
     .bind(user_id)
     .fetch_all(db)
     .await?;
     claimed.sort_by_key(|c| (c.created_at, c.event.id));
     Ok(claimed.into_iter().map(|c| c.event).collect())
+}
+
+/// One entry of the notification centre.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NotificationItem {
+    pub id: Uuid,
+    pub ticket_id: Option<Uuid>,
+    pub ticket_number: Option<String>,
+    /// The seed's `notifications.type` (TICKET_ASSIGNED, COMMENT_ADDED, STATUS_CHANGED, …).
+    pub kind: String,
+    pub subject: Option<String>,
+    pub message: String,
+    pub priority: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// What the centre asks for: newest first, `before` is the previous page's `next_cursor`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct NotificationQuery {
+    #[ts(optional, as = "Option<bool>")]
+    pub unread_only: bool,
+    #[ts(optional)]
+    pub before: Option<String>,
+    #[ts(optional)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NotificationPage {
+    pub items: Vec<NotificationItem>,
+    /// Unread in-app notifications in all (the badge), not just on this page.
+    #[ts(type = "number")]
+    pub unread: i64,
+    pub next_cursor: Option<String>,
+}
+
+const CENTRE_DEFAULT_LIMIT: u32 = 30;
+const CENTRE_MAX_LIMIT: u32 = 100;
+
+/// The signed-in user's in-app notifications (row-level security shows only theirs).
+pub async fn list(conn: &mut PgConnection, query: &NotificationQuery) -> Result<NotificationPage> {
+    let limit = query
+        .limit
+        .unwrap_or(CENTRE_DEFAULT_LIMIT)
+        .clamp(1, CENTRE_MAX_LIMIT);
+    let before = query
+        .before
+        .as_deref()
+        .map(decode_cursor)
+        .transpose()
+        .map_err(crate::error::Error::Validation)?;
+    let mut items: Vec<NotificationItem> = sqlx::query_as(
+        "SELECT n.id, n.ticket_id, t.ticket_number, n.type AS kind, n.subject, n.message, \
+                n.priority, n.created_at, n.read_at \
+         FROM notifications n LEFT JOIN tickets t ON t.id = n.ticket_id \
+         WHERE n.user_id = current_user_id() AND n.channel = 'IN_APP' \
+           AND (NOT $1 OR n.read_at IS NULL) \
+           AND ($2::timestamptz IS NULL OR (n.created_at, n.id) < ($2, $3)) \
+         ORDER BY n.created_at DESC, n.id DESC LIMIT $4",
+    )
+    .bind(query.unread_only)
+    .bind(before.map(|b| b.0))
+    .bind(before.map(|b| b.1))
+    .bind(i64::from(limit) + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items
+            .last()
+            .map(|n| format!("{}_{}", n.created_at.timestamp_micros(), n.id.simple()))
+    } else {
+        None
+    };
+    Ok(NotificationPage {
+        items,
+        unread: unread_count(&mut *conn).await?,
+        next_cursor,
+    })
+}
+
+fn decode_cursor(text: &str) -> std::result::Result<(DateTime<Utc>, Uuid), String> {
+    let invalid = || "Invalid notification cursor; start again from the newest.".to_owned();
+    let (micros, id) = text.split_once('_').ok_or_else(invalid)?;
+    let at = micros
+        .parse()
+        .ok()
+        .and_then(DateTime::from_timestamp_micros)
+        .ok_or_else(invalid)?;
+    Ok((at, Uuid::parse_str(id).map_err(|_| invalid())?))
+}
+
+pub async fn unread_count(conn: &mut PgConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM notifications \
+         WHERE user_id = current_user_id() AND channel = 'IN_APP' AND read_at IS NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+/// Marks one notification read (again is harmless); returns the unread count after.
+pub async fn mark_read(conn: &mut PgConnection, id: Uuid) -> Result<i64> {
+    let found = sqlx::query(
+        "UPDATE notifications SET read_at = coalesce(read_at, CURRENT_TIMESTAMP), status = 'READ' \
+         WHERE id = $1 AND user_id = current_user_id()",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if found == 0 {
+        return Err(crate::error::Error::NotFound(
+            "No such notification.".into(),
+        ));
+    }
+    unread_count(conn).await
+}
+
+pub async fn mark_all_read(conn: &mut PgConnection) -> Result<i64> {
+    sqlx::query(
+        "UPDATE notifications SET read_at = CURRENT_TIMESTAMP, status = 'READ' \
+         WHERE user_id = current_user_id() AND channel = 'IN_APP' AND read_at IS NULL",
+    )
+    .execute(&mut *conn)
+    .await?;
+    unread_count(conn).await
 }

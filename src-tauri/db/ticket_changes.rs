@@ -9,7 +9,8 @@ use sqlx::PgConnection;
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::db::tickets::{self, announce_change, notify_assigned, summary_in};
+use crate::db::ticket_events;
+use crate::db::tickets::{self, announce_change, summary_in};
 use crate::db::{parse_column, users};
 use crate::domain::permissions::Actor;
 use crate::domain::ticket::{validate_reason, Priority, Status, TicketDetail};
@@ -162,6 +163,11 @@ pub async fn change_status(
     .await?
     .rows_affected();
     ensure_applied(&mut *tx, change.ticket_id, applied).await?;
+    let summary = summary_in(&mut *tx, change.ticket_id).await?;
+    ticket_events::status_changed(&mut *tx, actor, &summary, state.status).await?;
+    if let (Some(previous), None) = (state.assignee_id, assignee) {
+        ticket_events::unassigned(&mut *tx, actor, &summary, previous).await?;
+    }
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
 }
@@ -200,9 +206,15 @@ pub async fn assign(
     .await?
     .rows_affected();
     ensure_applied(&mut *tx, change.ticket_id, applied).await?;
+    let summary = summary_in(&mut *tx, change.ticket_id).await?;
     if let Some(assignee) = change.assignee_id {
-        let summary = summary_in(&mut *tx, change.ticket_id).await?;
-        notify_assigned(&mut *tx, actor, &summary, assignee).await?;
+        ticket_events::assigned(&mut *tx, actor, &summary, assignee).await?;
+    }
+    if let Some(previous) = state.assignee_id {
+        ticket_events::unassigned(&mut *tx, actor, &summary, previous).await?;
+    }
+    if status != state.status {
+        ticket_events::status_changed(&mut *tx, actor, &summary, state.status).await?;
     }
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await

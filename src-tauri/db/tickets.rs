@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::db::{notifications, parse_column, users};
+use crate::db::{parse_column, ticket_events, users};
 use crate::domain::permissions::{self, Actor};
 use crate::domain::ticket::{
     AttachmentView, CommentView, HistoryEntry, NewTicket, Priority, QueueCursor, QueuePage,
@@ -490,36 +490,10 @@ pub async fn create(
     let id = insert_ticket(&mut *tx, actor, &ticket).await?;
     let summary = summary_in(&mut *tx, id).await?;
     if let Some(assignee) = &summary.assignee {
-        notify_assigned(&mut *tx, actor, &summary, assignee.id).await?;
+        ticket_events::assigned(&mut *tx, actor, &summary, assignee.id).await?;
     }
     announce_change(&mut *tx, id).await?;
     Ok(summary)
-}
-
-/// Tells `assignee` that a ticket is now theirs, unless they gave it to themselves.
-pub async fn notify_assigned(
-    tx: &mut PgConnection,
-    actor: Actor,
-    ticket: &TicketSummary,
-    assignee: Uuid,
-) -> Result<()> {
-    if assignee == actor.id {
-        return Ok(());
-    }
-    let actor_name = users::find_active(&mut *tx, actor.id).await?.display_name;
-    notifications::create_in_app(
-        &mut *tx,
-        notifications::NewInApp {
-            user_id: assignee,
-            ticket_id: ticket.id,
-            kind: "TICKET_ASSIGNED",
-            subject: format!("{} assigned to you", ticket.ticket_number),
-            message: format!("{actor_name} assigned you: {}", ticket.title),
-            priority: ticket.priority.notification_priority(),
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 /// Wakes every desktop's queue when the transaction commits (payload: the ticket id only).

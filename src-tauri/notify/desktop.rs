@@ -16,6 +16,11 @@ impl Deliver for DesktopAlerts {
         if let Err(err) = self.app.emit("notification", &event) {
             tracing::warn!(%err, "cannot tell the UI about a notification");
         }
+        // SPEC §7: the OS interrupts only for what landed on you; the rest waits in the
+        // notification centre.
+        if !raises_native(&event.kind) {
+            return;
+        }
         // notify-rust blocks on D-Bus: keep it off the async runtime.
         tauri::async_runtime::spawn_blocking(move || {
             if let Err(err) = show_native(&event) {
@@ -36,6 +41,11 @@ impl Deliver for DesktopAlerts {
     }
 }
 
+/// Whether a notification of this kind (`notifications.type`) also raises a native one.
+pub fn raises_native(kind: &str) -> bool {
+    matches!(kind, "TICKET_ASSIGNED" | "ESCALATED" | "SLA_BREACH")
+}
+
 /// Raises one native notification. Blocking: call it from a blocking thread.
 pub fn show_native(event: &NotificationEvent) -> Result<(), notify_rust::error::Error> {
     notify_rust::Notification::new()
@@ -44,4 +54,24 @@ pub fn show_native(event: &NotificationEvent) -> Result<(), notify_rust::error::
         .body(&event.message)
         .show()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::raises_native;
+
+    #[test]
+    fn only_what_lands_on_you_interrupts() {
+        for kind in ["TICKET_ASSIGNED", "ESCALATED", "SLA_BREACH"] {
+            assert!(raises_native(kind), "{kind}");
+        }
+        for kind in [
+            "COMMENT_ADDED",
+            "STATUS_CHANGED",
+            "TICKET_CLOSED",
+            "TICKET_CREATED",
+        ] {
+            assert!(!raises_native(kind), "{kind} waits in the centre");
+        }
+    }
 }

@@ -628,6 +628,34 @@ test("a ticket walks from NEW to CLOSED through both windows, each seeing the ot
       'dev FIELD_UPDATED resolution_notes="Renewed; expires next year. Monitoring added."',
       'lena CLOSED status="CLOSED"',
     ]);
+    // lena, the requestor, heard of dev's three moves and his comment: in her notification
+    // centre (the badge counts them), delivered to her desktop, with no native interruption.
+    const heard = (
+      await db.query(
+        `SELECT n.type, n.subject, n.delivered_at IS NOT NULL AS delivered FROM notifications n JOIN users u ON u.id = n.user_id
+          WHERE n.ticket_id = $1 AND u.username = 'lena' ORDER BY n.created_at`,
+        [ticketId],
+      )
+    ).rows;
+    const number = (await db.query("SELECT ticket_number FROM tickets WHERE id = $1", [ticketId])).rows[0].ticket_number;
+    assert.deepEqual(heard, [
+      { type: "STATUS_CHANGED", subject: `${number} is now OPEN`, delivered: true },
+      { type: "STATUS_CHANGED", subject: `${number} is now IN_PROGRESS`, delivered: true },
+      { type: "COMMENT_ADDED", subject: `New comment on ${number}`, delivered: true },
+      { type: "STATUS_CHANGED", subject: `${number} is now RESOLVED`, delivered: true },
+    ]);
+    await waitFor(
+      "A's unread badge to count the four",
+      async () => {
+        const badge = await A.browser.$('[data-testid="unread-count"]');
+        return (await badge.isExisting()) && (await badge.getProperty("textContent")).trim() === "4";
+      },
+      { timeoutMs: 10_000, intervalMs: 150 },
+    ).catch(async (e) => {
+      throw new Error(`${e.message}\nA shows: ${await windowText(A.browser)}`);
+    });
+    const nativeOnA = notifyCalls(A.monitorLog).filter((c) => c.strings.some((s) => s.includes(number)));
+    assert.deepEqual(nativeOnA, [], "status moves and comments wait in the centre; they raise no native notification");
     t.diagnostic(`walked ${title} NEW → OPEN → IN_PROGRESS → RESOLVED → CLOSED across both windows`);
   } catch (e) {
     e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;

@@ -16,5 +16,6 @@ mod schema;
 mod schema_version;
 mod search;
 mod solo;
+mod ticket_events;
 mod tickets;
 mod workflow;

@@ -14,6 +14,8 @@ import type { NewAttachment } from "./bindings/NewAttachment";
 import type { NewComment } from "./bindings/NewComment";
 import type { NewTicket } from "./bindings/NewTicket";
 import type { NotificationEvent } from "./bindings/NotificationEvent";
+import type { NotificationPage } from "./bindings/NotificationPage";
+import type { NotificationQuery } from "./bindings/NotificationQuery";
 import type { PriorityChange } from "./bindings/PriorityChange";
 import type { QueuePage } from "./bindings/QueuePage";
 import type { QueueQuery } from "./bindings/QueueQuery";
@@ -52,6 +54,11 @@ interface Commands {
   admin_update_user: { args: { userId: string; change: AccountChange }; result: null };
   admin_unlock: { args: { userId: string }; result: null };
   admin_issue_reset: { args: { userId: string }; result: string };
+  list_notifications: { args: { query: NotificationQuery }; result: NotificationPage };
+  /** Resolves to the unread count after the change. */
+  mark_notification_read: { args: { notificationId: string }; result: number };
+  /** Resolves to the unread count after the change (0). */
+  mark_all_notifications_read: { args: Record<string, never>; result: number };
 }
 
 const ERROR_CODES: readonly ErrorCode[] = [
@@ -181,6 +188,14 @@ export const api = {
     unlock: (userId: string) => call("admin_unlock", { userId }),
     /** A one-hour, single-use reset code: show it once, never store it. */
     issueReset: (userId: string) => call("admin_issue_reset", { userId }),
+  },
+  /** The signed-in user's in-app notification centre. */
+  notifications: {
+    /** Newest first; `unread` is the total for the badge. Page on with `before: nextCursor` and the same `unreadOnly`. */
+    list: (query: NotificationQuery) => call("list_notifications", { query }),
+    /** Marking one that is already read is harmless; resolves to the unread count after. */
+    markRead: (notificationId: string) => call("mark_notification_read", { notificationId }),
+    markAllRead: () => call("mark_all_notifications_read", {}),
   },
 };
 

@@ -103,3 +103,15 @@ export function historyValue(json: string | null): string {
 export function fieldLabel(field: string): string {
   return humanize(field.replace(/_id$/, ""));
 }
+
+/** `notifications.type`: what a notification is about (the title when it has no subject). */
+export const NOTIFICATION_KIND_LABELS: Record<string, string> = {
+  TICKET_CREATED: "New ticket",
+  TICKET_ASSIGNED: "Assigned to you",
+  STATUS_CHANGED: "Status changed",
+  COMMENT_ADDED: "New comment",
+  ESCALATED: "Escalated",
+  SLA_BREACH: "SLA breached",
+  RESOLUTION_REQUEST: "Resolution requested",
+  TICKET_CLOSED: "Ticket closed",
+};

@@ -163,6 +163,78 @@ export function actionsFor(user, detail) {
   };
 }
 
+/**
+ * One in-app notification as the fake backend keeps it: a NotificationItem plus its owner (`userId`).
+ * `ageMinutes` sets createdAt; `read: true` gives it a readAt.
+ */
+export function notification(n, overrides = {}) {
+  const { ageMinutes = n * 10, read = false, userId = USERS[0].id, ...rest } = overrides;
+  const createdAt = new Date(Date.now() - ageMinutes * MIN).toISOString();
+  return {
+    userId,
+    id: `n-${n}`,
+    ticketId: null,
+    ticketNumber: null,
+    kind: "STATUS_CHANGED",
+    subject: null,
+    message: `Notification number ${n}`,
+    priority: "NORMAL",
+    createdAt,
+    readAt: read ? new Date(Date.parse(createdAt) + MIN).toISOString() : null,
+    ...rest,
+  };
+}
+
+/** Ada has three (newest first: two unread, one read); Dora has one unread. */
+export function sampleNotifications() {
+  return [
+    notification(3, { kind: "TICKET_ASSIGNED", ticketId: "t-3", ticketNumber: "TKT-0003", subject: "TKT-0003 assigned to you", message: "You were assigned TKT-0003: VM web-01 is down", priority: "HIGH", ageMinutes: 5 }),
+    notification(2, { kind: "COMMENT_ADDED", ticketId: "t-2", ticketNumber: "TKT-0002", subject: null, message: "Eve User commented on TKT-0002", ageMinutes: 180 }),
+    notification(1, { kind: "STATUS_CHANGED", ticketId: "t-1", ticketNumber: "TKT-0001", subject: "TKT-0001 escalated", message: "TKT-0001 was escalated", ageMinutes: 2 * 24 * 60, read: true }),
+    notification(4, { userId: USERS[2].id, kind: "TICKET_ASSIGNED", ticketId: "t-2", ticketNumber: "TKT-0002", subject: "TKT-0002 assigned to you", message: "You were assigned TKT-0002", ageMinutes: 30 }),
+  ];
+}
+
+/** The centre's cursor: the last row's time and id, as the backend encodes it. */
+const notificationCursor = (n) => `${Date.parse(n.createdAt) * 1000}_${n.id}`;
+const newestFirst = (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+const beforeCursor = (n, [at, id]) => Date.parse(n.createdAt) * 1000 < at || (Date.parse(n.createdAt) * 1000 === at && n.id < id);
+
+/** list_notifications and the mark-read commands over backend.notifications, for the signed-in user only. */
+function notificationHandlers(backend) {
+  const strip = ({ userId: _u, ...item }) => item;
+  return {
+    list_notifications: ({ query }) => {
+      const limit = Math.min(100, Math.max(1, query.limit ?? 30));
+      let rows = backend.notificationsOf(backend.me.id);
+      if (query.unreadOnly) rows = rows.filter((n) => n.readAt === null);
+      if (query.before !== undefined) {
+        const match = /^(\d+)_(.+)$/.exec(query.before);
+        if (!match) throw appError("validation", "Invalid notification cursor; start again from the newest.");
+        const cursor = [Number(match[1]), match[2]];
+        rows = rows.filter((n) => beforeCursor(n, cursor));
+      }
+      const page = rows.slice(0, limit);
+      return {
+        items: page.map(strip),
+        unread: backend.unreadOf(backend.me.id),
+        nextCursor: rows.length > limit ? notificationCursor(page[page.length - 1]) : null,
+      };
+    },
+    mark_notification_read: ({ notificationId }) => {
+      const found = backend.notifications.find((n) => n.id === notificationId && n.userId === backend.me.id);
+      if (!found) throw appError("not_found", "No such notification.");
+      found.readAt ??= new Date().toISOString();
+      return backend.unreadOf(backend.me.id);
+    },
+    mark_all_notifications_read: () => {
+      const now = new Date().toISOString();
+      for (const n of backend.notificationsOf(backend.me.id)) n.readAt ??= now;
+      return backend.unreadOf(backend.me.id);
+    },
+  };
+}
+
 export const STALE_TICKET = "Someone else changed this ticket; reload it and try again.";
 export const STALE_COMMENT = "That comment changed since you opened it.";
 
@@ -303,6 +375,7 @@ export function fakeBackend({
   tickets = sampleTickets(),
   accounts = sampleAccounts(),
   mfa = [],
+  notifications = sampleNotifications(),
   handlers = {},
 } = {}) {
   const backend = {
@@ -320,6 +393,24 @@ export function fakeBackend({
     /** Reset codes issued by admin_issue_reset: code → { userId, used }. */
     resetCodes: new Map(),
     calls: [],
+    /** In-app notifications of every user (see `notification`); each user sees and reads only theirs. */
+    notifications,
+    /** `userId`'s notifications, newest first (the stored objects). */
+    notificationsOf: (userId) => backend.notifications.filter((n) => n.userId === userId).sort(newestFirst),
+    unreadOf: (userId) => backend.notificationsOf(userId).filter((n) => n.readAt === null).length,
+    /**
+     * Something happened for `userId`: stores a new unread notification (now) and returns the
+     * `notification` event payload the backend would emit to their desktop.
+     */
+    notify: (userId, fields = {}) => {
+      const n = backend.nextId++;
+      // Strictly newer than any other, even within one millisecond.
+      const latest = Math.max(Date.now(), ...backend.notifications.map((x) => Date.parse(x.createdAt) + 1));
+      const created = notification(n, { userId, id: `n-new-${n}`, ...fields, createdAt: new Date(latest).toISOString() });
+      backend.notifications.push(created);
+      const { id, ticketId, kind, subject, message } = created;
+      return { id, ticketId, kind, subject, message };
+    },
     /** Ticket id → the full ticket as the backend keeps it (made from the summary on first use). */
     details: new Map(),
     /** Upload id → parts received so far ({ seq, size, firstByte }) and the announced total size. */
@@ -434,6 +525,7 @@ export function fakeBackend({
     },
     get_ticket: ({ ticketId }) => backend.view(ticketId),
     ...workflowHandlers(backend),
+    ...notificationHandlers(backend),
     create_ticket: ({ input }) => {
       const n = backend.nextNumber++;
       const assignee = backend.users.find((u) => u.id === input.assigneeId);

@@ -3,4 +3,8 @@
 /**
  * A notification as the desktop shows it (also the payload of the UI's `notification` event).
  */
-export type NotificationEvent = { id: string, ticketId: string | null, subject: string | null, message: string, };
+export type NotificationEvent = { id: string, ticketId: string | null, 
+/**
+ * The seed's `notifications.type`: which events raise a native notification depends on it.
+ */
+kind: string, subject: string | null, message: string, };
