@@ -42,7 +42,9 @@ pub async fn add(tx: &mut PgConnection, actor: Actor, input: NewComment) -> Resu
     .rows_affected();
     if inserted == 1 {
         let ticket = tickets::summary_in(&mut *tx, input.ticket_id).await?;
-        ticket_events::commented(&mut *tx, actor, &ticket, input.is_internal).await?;
+        ticket_events::Notices::by(actor)
+            .commented(&mut *tx, &ticket, input.is_internal)
+            .await?;
         announce_change(&mut *tx, input.ticket_id).await?;
     }
     tickets::detail(&mut *tx, actor, input.ticket_id).await

@@ -164,9 +164,12 @@ pub async fn change_status(
     .rows_affected();
     ensure_applied(&mut *tx, change.ticket_id, applied).await?;
     let summary = summary_in(&mut *tx, change.ticket_id).await?;
-    ticket_events::status_changed(&mut *tx, actor, &summary, state.status).await?;
+    let mut notices = ticket_events::Notices::by(actor);
+    notices
+        .status_changed(&mut *tx, &summary, state.status)
+        .await?;
     if let (Some(previous), None) = (state.assignee_id, assignee) {
-        ticket_events::unassigned(&mut *tx, actor, &summary, previous).await?;
+        notices.unassigned(&mut *tx, &summary, previous).await?;
     }
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
@@ -207,14 +210,17 @@ pub async fn assign(
     .rows_affected();
     ensure_applied(&mut *tx, change.ticket_id, applied).await?;
     let summary = summary_in(&mut *tx, change.ticket_id).await?;
+    let mut notices = ticket_events::Notices::by(actor);
     if let Some(assignee) = change.assignee_id {
-        ticket_events::assigned(&mut *tx, actor, &summary, assignee).await?;
+        notices.assigned(&mut *tx, &summary, assignee).await?;
     }
     if let Some(previous) = state.assignee_id {
-        ticket_events::unassigned(&mut *tx, actor, &summary, previous).await?;
+        notices.unassigned(&mut *tx, &summary, previous).await?;
     }
     if status != state.status {
-        ticket_events::status_changed(&mut *tx, actor, &summary, state.status).await?;
+        notices
+            .status_changed(&mut *tx, &summary, state.status)
+            .await?;
     }
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await

@@ -490,7 +490,9 @@ pub async fn create(
     let id = insert_ticket(&mut *tx, actor, &ticket).await?;
     let summary = summary_in(&mut *tx, id).await?;
     if let Some(assignee) = &summary.assignee {
-        ticket_events::assigned(&mut *tx, actor, &summary, assignee.id).await?;
+        ticket_events::Notices::by(actor)
+            .assigned(&mut *tx, &summary, assignee.id)
+            .await?;
     }
     announce_change(&mut *tx, id).await?;
     Ok(summary)
