@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db::comments::CommentEdit;
+use crate::db::notification_preferences::NotificationPreference;
 use crate::db::ticket_changes::{Assignment, PriorityChange, StatusChange};
 use crate::db::{self, accounts};
 use crate::domain::attachment::{self, NewAttachment};
@@ -47,6 +48,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         list_notifications,
         mark_notification_read,
         mark_all_notifications_read,
+        list_notification_preferences,
+        set_notification_preference,
         reset_password,
         admin_list_users,
         admin_create_user,
@@ -334,6 +337,29 @@ fn free_path(dir: &Path, name: &str) -> PathBuf {
         .expect("an unbounded range always finds a free name")
 }
 
+/// The signed-in user's notification preferences: every event type on every channel.
+#[tauri::command]
+async fn list_notification_preferences(
+    state: State<'_, AppState>,
+) -> CommandResult<Vec<NotificationPreference>> {
+    let (mut tx, _actor) = state.begin().await?;
+    let grid = db::notification_preferences::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(grid)
+}
+
+/// Stores one choice; returns the whole grid as it now is.
+#[tauri::command]
+async fn set_notification_preference(
+    state: State<'_, AppState>,
+    preference: NotificationPreference,
+) -> CommandResult<Vec<NotificationPreference>> {
+    let (mut tx, actor) = state.begin().await?;
+    let grid = db::notification_preferences::set(&mut tx, actor.id, preference).await?;
+    tx.commit().await?;
+    Ok(grid)
+}
+
 /// The notification centre: the signed-in user's in-app notifications and the unread count.
 #[tauri::command]
 async fn list_notifications(
@@ -355,6 +381,7 @@ async fn mark_notification_read(
     let (mut tx, _actor) = state.begin().await?;
     let unread = db::notifications::mark_read(&mut tx, notification_id).await?;
     tx.commit().await?;
+    crate::tray::refresh(state.app_handle());
     Ok(unread)
 }
 
@@ -363,6 +390,7 @@ async fn mark_all_notifications_read(state: State<'_, AppState>) -> CommandResul
     let (mut tx, _actor) = state.begin().await?;
     let unread = db::notifications::mark_all_read(&mut tx).await?;
     tx.commit().await?;
+    crate::tray::refresh(state.app_handle());
     Ok(unread)
 }
 

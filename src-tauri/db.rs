@@ -7,9 +7,9 @@ pub mod auth;
 pub mod comments;
 pub mod demo_data;
 pub mod desktop_login;
+pub mod notification_preferences;
 pub mod notifications;
 pub mod ticket_changes;
-pub mod ticket_events;
 pub mod tickets;
 pub mod users;
 

@@ -2,6 +2,7 @@
 
 pub mod attachment;
 pub mod mfa;
+pub mod notification;
 pub mod password;
 pub mod permissions;
 pub mod ticket;

@@ -7,7 +7,6 @@ use sqlx::PgConnection;
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::db::ticket_events;
 use crate::db::tickets::{self, announce_change};
 use crate::domain::permissions::{self, Actor};
 use crate::domain::ticket::{validate_comment, NewComment, TicketDetail};
@@ -41,10 +40,6 @@ pub async fn add(tx: &mut PgConnection, actor: Actor, input: NewComment) -> Resu
     .await?
     .rows_affected();
     if inserted == 1 {
-        let ticket = tickets::summary_in(&mut *tx, input.ticket_id).await?;
-        ticket_events::Notices::by(actor)
-            .commented(&mut *tx, &ticket, input.is_internal)
-            .await?;
         announce_change(&mut *tx, input.ticket_id).await?;
     }
     tickets::detail(&mut *tx, actor, input.ticket_id).await

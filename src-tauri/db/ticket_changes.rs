@@ -9,8 +9,7 @@ use sqlx::PgConnection;
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::db::ticket_events;
-use crate::db::tickets::{self, announce_change, summary_in};
+use crate::db::tickets::{self, announce_change};
 use crate::db::{parse_column, users};
 use crate::domain::permissions::Actor;
 use crate::domain::ticket::{validate_reason, Priority, Status, TicketDetail};
@@ -163,14 +162,6 @@ pub async fn change_status(
     .await?
     .rows_affected();
     ensure_applied(&mut *tx, change.ticket_id, applied).await?;
-    let summary = summary_in(&mut *tx, change.ticket_id).await?;
-    let mut notices = ticket_events::Notices::by(actor);
-    notices
-        .status_changed(&mut *tx, &summary, state.status)
-        .await?;
-    if let (Some(previous), None) = (state.assignee_id, assignee) {
-        notices.unassigned(&mut *tx, &summary, previous).await?;
-    }
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
 }
@@ -209,19 +200,6 @@ pub async fn assign(
     .await?
     .rows_affected();
     ensure_applied(&mut *tx, change.ticket_id, applied).await?;
-    let summary = summary_in(&mut *tx, change.ticket_id).await?;
-    let mut notices = ticket_events::Notices::by(actor);
-    if let Some(assignee) = change.assignee_id {
-        notices.assigned(&mut *tx, &summary, assignee).await?;
-    }
-    if let Some(previous) = state.assignee_id {
-        notices.unassigned(&mut *tx, &summary, previous).await?;
-    }
-    if status != state.status {
-        notices
-            .status_changed(&mut *tx, &summary, state.status)
-            .await?;
-    }
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
 }

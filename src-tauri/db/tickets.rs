@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::db::{parse_column, ticket_events, users};
+use crate::db::{parse_column, users};
 use crate::domain::permissions::{self, Actor};
 use crate::domain::ticket::{
     AttachmentView, CommentView, HistoryEntry, NewTicket, Priority, QueueCursor, QueuePage,
@@ -459,8 +459,8 @@ pub async fn detail(
 /// Channel on which a committed ticket change wakes every desktop (payload: the ticket id).
 pub const TICKET_CHANNEL: &str = "ticketdesk_ticket";
 
-/// Creates a ticket: the ticket, its history, and (when it is assigned to someone else) the
-/// assignee's notification, all in the caller's transaction. Listeners are woken when it
+/// Creates a ticket in the caller's transaction; the database's triggers add its history and
+/// (when it is assigned to someone else) the assignee's notification. Listeners are woken when it
 /// commits; nothing is written if it rolls back.
 pub async fn create(
     tx: &mut PgConnection,
@@ -489,11 +489,6 @@ pub async fn create(
     }
     let id = insert_ticket(&mut *tx, actor, &ticket).await?;
     let summary = summary_in(&mut *tx, id).await?;
-    if let Some(assignee) = &summary.assignee {
-        ticket_events::Notices::by(actor)
-            .assigned(&mut *tx, &summary, assignee.id)
-            .await?;
-    }
     announce_change(&mut *tx, id).await?;
     Ok(summary)
 }

@@ -238,6 +238,12 @@ async fn world(pool: &PgPool) -> World {
     };
     let erin_notification = notification(erin.id(), erin_ticket).await.unwrap();
     let eng_notification = notification(eng.id(), eng_ticket).await.unwrap();
+    // The comments above told Erin through the triggers too; keep one known row per person.
+    sqlx::query("DELETE FROM notifications WHERE id <> ALL($1)")
+        .bind(vec![erin_notification, eng_notification])
+        .execute(pool)
+        .await
+        .unwrap();
     World {
         eng,
         erin,
@@ -1194,7 +1200,15 @@ async fn inserts_in_someone_elses_name_or_into_unseen_tickets_fail_rls_with_chec
                  VALUES ('{}', '{theirs}', 'COMMENT_ADDED', 'IN_APP', 'phish')",
                 w.eng.id()
             ),
-            "notifications_insert (the ticket must be visible)",
+            "no INSERT grant on notifications (only the database's triggers write them)",
+        ),
+        (
+            format!(
+                "INSERT INTO notifications (user_id, ticket_id, type, channel, message) \
+                 VALUES ('{}', '{mine}', 'COMMENT_ADDED', 'IN_APP', 'phish')",
+                w.eng.id()
+            ),
+            "no INSERT grant on notifications, not even about one's own ticket",
         ),
     ] {
         assert_denied(exec(&mut conn, &attack).await, &attack, why);

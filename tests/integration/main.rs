@@ -12,6 +12,7 @@ mod hostile;
 mod listener;
 mod mfa;
 mod notifications;
+mod preferences;
 mod schema;
 mod schema_version;
 mod search;

@@ -54,6 +54,9 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "+ column tickets.status_before_escalation character varying(30) NULL default=None",
     "+ constraint tickets.chk_status_before_escalation CHECK (((status_before_escalation)::text = ANY ((ARRAY['NEW'::character varying, 'OPEN'::character varying, 'IN_PROGRESS'::character varying, 'PENDING_INFO'::character varying, 'REOPENED'::character varying])::text[])))",
     "+ column ticket_history.is_internal boolean NOT NULL default=Some(\"false\")",
+    // notification_delivery: the worker's outbox (when a row may next be tried)
+    "+ column notifications.next_attempt_at timestamp with time zone NULL default=None",
+    "+ index idx_notifications_outbox CREATE INDEX idx_notifications_outbox ON notifications USING btree (next_attempt_at) WHERE (((status)::text = 'PENDING'::text) AND ((channel)::text <> 'IN_APP'::text))",
 ];
 
 /// Tables of our own, beside the seed's (their whole definition is ours).
@@ -63,6 +66,8 @@ const TABLES_ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "attachment_upload_chunks",
     "attachment_blobs",
     "attachment_blob_chunks",
+    // notification_delivery: which events reach a user on which channels
+    "notification_preferences",
 ];
 
 async fn describe(pool: &PgPool, schema: &str) -> BTreeSet<String> {
