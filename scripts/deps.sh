@@ -8,10 +8,12 @@ packages=(
   # build: Tauri 2 on Linux
   build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libxdo-dev libssl-dev
-  # run: solo-mode PostgreSQL, native notifications
-  postgresql dbus-x11 dunst
-  # headless runs and tests: X server, WebKit's WebDriver, Chromium for UI tests
-  xvfb xauth webkit2gtk-driver chromium
+  # run: solo-mode PostgreSQL, native notifications, the tray (loaded at run time: without it
+  # there is no tray and closing the window quits)
+  postgresql dbus-x11 dunst libayatana-appindicator3-1
+  # headless runs and tests: X server, WebKit's WebDriver, Chromium for UI tests, gdbus (the
+  # real-window test reads the tray on D-Bus)
+  xvfb xauth webkit2gtk-driver chromium libglib2.0-bin
 )
 missing=()
 for p in "${packages[@]}"; do

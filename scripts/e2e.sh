@@ -6,7 +6,7 @@
 # dropped afterwards.
 #
 # Needs: DATABASE_URL (a superuser URL, as scripts/test.sh exports), target/debug/ticketdesk
-# built, and what scripts/deps.sh installs (Xvfb, dbus-x11, dunst, webkit2gtk-driver,
+# built, and what scripts/deps.sh installs (Xvfb, dbus-x11, dunst, gdbus, webkit2gtk-driver,
 # tauri-driver, Node.js).
 # Optional: E2E_SCREENSHOT=PATH saves a screenshot of the window after creating the ticket;
 # E2E_KEEP=1 keeps the work directory (logs, screenshot) even when the test passes.
@@ -19,7 +19,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export TICKETDESK_BIN="${TICKETDESK_BIN:-$repo/target/debug/ticketdesk}"
 [ -x "$TICKETDESK_BIN" ] || { echo "e2e: $TICKETDESK_BIN is missing: run cargo build"; exit 1; }
 command -v tauri-driver >/dev/null || { echo "e2e: tauri-driver is missing: run scripts/deps.sh (cargo install tauri-driver --locked)"; exit 1; }
-for tool in Xvfb dbus-run-session dbus-monitor dunst WebKitWebDriver psql node npm; do
+for tool in Xvfb dbus-run-session dbus-monitor dunst gdbus WebKitWebDriver psql node npm; do
   command -v "$tool" >/dev/null || { echo "e2e: $tool is missing: run scripts/deps.sh"; exit 1; }
 done
 

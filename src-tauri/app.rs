@@ -102,6 +102,15 @@ impl AppState {
         Ok(&self.backend().await?.pool)
     }
 
+    pub fn app_handle(&self) -> &AppHandle {
+        &self.app
+    }
+
+    /// Follows sign-in, sign-out and renewals of the session (the tray refreshes on each).
+    pub fn session_changes(&self) -> watch::Receiver<Option<auth::SignedIn>> {
+        self.session.subscribe()
+    }
+
     pub fn signed_in_user(&self) -> Option<UserSummary> {
         self.session.borrow().as_ref().map(|s| s.user.clone())
     }
@@ -188,6 +197,23 @@ impl AppState {
         ))
     }
 
+    /// Swaps the session for a fresh one with the refresh token, before it ends on its own.
+    async fn renew_session(&self) -> Result<()> {
+        let Some(session) = self.session.borrow().clone() else {
+            return Ok(());
+        };
+        match auth::refresh(self.pool().await?, &session.tokens.refresh_token).await {
+            Ok(tokens) => self.start_session(tokens).await.map(drop),
+            Err(Error::Unauthenticated(reason)) => {
+                // Revoked or expired: the next command sends the user to the sign-in screen.
+                self.session.send_replace(None);
+                self.store_refresh_token(None);
+                Err(Error::Unauthenticated(reason))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     fn stored_refresh_token(&self) -> Option<String> {
         use tauri_plugin_store::StoreExt;
         let store = self.app.store(SESSION_STORE).ok()?;
@@ -217,17 +243,21 @@ fn device_name() -> String {
     format!("ticketdesk desktop on {}", host.trim())
 }
 
-/// Opens the window and runs until it is closed.
+/// Opens the window and runs until it is closed, or with a tray until "Quit" (closing the
+/// window then only hides it).
 pub fn run() -> anyhow::Result<()> {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::new().build())
         .invoke_handler(crate::commands::handler())
+        .on_window_event(crate::tray::on_window_event)
         .setup(|app| {
             let stored_url = stored_database_url(app.handle());
             let target = config::resolve(stored_url)?;
             tracing::info!(?target, "starting");
             app.manage(AppState::new(app.handle().clone(), target));
+            crate::tray::init(app.handle());
             tauri::async_runtime::spawn(connect_and_listen(app.handle().clone()));
+            tauri::async_runtime::spawn(keep_session_fresh(app.handle().clone()));
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             Ok(())
         })
@@ -283,4 +313,45 @@ async fn connect_and_listen(app: AppHandle) {
     };
     let alerts = DesktopAlerts { app: app.clone() };
     crate::notify::listener::run(backend.pool.clone(), state.session.subscribe(), alerts).await;
+}
+
+/// How long before a session ends it is renewed.
+const RENEW_BEFORE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+/// Sessions end 12 hours after sign-in, but a desktop left in the tray overnight must keep
+/// hearing of its user's notifications: the listener claims in the session's name and would
+/// silently claim nothing with a dead one. So the session is renewed with the refresh token
+/// shortly before it ends; the listener follows the new one.
+async fn keep_session_fresh(app: AppHandle) {
+    let state = app.state::<AppState>();
+    let mut session = state.session.subscribe();
+    loop {
+        let ends_at = session
+            .borrow_and_update()
+            .as_ref()
+            .map(|s| s.tokens.expires_at);
+        let Some(ends_at) = ends_at else {
+            if session.changed().await.is_err() {
+                return;
+            }
+            continue;
+        };
+        let renew_in = (ends_at - RENEW_BEFORE - chrono::Utc::now())
+            .to_std()
+            .unwrap_or_default();
+        tokio::select! {
+            changed = session.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            _ = tokio::time::sleep(renew_in) => {
+                if let Err(err) = state.renew_session().await {
+                    tracing::warn!(error = %err, "cannot renew the session");
+                    // Offline: try again in a minute rather than spinning.
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                }
+            }
+        }
+    }
 }

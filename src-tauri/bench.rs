@@ -1,7 +1,10 @@
 //! `ticketdesk bench`: times the queue, search and detail use cases through the functions the
 //! Tauri commands call (a session transaction, the use case, the commit), beside their floor:
 //! the very same SQL statement run bare on the owner's connection (no session, no row-level
-//! security, no mapping), in the same run.
+//! security, no mapping), in the same run. `--notify` measures notification latency instead
+//! (see `notify_latency`).
+
+mod notify_latency;
 
 use std::time::{Duration, Instant};
 
@@ -24,17 +27,22 @@ struct Case {
     query: QueueQuery,
 }
 
-pub async fn run(samples: usize) -> anyhow::Result<()> {
+pub async fn run(samples: usize, notify: bool) -> anyhow::Result<()> {
     let target = config::resolve(None)?;
     let backend = Backend::open(&target).await.map_err(anyhow_from)?;
+    // Two connections: the notification floor listens on one and notifies on the other.
     let owner = match &target {
         DatabaseTarget::Solo { dir } => {
             let cluster = solo::SoloCluster::ensure_running(dir).await?;
-            db::connect(&cluster.url(solo::DATABASE_NAME), 1).await?
+            db::connect(&cluster.url(solo::DATABASE_NAME), 2).await?
         }
-        DatabaseTarget::Team { url } => db::connect(url, 1).await?,
+        DatabaseTarget::Team { url } => db::connect(url, 2).await?,
     };
-    let result = measure(&backend.pool, &owner, samples).await;
+    let result = if notify {
+        notify_latency::measure(&backend.pool, &owner, samples).await
+    } else {
+        measure(&backend.pool, &owner, samples).await
+    };
     owner.close().await;
     backend.close().await;
     result

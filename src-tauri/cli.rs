@@ -45,6 +45,20 @@ enum Command {
         #[arg(long, default_value = "ticketdesk_app")]
         name: String,
     },
+    /// Create the database login workers connect with (member of `ticketdesk_worker`: the
+    /// outbox and its recipients' addresses, nothing else) and print its URL. Run as the
+    /// database owner.
+    CreateWorkerLogin {
+        #[arg(long, default_value = "ticketdesk_worker_app")]
+        name: String,
+    },
+    /// Deliver EMAIL, SLACK and SMS notifications until SIGTERM or Ctrl-C. Settings come from
+    /// TICKETDESK_WORKER_* variables (see the README), over those of the optional file.
+    Worker {
+        /// A TOML (or .json) file of worker settings; the environment wins over it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Issue a one-hour, single-use password reset code for a user (printed on stdout).
     ResetPassword {
         #[arg(long)]
@@ -60,6 +74,10 @@ enum Command {
     Bench {
         #[arg(long, default_value_t = 200)]
         samples: usize,
+        /// Measure assignment → native notification latency on the D-Bus session bus instead
+        /// (run under `dbus-run-session` with a display for the notification daemon).
+        #[arg(long)]
+        notify: bool,
     },
     /// Manage the private solo-mode PostgreSQL cluster.
     Solo {
@@ -189,7 +207,22 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             })
             .await
         }
-        Command::Bench { samples } => crate::bench::run(samples.max(1)).await,
+        Command::CreateWorkerLogin { name } => {
+            with_database(|pool| async move {
+                let group = db::desktop_login::LoginGroup::Worker;
+                let password = db::desktop_login::create_in(&pool, &name, group).await?;
+                let url = config::database_url_for(&pool, &name, &password).await?;
+                println!("{url}");
+                Ok(())
+            })
+            .await
+        }
+        Command::Worker { config } => {
+            let config = crate::worker::config::load(config.as_deref())?;
+            tracing::info!(?config, "starting the notification worker");
+            crate::worker::run(config, crate::worker::termination()).await
+        }
+        Command::Bench { samples, notify } => crate::bench::run(samples.max(1), notify).await,
         Command::Solo { action, dir } => {
             let dir = match dir {
                 Some(dir) => dir,

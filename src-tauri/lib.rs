@@ -3,9 +3,10 @@
 //! - `domain`   pure rules and types (no IO)
 //! - `db`       SQL per aggregate, migrations, demo data
 //! - `commands` thin Tauri adapters, `app` the window's state and lifecycle
-//! - `notify`   LISTEN/NOTIFY delivery and native notifications
+//! - `notify`   LISTEN/NOTIFY delivery and native notifications, `tray` the system tray
 //! - `solo`     the private PostgreSQL cluster, `config` which database to use
 //! - `cli`      the command line of the one binary, `bench` its benchmark
+//! - `worker`   the headless delivery of EMAIL, SLACK and SMS notifications
 
 pub mod app;
 pub mod bench;
@@ -17,3 +18,5 @@ pub mod domain;
 pub mod error;
 pub mod notify;
 pub mod solo;
+pub mod tray;
+pub mod worker;

@@ -1,37 +1,104 @@
-//! Database logins for desktops: members of `ticketdesk_desktop`, the least-privileged role
-//! that row-level security and the definer functions are written for.
+//! Database logins for desktops and workers: each a member of one least-privileged group role,
+//! `ticketdesk_desktop` (what row-level security and the definer functions are written for) or
+//! `ticketdesk_worker` (the outbox and the addresses it goes to, nothing else).
 
 use anyhow::{bail, Context};
 use rand::distributions::{Alphanumeric, DistString};
 use sqlx::PgPool;
 
+/// The group role a login is made a member of; its grants are all the login has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginGroup {
+    /// `ticketdesk create-desktop-login`
+    Desktop,
+    /// `ticketdesk create-worker-login`
+    Worker,
+}
+
+impl LoginGroup {
+    pub fn role(self) -> &'static str {
+        match self {
+            LoginGroup::Desktop => "ticketdesk_desktop",
+            LoginGroup::Worker => "ticketdesk_worker",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            LoginGroup::Desktop => "desktop",
+            LoginGroup::Worker => "worker",
+        }
+    }
+}
+
+/// Roles a login must never be, nor already belong to (the definer bypasses RLS).
+const GROUP_ROLES: [&str; 3] = [
+    "ticketdesk_desktop",
+    "ticketdesk_worker",
+    "ticketdesk_definer",
+];
+
 /// Creates (or resets the password of) a login in `ticketdesk_desktop`; returns the password.
 pub async fn create(pool: &PgPool, name: &str) -> anyhow::Result<String> {
+    create_in(pool, name, LoginGroup::Desktop).await
+}
+
+/// Creates (or resets the password of) a login in `group`; returns the password.
+///
+/// An existing role is only reset if it is an ordinary login: never a group role, a
+/// superuser or role admin, the role running this, or a member of another ticketdesk group
+/// (a desktop login must not quietly become a worker too, or the reverse).
+pub async fn create_in(pool: &PgPool, name: &str, group: LoginGroup) -> anyhow::Result<String> {
     if name.is_empty()
         || name.len() > 63
         || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
         bail!("a login name has 1 to 63 letters, digits or underscores");
     }
+    if GROUP_ROLES.contains(&name) {
+        bail!("{name} is a group role; choose another name for the login");
+    }
+    let what = group.what();
     let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 32);
     let mut tx = pool.begin().await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-            .bind(name)
-            .fetch_one(&mut *tx)
-            .await?;
+    let others: Vec<&str> = GROUP_ROLES
+        .into_iter()
+        .filter(|g| *g != group.role())
+        .collect();
+    let existing: Option<(bool, bool)> = sqlx::query_as(
+        "SELECT r.rolsuper OR r.rolcreaterole OR r.rolbypassrls OR r.rolname = current_user, \
+                EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid \
+                         WHERE m.member = r.oid AND g.rolname = ANY($2)) \
+         FROM pg_roles r WHERE r.rolname = $1",
+    )
+    .bind(name)
+    .bind(&others)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match existing {
+        Some((true, _)) => bail!("refusing to turn the privileged role {name} into a {what} login"),
+        Some((_, true)) => {
+            bail!("{name} already belongs to another ticketdesk role; choose another name")
+        }
+        _ => {}
+    }
     // Identifiers cannot be bound as parameters: `name` is checked above and quoted here;
     // the password is alphanumeric by construction.
-    let verb = if exists { "ALTER" } else { "CREATE" };
+    let verb = if existing.is_some() {
+        "ALTER"
+    } else {
+        "CREATE"
+    };
     sqlx::query(&format!(
         "{verb} ROLE \"{name}\" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '{password}'"
     ))
     .execute(&mut *tx)
     .await
-    .context("creating the desktop login (run this as the database owner)")?;
-    sqlx::query(&format!("GRANT ticketdesk_desktop TO \"{name}\""))
+    .with_context(|| format!("creating the {what} login (run this as the database owner)"))?;
+    sqlx::query(&format!("GRANT {} TO \"{name}\"", group.role()))
         .execute(&mut *tx)
-        .await?;
+        .await
+        .with_context(|| format!("granting {} (run `ticketdesk migrate` first)", group.role()))?;
     tx.commit().await?;
     Ok(password)
 }

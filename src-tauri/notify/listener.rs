@@ -55,6 +55,10 @@ async fn listen(
     backoff: &mut Duration,
 ) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(pool).await?;
+    // sqlx would reconnect inside `try_recv` by itself, silently re-listening without the
+    // catch-up claim below (and without telling the UI it was offline): a loss must come back
+    // here instead, so every reconnect claims what was missed meanwhile.
+    listener.eager_reconnect(false);
     listener
         .listen_all([notifications::CHANNEL, tickets::TICKET_CHANNEL])
         .await?;

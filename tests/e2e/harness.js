@@ -271,14 +271,23 @@ const shellQuote = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
 
 /**
  * Runs `command` (argv) inside its own D-Bus session bus, next to a dbus-monitor that records
- * to `monitorLog` every message of the notification interface on that bus, and every reply and
- * error (to see what the notification daemon answered).
+ * to `monitorLog` every message of the notification interface on that bus, every reply and
+ * error (to see what the notification daemon answered), and the tray's signals
+ * (StatusNotifierItem and its com.canonical.dbusmenu menu). The bus's address is written to
+ * `busAddressFile(dir)`, so the test can call into the bus (see `readTray`).
  */
 export function startInOwnBus(name, dir, command, { env, monitorLog }) {
   fs.mkdirSync(dir, { recursive: true });
   const config = writeBusConfig(path.join(dir, "bus"));
-  const rules = ["interface='org.freedesktop.Notifications'", "type='method_return'", "type='error'"];
+  const rules = [
+    "interface='org.freedesktop.Notifications'",
+    "type='method_return'",
+    "type='error'",
+    "type='signal',interface='org.kde.StatusNotifierItem'",
+    "type='signal',interface='com.canonical.dbusmenu'",
+  ];
   const script =
+    `printf '%s\\n' "$DBUS_SESSION_BUS_ADDRESS" > ${shellQuote(busAddressFile(dir))}\n` +
     `dbus-monitor --session ${rules.map(shellQuote).join(" ")} > ${shellQuote(monitorLog)} 2>&1 &\n` +
     `exec ${command.map(shellQuote).join(" ")}`;
   return new Group(name, "dbus-run-session", [`--config-file=${config}`, "--", "sh", "-c", script], {
@@ -286,6 +295,9 @@ export function startInOwnBus(name, dir, command, { env, monitorLog }) {
     logFile: path.join(dir, `${name}.log`),
   });
 }
+
+/** Where `startInOwnBus` writes the address of the bus it started in `dir`. */
+export const busAddressFile = (dir) => path.join(dir, "bus-address");
 
 /** dbus-monitor prints NameAcquired/NameLost for itself once it has become a monitor. */
 export async function waitForMonitor(monitorLog, group) {
@@ -341,6 +353,83 @@ export function replyTo(monitorLog, call) {
       m.fields.reply_serial === call.fields.serial &&
       m.fields.destination === call.fields.sender,
   );
+}
+
+/**
+ * The tray's StatusNotifierItem, where libayatana-appindicator exports it on the app's bus
+ * (tray-icon names it after the tray id, "ticketdesk" in src-tauri/tray.rs). It is exported even
+ * with no StatusNotifierWatcher (no panel) on the bus, as under Xvfb; its menu is at `…/Menu`.
+ */
+export const TRAY_ITEM_PATH = "/org/ayatana/NotificationItem/tray_icon_tray_app_ticketdesk";
+
+/** The tray's signals in a dbus-monitor log (XAyatanaNewLabel, LayoutUpdated, …), oldest first. */
+export function traySignals(monitorLog) {
+  return monitorMessages(monitorLog).filter(
+    (m) => m.kind === "signal" && (m.fields.path === TRAY_ITEM_PATH || m.fields.path === `${TRAY_ITEM_PATH}/Menu`),
+  );
+}
+
+/** The strings of gdbus's GVariant text: 'single' or "double" quoted, backslash-escaped. */
+function gvariantString(quoted) {
+  return quoted.slice(1, -1).replace(/\\(.)/g, "$1");
+}
+const GVARIANT_STRING = String.raw`('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")`;
+
+/** Calls `method` on the bus started in `dir` (with gdbus), returning its GVariant text. */
+export function busCall(dir, dest, objectPath, method, ...args) {
+  const address = fs.readFileSync(busAddressFile(dir), "utf8").trim();
+  return run(
+    "gdbus",
+    ["call", "--address", address, "--dest", dest, "--object-path", objectPath, "--method", method, "--timeout", "5", "--", ...args],
+    { timeoutMs: 10_000 },
+  );
+}
+
+/** The tray's owner on the bus (its unique name), from its signals in `monitorLog`; null before it shows up. */
+function trayOwner(monitorLog) {
+  return traySignals(monitorLog)[0]?.fields.sender ?? null;
+}
+
+/**
+ * What the tray of the app on the bus started in `dir` shows, asked over D-Bus as a panel
+ * would: `label`, the text beside the icon (XAyatanaLabel, what tray.set_title sets on Linux);
+ * with `withMenu`, also `items`, its menu items in order as { id, text } (separators have no
+ * text and are left out), and `menu`, just their texts.
+ * Null while no tray item has shown up on the bus (found through its signals in `monitorLog`).
+ */
+export async function readTray(dir, monitorLog, { withMenu = true } = {}) {
+  const owner = trayOwner(monitorLog);
+  if (!owner) return null;
+  const property = await busCall(dir, owner, TRAY_ITEM_PATH, "org.freedesktop.DBus.Properties.Get", "org.kde.StatusNotifierItem", "XAyatanaLabel");
+  const label = new RegExp(String.raw`^\(<${GVARIANT_STRING}>,\)$`).exec(property.trim());
+  if (!label) throw new Error(`unexpected XAyatanaLabel: ${property}`);
+  const tray = { owner, label: gvariantString(label[1]) };
+  if (withMenu) {
+    const layout = await busCall(dir, owner, `${TRAY_ITEM_PATH}/Menu`, "com.canonical.dbusmenu.GetLayout", "0", "-1", "@as []");
+    // Each item is (id, {properties}, [children]); ours hold no nested dictionaries.
+    const labelProperty = new RegExp(String.raw`'label': <${GVARIANT_STRING}>`);
+    tray.items = [...layout.matchAll(/\((\d+), \{([^{}]*)\}/g)].flatMap(([, id, properties]) => {
+      const text = labelProperty.exec(properties);
+      // dbusmenu labels mark a mnemonic with "_" and escape a literal one as "__" (as GTK
+      // does); the text a panel shows has neither.
+      return text ? [{ id: Number(id), text: gvariantString(text[1]).replace(/_(_?)/g, "$1") }] : [];
+    });
+    tray.menu = tray.items.map((item) => item.text);
+  }
+  return tray;
+}
+
+/** Clicks the tray's menu item `id` as a panel does (com.canonical.dbusmenu.Event "clicked"). */
+export async function clickTrayItem(dir, monitorLog, id) {
+  await busCall(dir, trayOwner(monitorLog), `${TRAY_ITEM_PATH}/Menu`, "com.canonical.dbusmenu.Event", String(id), "clicked", "<int32 0>", "0");
+}
+
+/**
+ * Clicks the newest notification dunst shows on the bus started in `dir`: dunst's own "do
+ * action" (what a click on it does), which invokes the notification's "default" action.
+ */
+export async function clickNotification(dir) {
+  await busCall(dir, "org.freedesktop.Notifications", "/org/freedesktop/Notifications", "org.dunstproject.cmd0.NotificationAction", "0");
 }
 
 /** The e2e database: created fresh on the server of DATABASE_URL (migrated by the caller). */

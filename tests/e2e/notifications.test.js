@@ -9,7 +9,10 @@
 //   least-privileged desktop login made for the run (`ticketdesk create-desktop-login`)
 //
 // Each app has its own D-Bus session bus and its own XDG directories, so a Notify seen on B's bus
-// can only come from B, and a kept session (session.json) belongs to one instance.
+// can only come from B, and a kept session (session.json) belongs to one instance. Each app's tray
+// is read on its bus as a panel would read it: the StatusNotifierItem's label (the unread count)
+// and its com.canonical.dbusmenu menu; B's native notification and B's tray menu item are
+// clicked through the bus too (dunst's "do action", dbusmenu's "clicked"), each opening the ticket.
 //
 // Environment: DATABASE_URL (a superuser URL; required), E2E_SCREENSHOT (where to save the
 // screenshot of A's window after creating; default: the work directory), E2E_WORKDIR (logs;
@@ -30,17 +33,21 @@ import {
   APP,
   Cleanup,
   Fatal,
+  clickNotification,
+  clickTrayItem,
   createDatabase,
   createDesktopLogin,
   dropDatabase,
   findOnPath,
   freePorts,
   notifyCalls,
+  readTray,
   replyTo,
   run,
   startInOwnBus,
   startXvfb,
   tcpPortsOfTree,
+  traySignals,
   waitFor,
   waitForMonitor,
 } from "./harness.js";
@@ -321,6 +328,54 @@ function watchWindow(browser, title, { timeoutMs }) {
   return seen;
 }
 
+/** Waits until `instance` shows the ticket titled `title` open (after `why`). */
+async function waitForDetail(instance, title, why) {
+  await instance.browser
+    .$(`//aside[@data-testid="ticket-detail"][.//h2[normalize-space(.)=${xpathString(title)}]]`)
+    .waitForDisplayed({ timeout: 10_000, timeoutMsg: `${instance.label} did not open ${title} after ${why}` })
+    .catch(async (e) => {
+      throw new Error(`${e.message}\n${instance.label} shows: ${await windowText(instance.browser)}`);
+    });
+}
+
+/** The unread in-app notifications of `username`, from the database. */
+async function unreadOf(username) {
+  const { rows } = await ctx.db.query(
+    `SELECT count(*)::int AS n FROM notifications n JOIN users u ON u.id = n.user_id
+      WHERE u.username = $1 AND n.channel = 'IN_APP' AND n.read_at IS NULL`,
+    [username],
+  );
+  return rows[0].n;
+}
+
+/** What the tray shows beside its icon, and as its menu's first line, for `count` unread. */
+const trayLabel = (count) => (count <= 0 ? "" : count > 99 ? "99+" : String(count));
+const trayHeader = (count) =>
+  count === 0 ? "No unread notifications" : count === 1 ? "1 unread notification" : `${count} unread notifications`;
+
+/**
+ * Waits until `instance`'s tray has `label` beside its icon and `header` as its menu's first
+ * line, and returns what it shows ({ label, items, menu }). The label is polled alone (every read is a
+ * method return in the bus log), the menu once the label fits.
+ */
+async function waitForTray(instance, { label, header }) {
+  let last = null;
+  return waitFor(
+    `${instance.label}'s tray to show ${JSON.stringify(label)} and ${JSON.stringify(header)}`,
+    async () => {
+      if (instance.driver.exited) throw new Fatal(`instance ${instance.label} exited (${instance.driver.exitCode})`);
+      last = await readTray(instance.dir, instance.monitorLog, { withMenu: false });
+      if (last?.label !== label) return null;
+      last = await readTray(instance.dir, instance.monitorLog);
+      return last?.label === label && last.menu[0] === header && last;
+    },
+    { timeoutMs: 10_000, intervalMs: 300 },
+  ).catch((e) => {
+    const signals = traySignals(instance.monitorLog).map((m) => `${m.fields.member}${m.strings.length ? ` ${JSON.stringify(m.strings)}` : ""}`);
+    throw new Error(`${e.message}\n${instance.label}'s tray shows ${JSON.stringify(last)}; its last signals: ${JSON.stringify(signals.slice(-6))}`);
+  });
+}
+
 after(
   async () => {
     // A failure that was not reported with its logs (a timeout, say): show them now.
@@ -432,16 +487,26 @@ test("a ticket assigned in one window raises a native notification in the assign
     assert.equal(reply.kind, "method return", `Notify failed: ${JSON.stringify(reply)}`);
     assert.ok(reply.uints[0] > 0, "the daemon returned a notification id");
 
-    // The notification row: exactly one, dev's, claimed by B.
+    // Clicking it (dunst's "do action", as a click on it does) opens the ticket in B's window:
+    // the app hears ActionInvoked "default" for its notification and tells the UI (open-ticket).
+    assert.ok(call.strings.includes("default"), `the notification offers a default action: ${JSON.stringify(call.strings)}`);
+    assert.equal(await B.browser.$('[data-testid="ticket-detail"]').isExisting(), false, "B has no ticket open before the click");
+    await clickNotification(B.dir);
+    await waitForDetail(B, title, "clicking the native notification");
+
+    // The notification rows: dev's in-app one, claimed by B, and (dev's default preferences)
+    // an email waiting in the outbox for the worker, which does not run here.
     const notifications = (
       await db.query(
         `SELECT u.username, n.type, n.channel, n.status, n.delivered_at IS NOT NULL AS delivered
-           FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.ticket_id = $1`,
+           FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.ticket_id = $1
+          ORDER BY n.channel DESC`,
         [ticketId],
       )
     ).rows;
     assert.deepEqual(notifications, [
       { username: "dev", type: "TICKET_ASSIGNED", channel: "IN_APP", status: "DELIVERED", delivered: true },
+      { username: "dev", type: "TICKET_ASSIGNED", channel: "EMAIL", status: "PENDING", delivered: false },
     ]);
 
     // B's window: the notification reached B's UI as a toast, and tickets-changed put the new
@@ -461,6 +526,40 @@ test("a ticket assigned in one window raises a native notification in the assign
     assert.deepEqual(onA, [], "A's bus saw no Notify for the ticket");
     assert.doesNotMatch(B.driver.log(), /native notification failed/, "B logged no failed notification");
 
+    // B's tray: dev's unread count beside the icon, announced on B's bus (XAyatanaNewLabel, as a
+    // panel follows it), and the new notification first in its menu.
+    const devUnread = await unreadOf("dev");
+    assert.ok(devUnread >= 1, "dev has the new notification unread");
+    const trayB = await waitForTray(B, { label: trayLabel(devUnread), header: trayHeader(devUnread) });
+    assert.equal(trayB.menu[1], summary, `B's tray menu lists the new notification first: ${JSON.stringify(trayB.menu)}`);
+    assert.deepEqual(trayB.menu.slice(-2), ["Open ticketdesk", "Quit"]);
+    assert.ok(
+      traySignals(B.monitorLog).some((m) => m.fields.member === "XAyatanaNewLabel" && m.strings[0] === trayLabel(devUnread)),
+      "B's tray announced its new count on the bus",
+    );
+    // Clicking the notification in the tray menu opens its ticket too (closed first, to see it open).
+    await B.browser.$('[data-testid="detail-close"]').click();
+    await B.browser
+      .$('[data-testid="ticket-detail"]')
+      .waitForExist({ reverse: true, timeout: 10_000, timeoutMsg: "B's ticket did not close" });
+    await clickTrayItem(B.dir, B.monitorLog, trayB.items[1].id);
+    await waitForDetail(B, title, "clicking it in the tray menu");
+    // A's tray counts lena's unread, not dev's.
+    const lenaUnread = await unreadOf("lena");
+    await waitForTray(A, { label: trayLabel(lenaUnread), header: trayHeader(lenaUnread) });
+    // Marking all read in B's notification centre empties B's tray.
+    await B.browser.$('[data-testid="notifications-button"]').click();
+    const markAll = await B.browser.$('[data-testid="notifications-mark-all"]');
+    await markAll.waitForClickable({ timeout: 10_000, timeoutMsg: `B's notification centre offers no "Mark all read": ${await windowText(B.browser)}` });
+    await markAll.click();
+    const emptied = await waitForTray(B, { label: "", header: trayHeader(0) });
+    assert.deepEqual(emptied.menu, [trayHeader(0), "Open ticketdesk", "Quit"], "no notifications listed once all are read");
+    assert.equal(await unreadOf("dev"), 0);
+    await B.browser.$('[data-testid="notifications-button"]').click(); // closes the centre
+    await B.browser
+      .$('[data-testid="notification-centre"]')
+      .waitForExist({ reverse: true, timeout: 10_000, timeoutMsg: "B's notification centre did not close" });
+
     // Signing out in A: the sign-in screen returns, A's kept refresh token is gone (B's stays),
     // and the session has ended in the database too.
     assert.equal(typeof sessionStore(A)?.refreshToken, "string", `A keeps a refresh token while signed in (${sessionFile(A)})`);
@@ -474,6 +573,7 @@ test("a ticket assigned in one window raises a native notification in the assign
     assert.equal(await browser.$('[data-testid="current-user"]').isExisting(), false, "A no longer names a user");
     assert.equal(await browser.$('[data-testid="queue"]').isExisting(), false, "A no longer shows the queue");
     assert.equal(await browser.$("input[name=password]").getValue(), "", "the password field is empty");
+    await waitForTray(A, { label: "", header: "Not signed in" });
     const storeA = sessionStore(A);
     assert.ok(storeA, `A's session store still exists (${sessionFile(A)})`);
     assert.equal("refreshToken" in storeA, false, `A's session.json holds no refresh token: ${JSON.stringify(Object.keys(storeA))}`);
@@ -654,6 +754,9 @@ test("a ticket walks from NEW to CLOSED through both windows, each seeing the ot
     ).catch(async (e) => {
       throw new Error(`${e.message}\nA shows: ${await windowText(A.browser)}`);
     });
+    // A's tray: the four beside the icon and in its menu, newest first.
+    const trayA = await waitForTray(A, { label: "4", header: trayHeader(4) });
+    assert.deepEqual(trayA.menu, [trayHeader(4), ...heard.map((h) => h.subject).reverse(), "Open ticketdesk", "Quit"]);
     const nativeOnA = notifyCalls(A.monitorLog).filter((c) => c.strings.some((s) => s.includes(number)));
     assert.deepEqual(nativeOnA, [], "status moves and comments wait in the centre; they raise no native notification");
     t.diagnostic(`walked ${title} NEW → OPEN → IN_PROGRESS → RESOLVED → CLOSED across both windows`);

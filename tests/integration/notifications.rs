@@ -45,13 +45,12 @@ async fn each_notification_is_claimed_by_exactly_one_desktop(pool: PgPool) {
     let unique: HashSet<_> = all.iter().collect();
     assert_eq!(all.len(), 30, "every notification delivered");
     assert_eq!(unique.len(), 30, "none delivered twice");
-    let undelivered: i64 =
-        sqlx::query_scalar(
-            "SELECT count(*) FROM notifications WHERE channel = 'IN_APP' AND delivered_at IS NULL",
-        )
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let undelivered: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications WHERE channel = 'IN_APP' AND delivered_at IS NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(undelivered, 0);
     assert!(claim(&dev).await.is_empty(), "nothing replays");
 }

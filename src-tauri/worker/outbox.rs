@@ -1,0 +1,209 @@
+//! The worker's SQL: every statement is one short implicit transaction, and none is open while
+//! a message is being sent. Runs as a `ticketdesk_worker` login, whose grants allow exactly
+//! this (migrations/20261125150000_notification_delivery.sql).
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::message::{Channel, Outgoing, Recipient};
+use super::retry::Update;
+
+/// Committed outbox rows are announced here (`pg_notify` in `auth.notify`).
+pub const CHANNEL: &str = "ticketdesk_outbox";
+
+fn names(channels: &[Channel]) -> Vec<String> {
+    channels.iter().map(|c| c.as_str().to_owned()).collect()
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    id: Uuid,
+    kind: String,
+    channel: String,
+    subject: Option<String>,
+    message: String,
+    priority: String,
+    retry_count: i32,
+    ticket_number: Option<String>,
+    ticket_title: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone_number: Option<String>,
+    active: Option<bool>,
+}
+
+/// Claims up to `limit` due rows of `channels` for `lease`: their `next_attempt_at` moves to
+/// the end of the lease, so nobody else takes them meanwhile, and a worker that dies holding
+/// them only delays them until then. SKIP LOCKED lets several workers claim side by side
+/// without waiting on, or taking, each other's rows.
+pub async fn claim(
+    pool: &PgPool,
+    channels: &[Channel],
+    limit: u32,
+    lease: Duration,
+) -> sqlx::Result<Vec<Outgoing>> {
+    let rows: Vec<ClaimedRow> = sqlx::query_as(
+        "WITH claimed AS ( \
+             UPDATE notifications \
+                SET next_attempt_at = now() + $3 * interval '1 millisecond' \
+              WHERE id IN (SELECT id FROM notifications \
+                            WHERE status = 'PENDING' AND channel <> 'IN_APP' \
+                              AND channel = ANY($1) AND next_attempt_at <= now() \
+                            ORDER BY next_attempt_at \
+                            LIMIT $2 \
+                            FOR UPDATE SKIP LOCKED) \
+             RETURNING id, user_id, ticket_id, type, channel, subject, message, priority, \
+                       retry_count, next_attempt_at) \
+         SELECT c.id, c.type AS kind, c.channel, c.subject, c.message, c.priority, \
+                c.retry_count, t.ticket_number, t.title AS ticket_title, \
+                u.first_name, u.last_name, u.email, u.phone_number, \
+                (u.is_active AND u.status = 'ACTIVE') AS active \
+         FROM claimed c \
+         LEFT JOIN users u ON u.id = c.user_id \
+         LEFT JOIN tickets t ON t.id = c.ticket_id \
+         ORDER BY c.next_attempt_at",
+    )
+    .bind(names(channels))
+    .bind(i64::from(limit))
+    .bind(millis(lease))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            // `channel = ANY($1)` makes this a formality.
+            let channel = Channel::parse(&row.channel)?;
+            let recipient = row.first_name.map(|first_name| Recipient {
+                first_name,
+                last_name: row.last_name.unwrap_or_default(),
+                email: row.email,
+                phone_number: row.phone_number,
+                active: row.active.unwrap_or(false),
+            });
+            Some(Outgoing {
+                id: row.id,
+                channel,
+                kind: row.kind,
+                subject: row.subject,
+                message: row.message,
+                priority: row.priority,
+                retry_count: row.retry_count,
+                ticket_number: row.ticket_number,
+                ticket_title: row.ticket_title,
+                recipient,
+            })
+        })
+        .collect())
+}
+
+/// Writes a send's outcome. A failure is written only if the row is still as this worker
+/// claimed it (`retry_count` unchanged): should the lease have run out and another worker
+/// have tried it since, that worker's record stands. Returns whether the row was updated.
+pub async fn record(
+    pool: &PgPool,
+    id: Uuid,
+    claimed_retry_count: i32,
+    update: &Update,
+) -> sqlx::Result<bool> {
+    let done = match update {
+        Update::Sent { external_id } => {
+            sqlx::query(
+                "UPDATE notifications \
+                    SET status = 'SENT', sent_at = now(), external_id = $2, \
+                        failed_reason = NULL, next_attempt_at = NULL \
+                  WHERE id = $1 AND status = 'PENDING'",
+            )
+            .bind(id)
+            .bind(external_id)
+            .execute(pool)
+            .await?
+        }
+        Update::Retry {
+            retry_count,
+            failed_reason,
+            after,
+        } => {
+            sqlx::query(
+                "UPDATE notifications \
+                    SET retry_count = $3, failed_reason = $4, \
+                        next_attempt_at = now() + $5 * interval '1 millisecond' \
+                  WHERE id = $1 AND status = 'PENDING' AND retry_count = $2",
+            )
+            .bind(id)
+            .bind(claimed_retry_count)
+            .bind(retry_count)
+            .bind(failed_reason)
+            .bind(millis(*after))
+            .execute(pool)
+            .await?
+        }
+        Update::Failed {
+            retry_count,
+            failed_reason,
+        } => {
+            sqlx::query(
+                "UPDATE notifications \
+                    SET status = 'FAILED', retry_count = $3, failed_reason = $4, \
+                        next_attempt_at = NULL \
+                  WHERE id = $1 AND status = 'PENDING' AND retry_count = $2",
+            )
+            .bind(id)
+            .bind(claimed_retry_count)
+            .bind(retry_count)
+            .bind(failed_reason)
+            .execute(pool)
+            .await?
+        }
+    };
+    Ok(done.rows_affected() == 1)
+}
+
+/// Gives a claimed row back unsent (shutting down, or too little of the lease left), so it
+/// need not wait for the lease to run out.
+pub async fn release(pool: &PgPool, id: Uuid, claimed_retry_count: i32) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE notifications SET next_attempt_at = now() \
+          WHERE id = $1 AND status = 'PENDING' AND retry_count = $2",
+    )
+    .bind(id)
+    .bind(claimed_retry_count)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// How long until the next row of `channels` comes due (a retry's backoff, or another
+/// worker's lease running out); zero if one is due now, None if nothing waits.
+pub async fn next_due(pool: &PgPool, channels: &[Channel]) -> sqlx::Result<Option<Duration>> {
+    let millis: Option<f64> = sqlx::query_scalar(
+        "SELECT (EXTRACT(EPOCH FROM min(next_attempt_at) - now()) * 1000)::float8 \
+           FROM notifications \
+          WHERE status = 'PENDING' AND channel <> 'IN_APP' AND channel = ANY($1)",
+    )
+    .bind(names(channels))
+    .fetch_one(pool)
+    .await?;
+    Ok(millis.map(|ms| Duration::from_millis(ms.max(0.0).ceil() as u64)))
+}
+
+/// PENDING rows per channel that this worker will not deliver.
+pub async fn waiting_elsewhere(
+    pool: &PgPool,
+    configured: &[Channel],
+) -> sqlx::Result<Vec<(String, i64)>> {
+    sqlx::query_as(
+        "SELECT channel::text, count(*) FROM notifications \
+          WHERE status = 'PENDING' AND channel <> 'IN_APP' AND channel <> ALL($1) \
+          GROUP BY channel ORDER BY channel",
+    )
+    .bind(names(configured))
+    .fetch_all(pool)
+    .await
+}
