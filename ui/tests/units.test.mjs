@@ -1,5 +1,5 @@
 // Unit tests of the UI's pure modules (no browser): the queue's hash and query, the ticket
-// timeline, the conflict diff and the workflow button labels.
+// timeline, the conflict diff, the workflow button labels and the notification preferences grid.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { detailFor, ticket } from "./helpers/fixtures.mjs";
@@ -144,4 +144,22 @@ test("workflow: the buttons are named for the move", () => {
   assert.equal(label("CLOSED", "REOPENED"), "Reopen");
   assert.equal(label("OPEN", "ESCALATED"), "Escalate");
   assert.equal(label("ESCALATED", "IN_PROGRESS"), "Return to In progress");
+});
+
+test("notification preferences: the grid keeps the backend's order, names cells for screen readers and leaves gaps empty", async () => {
+  const prefs = await importTs("src/features/notifications/preferences.ts");
+  const grid = prefs.toGrid([
+    { kind: "SLA_BREACH", channel: "IN_APP", enabled: true },
+    { kind: "SLA_BREACH", channel: "SMS", enabled: false },
+    { kind: "TICKET_ASSIGNED", channel: "IN_APP", enabled: false },
+  ]);
+  assert.deepEqual(grid.kinds, ["SLA_BREACH", "TICKET_ASSIGNED"]);
+  assert.deepEqual(grid.channels, ["IN_APP", "SMS"]);
+  assert.equal(grid.enabled.get(prefs.cellKey("SLA_BREACH", "SMS")), false);
+  assert.equal(grid.enabled.get(prefs.cellKey("TICKET_ASSIGNED", "IN_APP")), false);
+  assert.equal(grid.enabled.has(prefs.cellKey("TICKET_ASSIGNED", "SMS")), false, "a pair the backend did not list");
+  assert.equal(prefs.cellLabel("TICKET_ASSIGNED", "EMAIL"), "Email for Assigned to me");
+  assert.equal(prefs.cellLabel("STATUS_CHANGED", "IN_APP"), "In app for Status changes on my requests");
+  // A kind added later still gets a readable label.
+  assert.equal(prefs.kindLabel("RESOLUTION_REQUEST"), "Resolution request");
 });

@@ -15,6 +15,7 @@ import type { NewComment } from "./bindings/NewComment";
 import type { NewTicket } from "./bindings/NewTicket";
 import type { NotificationEvent } from "./bindings/NotificationEvent";
 import type { NotificationPage } from "./bindings/NotificationPage";
+import type { NotificationPreference } from "./bindings/NotificationPreference";
 import type { NotificationQuery } from "./bindings/NotificationQuery";
 import type { PriorityChange } from "./bindings/PriorityChange";
 import type { QueuePage } from "./bindings/QueuePage";
@@ -59,6 +60,10 @@ interface Commands {
   mark_notification_read: { args: { notificationId: string }; result: number };
   /** Resolves to the unread count after the change (0). */
   mark_all_notifications_read: { args: Record<string, never>; result: number };
+  /** The whole grid: every kind on every channel, defaults filled in, in display order. */
+  list_notification_preferences: { args: Record<string, never>; result: NotificationPreference[] };
+  /** Resolves to the whole grid after the change. */
+  set_notification_preference: { args: { preference: NotificationPreference }; result: NotificationPreference[] };
 }
 
 const ERROR_CODES: readonly ErrorCode[] = [
@@ -196,6 +201,12 @@ export const api = {
     /** Marking one that is already read is harmless; resolves to the unread count after. */
     markRead: (notificationId: string) => call("mark_notification_read", { notificationId }),
     markAllRead: () => call("mark_all_notifications_read", {}),
+    /** Which events reach the signed-in user on which channels. */
+    preferences: {
+      list: () => call("list_notification_preferences", {}),
+      /** Stores one cell; resolves to the whole grid as it now is. */
+      set: (preference: NotificationPreference) => call("set_notification_preference", { preference }),
+    },
   },
 };
 
@@ -207,4 +218,19 @@ export function onNotification(handler: (event: NotificationEvent) => void): Pro
 /** A ticket changed somewhere (any desktop); the payload is its id. */
 export function onTicketsChanged(handler: (ticketId: string | null) => void): Promise<UnlistenFn> {
   return listen<string | null>("tickets-changed", (e) => handler(e.payload ?? null));
+}
+
+/**
+ * The live connection to the database server went up (true) or was lost (false). Sent on every
+ * (re)connect and every loss; the backend retries by itself, so the UI only has to say so.
+ */
+export function onConnection(handler: (online: boolean) => void): Promise<UnlistenFn> {
+  return listen<boolean>("connection", (e) => handler(e.payload === true));
+}
+
+/** Open this ticket (a click on a native notification or a tray menu item); the window is already shown. */
+export function onOpenTicket(handler: (ticketId: string) => void): Promise<UnlistenFn> {
+  return listen<string>("open-ticket", (e) => {
+    if (typeof e.payload === "string" && e.payload.length > 0) handler(e.payload);
+  });
 }

@@ -200,10 +200,35 @@ const notificationCursor = (n) => `${Date.parse(n.createdAt) * 1000}_${n.id}`;
 const newestFirst = (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 const beforeCursor = (n, [at, id]) => Date.parse(n.createdAt) * 1000 < at || (Date.parse(n.createdAt) * 1000 === at && n.id < id);
 
+/** The kinds a user can choose for, in display order, as list_notification_preferences lists them. */
+export const PREFERENCE_KINDS = ["TICKET_ASSIGNED", "ESCALATED", "SLA_BREACH", "COMMENT_ADDED", "STATUS_CHANGED", "TICKET_CLOSED"];
+export const CHANNELS = ["IN_APP", "EMAIL", "SLACK", "SMS"];
+/** The database's `notification_default`: in-app for everything, email for the urgent three, nothing else. */
+export function preferenceDefault(kind, channel) {
+  if (channel === "IN_APP") return true;
+  return channel === "EMAIL" && ["TICKET_ASSIGNED", "ESCALATED", "SLA_BREACH"].includes(kind);
+}
+
 /** list_notifications and the mark-read commands over backend.notifications, for the signed-in user only. */
 function notificationHandlers(backend) {
   const strip = ({ userId: _u, ...item }) => item;
+  /** The signed-in user's whole grid: their stored choices over the defaults. */
+  const grid = () => {
+    const mine = backend.preferences.get(backend.me.id) ?? new Map();
+    return PREFERENCE_KINDS.flatMap((kind) =>
+      CHANNELS.map((channel) => ({ kind, channel, enabled: mine.get(`${kind}:${channel}`) ?? preferenceDefault(kind, channel) })),
+    );
+  };
   return {
+    list_notification_preferences: () => grid(),
+    set_notification_preference: ({ preference: p }) => {
+      if (!PREFERENCE_KINDS.includes(p?.kind) || !CHANNELS.includes(p?.channel) || typeof p?.enabled !== "boolean") {
+        throw appError("validation", "That is not a notification you can choose.");
+      }
+      if (!backend.preferences.has(backend.me.id)) backend.preferences.set(backend.me.id, new Map());
+      backend.preferences.get(backend.me.id).set(`${p.kind}:${p.channel}`, p.enabled);
+      return grid();
+    },
     list_notifications: ({ query }) => {
       const limit = Math.min(100, Math.max(1, query.limit ?? 30));
       let rows = backend.notificationsOf(backend.me.id);
@@ -395,6 +420,8 @@ export function fakeBackend({
     calls: [],
     /** In-app notifications of every user (see `notification`); each user sees and reads only theirs. */
     notifications,
+    /** User id → their stored preference choices ("KIND:CHANNEL" → enabled); the rest are defaults. */
+    preferences: new Map(),
     /** `userId`'s notifications, newest first (the stored objects). */
     notificationsOf: (userId) => backend.notifications.filter((n) => n.userId === userId).sort(newestFirst),
     unreadOf: (userId) => backend.notificationsOf(userId).filter((n) => n.readAt === null).length,

@@ -1,0 +1,71 @@
+// The backend's `open-ticket` event (a click on a native notification or a tray menu item):
+// the ticket opens as if it had been clicked in the notification centre.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { eventually, openSignedIn, signIn, useHarness } from "./helpers/app.mjs";
+import { fakeBackend, PASSWORD } from "./helpers/fixtures.mjs";
+
+const harness = useHarness();
+
+test("open-ticket opens that ticket's detail and closes the notification centre", async (t) => {
+  const backend = fakeBackend();
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  await page.getByTestId("notifications-button").click();
+  await page.getByTestId("notification-centre").waitFor();
+
+  await app.emit("open-ticket", "t-2");
+  const detail = page.getByTestId("ticket-detail");
+  await eventually(async () => assert.match(await detail.getByTestId("detail-title").innerText(), /Need VPN access/));
+  assert.equal(await detail.getAttribute("data-ticket-id"), "t-2");
+  assert.deepEqual(backend.callsOf("get_ticket"), [{ ticketId: "t-2" }]);
+  assert.equal(await page.getByTestId("notification-centre").count(), 0);
+  assert.equal(
+    await page.locator('[data-testid="queue-row"][data-ticket-id="t-2"]').getAttribute("aria-selected"),
+    "true",
+    "its queue row is selected, as after a click",
+  );
+
+  // Another one replaces it.
+  await app.emit("open-ticket", "t-1");
+  await eventually(async () => assert.equal(await detail.getAttribute("data-ticket-id"), "t-1"));
+  assert.deepEqual(backend.callsOf("get_ticket").at(-1), { ticketId: "t-1" });
+  app.done();
+});
+
+test("open-ticket from the admin screen goes back to the queue with the ticket open", async (t) => {
+  const backend = fakeBackend();
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  await page.getByTestId("nav-admin").click();
+  await eventually(async () => assert.equal(await page.getByTestId("nav-admin").getAttribute("aria-pressed"), "true"));
+
+  await app.emit("open-ticket", "t-3");
+  await eventually(async () => assert.equal(await page.getByTestId("ticket-detail").getAttribute("data-ticket-id"), "t-3"));
+  assert.equal(await page.getByTestId("nav-admin").getAttribute("aria-pressed"), "false");
+  assert.equal(await app.rows().count(), 3);
+  app.done();
+});
+
+test("open-ticket is ignored on the sign-in screen, also when the same user signs in again", async (t) => {
+  const backend = fakeBackend();
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+
+  // The session ends (the next command says so): the sign-in screen covers the app.
+  backend.endSession();
+  await app.emit("tickets-changed", null);
+  await page.getByTestId("sign-in").waitFor();
+
+  await app.emit("open-ticket", "t-2");
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(backend.callsOf("get_ticket").length, 0);
+
+  // Ada gets her view back after signing in again, but not a ticket asked for while signed out.
+  await signIn(page, "ada", PASSWORD);
+  await app.rows().first().waitFor();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await page.getByTestId("ticket-detail").count(), 0, "nothing opens by itself after sign-in");
+  assert.equal(backend.callsOf("get_ticket").length, 0);
+  app.done();
+});
