@@ -318,6 +318,15 @@ async fn connect_and_listen(app: AppHandle) {
 /// How long before a session ends it is renewed.
 const RENEW_BEFORE: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
+/// How long from `now` until a session ending at `ends_at` should be renewed: at once when
+/// that moment has passed.
+fn renew_delay(
+    ends_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Duration {
+    (ends_at - RENEW_BEFORE - now).to_std().unwrap_or_default()
+}
+
 /// Sessions end 12 hours after sign-in, but a desktop left in the tray overnight must keep
 /// hearing of its user's notifications: the listener claims in the session's name and would
 /// silently claim nothing with a dead one. So the session is renewed with the refresh token
@@ -336,9 +345,7 @@ async fn keep_session_fresh(app: AppHandle) {
             }
             continue;
         };
-        let renew_in = (ends_at - RENEW_BEFORE - chrono::Utc::now())
-            .to_std()
-            .unwrap_or_default();
+        let renew_in = renew_delay(ends_at, chrono::Utc::now());
         tokio::select! {
             changed = session.changed() => {
                 if changed.is_err() {
@@ -353,5 +360,26 @@ async fn keep_session_fresh(app: AppHandle) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renew_delay;
+    use chrono::{TimeDelta, Utc};
+    use std::time::Duration;
+
+    #[test]
+    fn a_session_is_renewed_ten_minutes_before_it_ends_or_at_once_when_late() {
+        let now = Utc::now();
+        assert_eq!(
+            renew_delay(now + TimeDelta::hours(12), now),
+            Duration::from_secs(12 * 3600 - 600)
+        );
+        assert_eq!(
+            renew_delay(now + TimeDelta::minutes(5), now),
+            Duration::ZERO
+        );
+        assert_eq!(renew_delay(now - TimeDelta::hours(1), now), Duration::ZERO);
     }
 }

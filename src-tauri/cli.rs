@@ -78,6 +78,9 @@ enum Command {
         /// (run under `dbus-run-session` with a display for the notification daemon).
         #[arg(long)]
         notify: bool,
+        /// Where the Markdown report goes.
+        #[arg(long, default_value = "target/bench-report.md")]
+        report: PathBuf,
     },
     /// Manage the private solo-mode PostgreSQL cluster.
     Solo {
@@ -222,7 +225,11 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             tracing::info!(?config, "starting the notification worker");
             crate::worker::run(config, crate::worker::termination()).await
         }
-        Command::Bench { samples, notify } => crate::bench::run(samples.max(1), notify).await,
+        Command::Bench {
+            samples,
+            notify,
+            report,
+        } => crate::bench::run(samples.max(1), notify, &report).await,
         Command::Solo { action, dir } => {
             let dir = match dir {
                 Some(dir) => dir,

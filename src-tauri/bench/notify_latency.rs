@@ -18,7 +18,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
-use super::{anyhow_from, report};
+use super::{anyhow_from, Table, NOTIFY_TARGET};
 use crate::db::notifications::NotificationEvent;
 use crate::db::ticket_changes::{self, Assignment};
 use crate::db::{self, auth};
@@ -182,7 +182,12 @@ async fn pick_ticket(owner: &PgPool, recipient: Uuid) -> anyhow::Result<(Uuid, S
     .context("no unassigned open ticket to measure with: run `ticketdesk demo-data` first")
 }
 
-pub async fn measure(desk: &PgPool, owner: &PgPool, samples: usize) -> anyhow::Result<()> {
+pub async fn measure(
+    desk: &PgPool,
+    owner: &PgPool,
+    samples: usize,
+    report: &std::path::Path,
+) -> anyhow::Result<()> {
     let (mut monitor, mut bus) = watch_bus().await?;
     let lead = sign_in(desk, ASSIGNER).await?;
     let engineer = sign_in(desk, RECIPIENT).await?;
@@ -196,9 +201,6 @@ pub async fn measure(desk: &PgPool, owner: &PgPool, samples: usize) -> anyhow::R
     tokio::time::sleep(Duration::from_millis(500)).await;
     while bus.try_recv().is_ok() {}
 
-    println!(
-        "ticketdesk bench --notify: {samples} assignments of {number} by {ASSIGNER} to {RECIPIENT}"
-    );
     let mut app = Vec::with_capacity(samples);
     for round in 0..samples + WARM_UP {
         assign(desk, &lead, ticket, Some(engineer.actor.id)).await?;
@@ -225,17 +227,20 @@ pub async fn measure(desk: &PgPool, owner: &PgPool, samples: usize) -> anyhow::R
     let _ = monitor.kill().await;
 
     let mut floor = notify_listen_floor(owner, samples).await?;
-    println!(
-        "{:<34} {:>9} {:>9} {:>9} {:>9} {:>7}",
-        "case", "p50 ms", "p99 ms", "floor p50", "floor p99", "ratio"
-    );
-    report(
+    let mut table = Table::new(format!(
+        "ticketdesk bench --notify: {samples} assignments of {number} by {ASSIGNER} to {RECIPIENT}"
+    ));
+    table.add(
         "assignment committed → D-Bus Notify",
         &mut app,
         Some(&mut floor),
+        Some(NOTIFY_TARGET),
     );
-    println!("floor: a bare NOTIFY → LISTEN round trip on the same server; target p50 ≤ 50 ms, p99 ≤ 200 ms");
-    println!("rerun: dbus-run-session -- ticketdesk bench --notify --samples {samples} (under a display, e.g. xvfb-run)");
+    table.note("floor: a bare NOTIFY → LISTEN round trip on the same server");
+    table.note(&format!(
+        "rerun: dbus-run-session -- ticketdesk bench --notify --samples {samples} (under a display, e.g. xvfb-run)"
+    ));
+    table.write(report)?;
     Ok(())
 }
 
