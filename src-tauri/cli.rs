@@ -27,7 +27,14 @@ enum Command {
     /// Apply the database migrations (TICKETDESK_DATABASE_URL, or the solo database).
     Migrate,
     /// Migrate, then load the demo users, tickets, comments and history (idempotent).
-    DemoData,
+    DemoData {
+        /// Also generate N synthetic tickets (~5 comments, ~10 history rows each, ~85 %
+        /// closed, a few hundred users in every role) for benchmarks. Needs a superuser
+        /// connection (solo mode does). A database that has them already gets only the
+        /// missing ones, or nothing.
+        #[arg(long, value_name = "N")]
+        scale: Option<u64>,
+    },
     /// Create an ADMIN account; the password is read from standard input (one line).
     CreateAdmin {
         #[arg(long)]
@@ -127,7 +134,7 @@ pub fn main() -> ExitCode {
 async fn run_command(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Migrate => with_database(|pool| async move { db::migrate(&pool).await }).await,
-        Command::DemoData => {
+        Command::DemoData { scale: None } => {
             with_database(|pool| async move {
                 db::migrate(&pool).await?;
                 let loaded = db::demo_data::load(&pool).await?;
@@ -137,6 +144,33 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
                 loaded.tickets,
                 db::demo_data::DEMO_PASSWORD
             );
+                Ok(())
+            })
+            .await
+        }
+        Command::DemoData { scale: Some(scale) } => {
+            with_database(|pool| async move {
+                db::migrate(&pool).await?;
+                let mut progress = |line: &str| {
+                    use std::io::Write;
+                    println!("{line}");
+                    let _ = std::io::stdout().flush();
+                };
+                let options = db::synthetic::Options::new(scale);
+                let report = db::synthetic::generate(&pool, options, &mut progress).await?;
+                let phases: Vec<String> = report
+                    .phases
+                    .iter()
+                    .map(|(name, took)| format!("{name} {:.1} s", took.as_secs_f64()))
+                    .collect();
+                println!("phases: {}", phases.join(", "));
+                println!(
+                    "synthetic data: {} ticket(s) before, {} added (--scale {scale}); password \
+                     for every demo and synthetic user: {}",
+                    report.existing,
+                    report.tickets,
+                    db::demo_data::DEMO_PASSWORD
+                );
                 Ok(())
             })
             .await

@@ -101,11 +101,14 @@ pub fn queue_sql(actor: Actor, query: &QueueQuery) -> Result<QueryBuilder<'_, Po
     }
     sql.push(format!(" {SUMMARY_JOINS}"));
     if let Some(text) = text {
-        // search_tickets() matches through the seed's GIN index, which row-level security
-        // would otherwise keep the planner from using (migration `search_under_rls`).
+        // search_tickets() matches through a GIN index, which row-level security would
+        // otherwise keep the planner from using (migrations `search_under_rls`,
+        // `search_vector`); it ranks only when the page is sorted by relevance.
         sql.push(" JOIN search_tickets(websearch_to_tsquery('english', ")
             .push_bind(text)
-            .push(")) AS search ON search.id = t.id");
+            .push("), ")
+            .push_bind(sort == QueueSort::Relevance)
+            .push(") AS search ON search.id = t.id");
     }
     sql.push(" WHERE TRUE");
     if !permissions::sees_all_tickets(actor) {

@@ -2564,7 +2564,7 @@ async fn search_through_the_definer_function_finds_only_visible_tickets(pool: Pg
 
 async fn found_broken(conn: &mut PgConnection) -> Vec<Uuid> {
     let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM search_tickets(websearch_to_tsquery('english', 'broken'))",
+        "SELECT id FROM search_tickets(websearch_to_tsquery('english', 'broken'), TRUE)",
     )
     .fetch_all(conn)
     .await

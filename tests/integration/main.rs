@@ -18,6 +18,7 @@ mod schema;
 mod schema_version;
 mod search;
 mod solo;
+mod synthetic;
 mod ticket_events;
 mod tickets;
 mod worker;

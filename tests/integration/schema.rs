@@ -56,6 +56,9 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "+ column ticket_history.is_internal boolean NOT NULL default=Some(\"false\")",
     // notification_delivery: the worker's outbox (when a row may next be tried)
     "+ column notifications.next_attempt_at timestamp with time zone NULL default=None",
+    // search_vector: the stored tsvector search matches and ranks on (issue 7)
+    "+ column tickets.search_vector tsvector NULL default=Some(\"to_tsvector('english'::regconfig, (((title)::text || ' '::text) || description))\")",
+    "+ index idx_tickets_search_vector CREATE INDEX idx_tickets_search_vector ON tickets USING gin (search_vector)",
     "+ index idx_notifications_outbox CREATE INDEX idx_notifications_outbox ON notifications USING btree (next_attempt_at) WHERE (((status)::text = 'PENDING'::text) AND ((channel)::text <> 'IN_APP'::text))",
 ];
 
