@@ -29,7 +29,7 @@ step "Rust unit and integration tests (real PostgreSQL)"
 cargo test --quiet --no-fail-fast
 
 step "benchmark harness runs (a few samples on the demo data; timings are not checked here)"
-TICKETDESK_DATABASE_URL=$DATABASE_URL target/debug/ticketdesk demo-data
+TICKETDESK_DATABASE_URL=$DATABASE_URL target/debug/ticketdesk demo-data --scale 2000
 TICKETDESK_DATABASE_URL=$DATABASE_URL target/debug/ticketdesk bench --samples 3
 TICKETDESK_DATABASE_URL=$DATABASE_URL xvfb-run -a -s "-screen 0 1280x800x24" \
   dbus-run-session -- target/debug/ticketdesk bench --notify --samples 3 2>&1 | grep -v '^dbus-daemon'
