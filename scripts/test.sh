@@ -34,6 +34,9 @@ TICKETDESK_DATABASE_URL=$DATABASE_URL target/debug/ticketdesk bench --samples 3
 TICKETDESK_DATABASE_URL=$DATABASE_URL xvfb-run -a -s "-screen 0 1280x800x24" \
   dbus-run-session -- target/debug/ticketdesk bench --notify --samples 3 2>&1 | grep -v '^dbus-daemon'
 
+step "footprint harness runs (the app and the empty window under Xvfb; timings are not checked here)"
+scripts/footprint.sh --debug --runs 1 --settle 1
+
 step "generated TypeScript types are committed"
 if ! git diff --exit-code --stat -- ui/src/lib/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/lib/bindings)" ]; then
   echo "ui/src/lib/bindings is stale: run the tests and commit the regenerated files"; exit 1

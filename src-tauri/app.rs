@@ -129,7 +129,7 @@ impl AppState {
     /// Signs in again with the refresh token kept from the last run, if it is still valid.
     pub async fn resume_session(&self) -> Result<Option<UserSummary>> {
         let Some(refresh_token) = self.stored_refresh_token() else {
-            return Ok(None);
+            return self.measurement_sign_in().await;
         };
         match auth::refresh(self.pool().await?, &refresh_token).await {
             Ok(tokens) => Ok(Some(self.start_session(tokens).await?)),
@@ -138,6 +138,21 @@ impl AppState {
                 Ok(None)
             }
             Err(other) => Err(other),
+        }
+    }
+
+    /// scripts/footprint.sh only: signs in as the user its variables name (see `first_paint`);
+    /// without them, or if that fails, the sign-in screen as usual.
+    async fn measurement_sign_in(&self) -> Result<Option<UserSummary>> {
+        let Some((login, password)) = crate::first_paint::measurement_credentials() else {
+            return Ok(None);
+        };
+        match self.sign_in(&login, &password, None).await {
+            Ok(user) => Ok(Some(user)),
+            Err(err) => {
+                tracing::warn!(error = %err, "the measurement's sign-in failed");
+                Ok(None)
+            }
         }
     }
 
@@ -256,6 +271,7 @@ pub fn run() -> anyhow::Result<()> {
             tracing::info!(?target, "starting");
             app.manage(AppState::new(app.handle().clone(), target));
             crate::tray::init(app.handle());
+            crate::first_paint::listen(app.handle());
             tauri::async_runtime::spawn(connect_and_listen(app.handle().clone()));
             tauri::async_runtime::spawn(keep_session_fresh(app.handle().clone()));
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));

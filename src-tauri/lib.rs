@@ -6,6 +6,7 @@
 //! - `notify`   LISTEN/NOTIFY delivery and native notifications, `tray` the system tray
 //! - `solo`     the private PostgreSQL cluster, `config` which database to use
 //! - `cli`      the command line of the one binary, `bench` its benchmark
+//! - `first_paint` the UI's "window ready" report, timed by scripts/footprint.sh
 //! - `worker`   the headless delivery of EMAIL, SLACK and SMS notifications
 
 pub mod app;
@@ -16,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod first_paint;
 pub mod notify;
 pub mod solo;
 pub mod tray;
