@@ -167,10 +167,8 @@ impl AppState {
 
     async fn start_session(&self, tokens: auth::SessionTokens) -> Result<UserSummary> {
         let pool = self.pool().await?;
-        let mut tx = auth::begin_as(pool, &tokens.session_token).await?;
-        let actor = db::users::current_actor(&mut *tx)
-            .await?
-            .ok_or_else(|| Error::Unauthenticated(auth::SIGN_IN_FAILED.into()))?;
+        let (mut tx, actor) = auth::begin_acting(pool, &tokens.session_token).await?;
+        let actor = actor.ok_or_else(|| Error::Unauthenticated(auth::SIGN_IN_FAILED.into()))?;
         let user = db::users::find_active(&mut *tx, actor.id).await?;
         tx.commit().await?;
         self.store_refresh_token(Some(&tokens.refresh_token));
@@ -189,8 +187,8 @@ impl AppState {
             let Some(session) = self.session.borrow().clone() else {
                 return Err(Error::Unauthenticated("Sign in first.".into()));
             };
-            let mut tx = auth::begin_as(pool, &session.tokens.session_token).await?;
-            if let Some(actor) = db::users::current_actor(&mut *tx).await? {
+            let (tx, actor) = auth::begin_acting(pool, &session.tokens.session_token).await?;
+            if let Some(actor) = actor {
                 return Ok((tx, actor));
             }
             tx.rollback().await?;

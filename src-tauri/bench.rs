@@ -61,24 +61,10 @@ async fn measure(
     samples: usize,
     report_path: &Path,
 ) -> anyhow::Result<()> {
-    let tokens = auth::sign_in(
-        desk,
-        BENCH_USER,
-        db::demo_data::DEMO_PASSWORD,
-        None,
-        Some("bench"),
-    )
-    .await
-    .map_err(anyhow_from)
-    .context("signing in as the demo engineer (run `ticketdesk demo-data` first)")?;
+    let (tokens, actor) = sign_in_demo(desk, BENCH_USER)
+        .await
+        .context("run `ticketdesk demo-data` first")?;
     let session = tokens.session_token;
-    let actor = {
-        let mut tx = auth::begin_as(desk, &session).await.map_err(anyhow_from)?;
-        db::users::current_actor(&mut *tx)
-            .await
-            .map_err(anyhow_from)?
-            .context("the bench session resolved to nobody")?
-    };
     let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets")
         .fetch_one(owner)
         .await?;
@@ -134,11 +120,11 @@ async fn measure(
     for case in &cases {
         let mut app = Vec::with_capacity(samples);
         let mut floor = Vec::with_capacity(samples);
-        let mut bare = owner.acquire().await?;
+        let mut bare = bare_connection(owner, &session).await?;
         // Warm both paths (plans, caches) before timing.
         for round in 0..samples + WARM_UP {
             let started = Instant::now();
-            let mut tx = auth::begin_as(desk, &session).await.map_err(anyhow_from)?;
+            let (mut tx, actor) = begin(desk, &session).await?;
             db::tickets::queue(&mut tx, actor, &case.query)
                 .await
                 .map_err(anyhow_from)?;
@@ -147,8 +133,7 @@ async fn measure(
 
             let mut sql = db::tickets::queue_sql(actor, &case.query).map_err(anyhow_from)?;
             let started = Instant::now();
-            let persistent = db::tickets::queue_plan_is_reusable(&case.query);
-            bare.fetch_all(sql.build().persistent(persistent)).await?;
+            bare.fetch_all(sql.build()).await?;
             let floor_time = started.elapsed();
             if round >= WARM_UP {
                 app.push(app_time);
@@ -168,10 +153,10 @@ async fn measure(
             .await?;
     let mut detail = Vec::with_capacity(samples);
     let mut detail_floor = Vec::with_capacity(samples);
-    let mut bare = owner.acquire().await?;
+    let mut bare = bare_connection(owner, &session).await?;
     for round in 0..samples + WARM_UP {
         let started = Instant::now();
-        let mut tx = auth::begin_as(desk, &session).await.map_err(anyhow_from)?;
+        let (mut tx, actor) = begin(desk, &session).await?;
         db::tickets::detail(&mut tx, actor, ticket_id)
             .await
             .map_err(anyhow_from)?;
@@ -226,10 +211,10 @@ async fn writes(
     let mut create = Vec::with_capacity(samples);
     let mut create_floor = Vec::with_capacity(samples);
     let mut floor_tickets = Vec::with_capacity(samples + WARM_UP);
-    let mut bare = owner.acquire().await?;
+    let mut bare = bare_connection(owner, session).await?;
     for round in 0..samples + WARM_UP {
         let started = Instant::now();
-        let mut tx = auth::begin_as(desk, session).await.map_err(anyhow_from)?;
+        let (mut tx, actor) = begin(desk, session).await?;
         let summary = db::tickets::create(&mut tx, actor, new_ticket(round))
             .await
             .map_err(anyhow_from)?;
@@ -269,7 +254,7 @@ async fn writes(
     let mut change_floor = Vec::with_capacity(samples);
     for (round, (ticket, floor_ticket)) in created.iter().zip(&floor_tickets).enumerate() {
         let started = Instant::now();
-        let mut tx = auth::begin_as(desk, session).await.map_err(anyhow_from)?;
+        let (mut tx, actor) = begin(desk, session).await?;
         let change_to = StatusChange {
             ticket_id: *ticket,
             version: 1,
@@ -300,6 +285,53 @@ async fn writes(
         None,
     );
     Ok(())
+}
+
+/// Signs in as a demo user (`ticketdesk demo-data`'s password) and resolves who that is.
+pub(crate) async fn sign_in_demo(
+    desk: &PgPool,
+    username: &str,
+) -> anyhow::Result<(auth::SessionTokens, Actor)> {
+    let tokens = auth::sign_in(
+        desk,
+        username,
+        db::demo_data::DEMO_PASSWORD,
+        None,
+        Some("bench"),
+    )
+    .await
+    .map_err(anyhow_from)
+    .with_context(|| format!("signing in as the demo user {username}"))?;
+    let (tx, actor) = begin(desk, &tokens.session_token).await?;
+    tx.commit().await?;
+    Ok((tokens, actor))
+}
+
+/// A transaction acting for the session, and its actor: what `AppState::begin` does before
+/// every command.
+async fn begin(
+    desk: &PgPool,
+    session: &str,
+) -> anyhow::Result<(sqlx::Transaction<'static, sqlx::Postgres>, Actor)> {
+    let (tx, actor) = auth::begin_acting(desk, session)
+        .await
+        .map_err(anyhow_from)?;
+    Ok((tx, actor.context("the bench session resolved to nobody")?))
+}
+
+/// A connection of the owner's for the floors: no row-level security, no transaction, but the
+/// bench user's session set once for the connection, so the functions and triggers that ask
+/// who is acting (search_tickets(), history, notifications) do the same work as in the app.
+async fn bare_connection(
+    owner: &PgPool,
+    session: &str,
+) -> anyhow::Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
+    let mut bare = owner.acquire().await?;
+    sqlx::query("SELECT set_config('ticketdesk.session', $1, false)")
+        .bind(session)
+        .execute(&mut *bare)
+        .await?;
+    Ok(bare)
 }
 
 /// `EXPLAIN (ANALYZE, BUFFERS)` of a queue query as the app runs it: in the user's session,

@@ -55,23 +55,10 @@ struct Desk {
 }
 
 async fn sign_in(pool: &PgPool, username: &str) -> anyhow::Result<Desk> {
-    let tokens = auth::sign_in(
-        pool,
-        username,
-        db::demo_data::DEMO_PASSWORD,
-        None,
-        Some("bench"),
-    )
-    .await
-    .map_err(anyhow_from)
-    .with_context(|| format!("signing in as the demo user {username}"))?;
+    let (tokens, actor) = super::sign_in_demo(pool, username).await?;
     let mut tx = auth::begin_as(pool, &tokens.session_token)
         .await
         .map_err(anyhow_from)?;
-    let actor = db::users::current_actor(&mut *tx)
-        .await
-        .map_err(anyhow_from)?
-        .context("the bench session resolved to nobody")?;
     let user = db::users::find_active(&mut *tx, actor.id)
         .await
         .map_err(anyhow_from)?;

@@ -7,6 +7,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use crate::domain::password::{self, KdfParams};
+use crate::domain::permissions::Actor;
 use crate::error::{Error, Result};
 
 /// What a successful sign-in or refresh yields. The session token goes into every
@@ -111,6 +112,28 @@ pub async fn begin_as<'c>(pool: &PgPool, session_token: &str) -> Result<Transact
         .execute(&mut *tx)
         .await?;
     Ok(tx)
+}
+
+/// `begin_as`, and who the session belongs to (None: expired, revoked or unknown), in one
+/// round trip (migration `act_as`).
+pub async fn begin_acting<'c>(
+    pool: &PgPool,
+    session_token: &str,
+) -> Result<(Transaction<'c, Postgres>, Option<Actor>)> {
+    let mut tx = pool.begin().await?;
+    let (id, role): (Option<Uuid>, Option<String>) =
+        sqlx::query_as("SELECT user_id, role::text FROM act_as($1)")
+            .bind(session_token)
+            .fetch_one(&mut *tx)
+            .await?;
+    let actor = match (id, role) {
+        (Some(id), Some(role)) => Some(Actor {
+            id,
+            role: crate::db::parse_column(&role)?,
+        }),
+        _ => None,
+    };
+    Ok((tx, actor))
 }
 
 fn tokens(row: Option<(String, String, DateTime<Utc>)>) -> Option<SessionTokens> {

@@ -69,22 +69,6 @@ pub async fn find_active_by_username(
         .try_into()
 }
 
-/// The user whose session token the current transaction carries, or None when the token is
-/// missing, unknown, expired or revoked.
-pub async fn current_actor(db: impl PgExecutor<'_>) -> Result<Option<Actor>> {
-    let row: (Option<Uuid>, Option<String>) =
-        sqlx::query_as("SELECT current_user_id(), current_user_role()::text")
-            .fetch_one(db)
-            .await?;
-    match row {
-        (Some(id), Some(role)) => Ok(Some(Actor {
-            id,
-            role: parse_column(&role)?,
-        })),
-        _ => Ok(None),
-    }
-}
-
 impl From<&UserSummary> for Actor {
     fn from(user: &UserSummary) -> Self {
         Actor {

@@ -29,13 +29,27 @@ async fn audit_events(pool: &PgPool, user: Uuid) -> Vec<(String, String)> {
         .unwrap()
 }
 
+/// Who the token's session belongs to, as every command resolves it (`begin_acting`); the
+/// session must also stay set for the rest of that transaction, which row-level security reads.
 async fn session_user(pool: &PgPool, token: &str) -> Option<Uuid> {
-    let mut tx = auth::begin_as(pool, token).await.unwrap();
-    let id = sqlx::query_scalar("SELECT current_user_id()")
+    let (mut tx, actor) = auth::begin_acting(pool, token).await.unwrap();
+    let id: Option<Uuid> = sqlx::query_scalar("SELECT current_user_id()")
         .fetch_one(&mut *tx)
         .await
         .unwrap();
     tx.rollback().await.unwrap();
+    assert_eq!(
+        actor.map(|a| a.id),
+        id,
+        "the actor is the transaction's session user"
+    );
+    let mut tx = auth::begin_as(pool, token).await.unwrap();
+    let listener_view: Option<Uuid> = sqlx::query_scalar("SELECT current_user_id()")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(listener_view, id, "begin_as resolves the same user");
     id
 }
 

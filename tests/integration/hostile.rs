@@ -2149,20 +2149,44 @@ async fn another_desktops_tokens_never_show_in_pg_stat_activity(pool: PgPool) {
     let tokens = auth::sign_in(&desktop, "erin", &erin.password, None, Some("laptop"))
         .await
         .expect("control: the app signs in");
+    let mut conn = login.connect().await;
+    // Both ways the app opens a session's transaction: the listener's, and every command's.
     let tx = auth::begin_as(&desktop, &tokens.session_token)
         .await
         .unwrap();
+    assert_no_token_in_activity(&mut conn, &tokens, "ticketdesk.session").await;
+    tx.rollback().await.unwrap();
+    let (tx, actor) = auth::begin_acting(&desktop, &tokens.session_token)
+        .await
+        .unwrap();
+    assert_eq!(
+        actor.map(|a| a.id),
+        Some(erin.id()),
+        "control: acting as erin"
+    );
+    assert_no_token_in_activity(&mut conn, &tokens, "act_as").await;
+    tx.rollback().await.unwrap();
+    desktop.close().await;
+    conn.close().await.ok();
+    login.remove(&pool).await;
+}
 
-    let mut conn = login.connect().await;
+/// What another connection of the same login can read in pg_stat_activity: the other
+/// desktop's statement (`control` is part of it), never its tokens.
+async fn assert_no_token_in_activity(
+    conn: &mut PgConnection,
+    tokens: &auth::SessionTokens,
+    control: &str,
+) {
     let queries: Vec<String> = sqlx::query_scalar(
         "SELECT coalesce(query, '') FROM pg_stat_activity \
          WHERE usename = current_user AND pid <> pg_backend_pid()",
     )
-    .fetch_all(&mut conn)
+    .fetch_all(conn)
     .await
     .unwrap();
     assert!(
-        queries.iter().any(|q| q.contains("ticketdesk.session")),
+        queries.iter().any(|q| q.contains(control)),
         "control: the other desktop's SQL text is readable: {queries:?}"
     );
     for q in &queries {
@@ -2171,10 +2195,6 @@ async fn another_desktops_tokens_never_show_in_pg_stat_activity(pool: PgPool) {
             "a token appears in pg_stat_activity: {q}"
         );
     }
-    tx.rollback().await.unwrap();
-    desktop.close().await;
-    conn.close().await.ok();
-    login.remove(&pool).await;
 }
 
 // ================================================================ pg_temp shadowing
@@ -2562,9 +2582,47 @@ async fn search_through_the_definer_function_finds_only_visible_tickets(pool: Pg
     login.remove(&pool).await;
 }
 
+/// search_tickets() builds its statement inside a definer function: what a caller passes is
+/// only ever a bound value, and an order it does not know is refused.
+#[sqlx::test]
+async fn search_tickets_takes_values_never_sql(pool: PgPool) {
+    let w = world(&pool).await;
+    let login = Login::desktop(&pool).await;
+    let mut conn = login.connect().await;
+    let mallory = sign_in(&mut conn, &w.mallory).await;
+    act_as(&mut conn, &mallory.session).await;
+    let injected_order = sqlx::query(
+        "SELECT id FROM search_tickets(websearch_to_tsquery('english', 'broken'), \
+         'NEWEST; SELECT 1', 100, NULL, NULL, NULL, NULL, FALSE, NULL, NULL, NULL, NULL, NULL, \
+         NULL, NULL, NULL, NULL)",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect_err("an unknown order is refused");
+    assert!(
+        injected_order.to_string().contains("unknown order"),
+        "{injected_order}"
+    );
+    let injected_value: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM search_tickets(websearch_to_tsquery('english', 'broken'), 'NEWEST', 100, \
+         NULL, NULL, NULL, NULL, FALSE, NULL, NULL, $1, NULL, NULL, NULL, NULL, NULL, NULL)",
+    )
+    .bind("x') OR TRUE OR (lower('x")
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert!(
+        injected_value.is_empty(),
+        "an environment filter that reads like SQL matches no environment"
+    );
+    conn.close().await.ok();
+    login.remove(&pool).await;
+}
+
 async fn found_broken(conn: &mut PgConnection) -> Vec<Uuid> {
     let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM search_tickets(websearch_to_tsquery('english', 'broken'), TRUE)",
+        "SELECT id FROM search_tickets(websearch_to_tsquery('english', 'broken'), 'NEWEST', 100, \
+         NULL, NULL, NULL, NULL, FALSE, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
     )
     .fetch_all(conn)
     .await

@@ -59,6 +59,8 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     // search_vector: the stored tsvector search matches and ranks on (issue 7)
     "+ column tickets.search_vector tsvector NULL default=Some(\"to_tsvector('english'::regconfig, (((title)::text || ' '::text) || description))\")",
     "+ index idx_tickets_search_vector CREATE INDEX idx_tickets_search_vector ON tickets USING gin (search_vector)",
+    // open_work_by_priority: pages of unclosed tickets by priority read only their rows
+    "+ index idx_tickets_not_closed_priority CREATE INDEX idx_tickets_not_closed_priority ON tickets USING btree (priority, created_at DESC, id DESC) WHERE ((status)::text <> 'CLOSED'::text)",
     "+ index idx_notifications_outbox CREATE INDEX idx_notifications_outbox ON notifications USING btree (next_attempt_at) WHERE (((status)::text = 'PENDING'::text) AND ((channel)::text <> 'IN_APP'::text))",
 ];
 
