@@ -24,6 +24,8 @@ use uuid::Uuid;
 
 /// The demo engineer whose desk is measured.
 const BENCH_USER: &str = "dev";
+/// The demo team lead who files and moves tickets for them in the write cases.
+const BENCH_LEAD: &str = "lena";
 
 /// Rounds run before timing starts (plans, caches).
 const WARM_UP: usize = 5;
@@ -108,6 +110,16 @@ async fn measure(
             target: SEARCH_TARGET,
         },
         Case {
+            name: "search: \"disk\" in open work, P1/P2".into(),
+            query: QueueQuery {
+                text: Some("disk".into()),
+                statuses: vec![Status::Open, Status::InProgress],
+                priorities: vec![Priority::P1Critical, Priority::P2High],
+                ..Default::default()
+            },
+            target: SEARCH_TARGET,
+        },
+        Case {
             name: "search: \"disk full\" by relevance".into(),
             query: QueueQuery {
                 text: Some("disk full".into()),
@@ -179,7 +191,7 @@ async fn measure(
         Some(DETAIL_TARGET),
     );
 
-    writes(&mut table, desk, owner, &session, actor, samples).await?;
+    writes(&mut table, desk, owner, actor, samples).await?;
     table.note("SLA breach sweep: not measured yet (no sweep exists before the SLA issue lands)");
     table.note(&format!(
         "rerun: ticketdesk bench --samples {samples}; floors are the same SQL run bare on the owner's connection"
@@ -188,24 +200,28 @@ async fn measure(
     Ok(())
 }
 
-/// Creating a ticket (assigned to the bench user, so its history, SLA and notification rows
-/// are written) and moving it OPEN → IN_PROGRESS, each committed. Floors: the same INSERT and
+/// A team lead creating a ticket for the bench engineer (its history, SLA and the engineer's
+/// notification rows are written) and moving it OPEN → IN_PROGRESS, each committed. Floors: the same INSERT and
 /// UPDATE run bare (the triggers still fire: they are part of the table).
 async fn writes(
     table: &mut Table,
     desk: &PgPool,
     owner: &PgPool,
-    session: &str,
-    actor: Actor,
+    engineer: Actor,
     samples: usize,
 ) -> anyhow::Result<()> {
+    // A team lead files tickets for the bench user, so each creation also writes that user's
+    // notifications (your own actions never notify you).
+    let (lead_tokens, lead) = sign_in_demo(desk, BENCH_LEAD).await?;
+    let session = lead_tokens.session_token.as_str();
+    let assignee = engineer.id;
     let new_ticket = |round: usize| NewTicket {
         title: format!("bench: disk full on build agent {round}"),
         description: "Created by `ticketdesk bench` to time ticket creation.".into(),
         priority: Priority::P3Medium,
         category: Category::Infrastructure,
         environment: Some("bench".into()),
-        assignee_id: Some(actor.id),
+        assignee_id: Some(assignee),
     };
     let mut created = Vec::with_capacity(samples + WARM_UP);
     let mut create = Vec::with_capacity(samples);
@@ -227,13 +243,14 @@ async fn writes(
             "INSERT INTO tickets (ticket_number, title, description, category, priority, status, \
                                   requestor_id, assignee_id, environment, sla_policy_id) \
              VALUES (next_ticket_number(), $1, 'bench floor', 'INFRASTRUCTURE', 'P3_MEDIUM', \
-                     'OPEN', $2, $2, 'bench', \
+                     'OPEN', $2, $3, 'bench', \
                      (SELECT id FROM sla_policies WHERE is_active AND priority = 'P3_MEDIUM' \
                       ORDER BY category NULLS LAST, effective_from DESC LIMIT 1)) \
              RETURNING id",
         )
         .bind(format!("bench floor {round}"))
-        .bind(actor.id)
+        .bind(lead.id)
+        .bind(assignee)
         .fetch_one(&mut *bare)
         .await?;
         let floor_time = started.elapsed();

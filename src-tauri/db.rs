@@ -19,13 +19,16 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{Connection, PgPool};
 
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 /// SPEC §12: each desktop keeps a small pool; the listener has its own connection.
 pub const DEFAULT_POOL_SIZE: u32 = 2;
+
+/// How long a pooled connection may sit idle before it is checked on its way out.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     let options: PgConnectOptions = url.parse().context("invalid database URL")?;
@@ -37,6 +40,18 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> 
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings every idle connection before handing it out: a round trip per command.
+        // Only one idle for a while is pinged now (the server may have restarted meanwhile);
+        // one that served the previous command a moment ago is used as it is.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > PING_WHEN_IDLE_FOR {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .context("cannot connect to the database")

@@ -13,6 +13,7 @@ mod hostile;
 mod listener;
 mod mfa;
 mod notifications;
+mod pool;
 mod preferences;
 mod schema;
 mod schema_version;
