@@ -46,9 +46,12 @@ BEGIN
 END;
 $$;
 
--- act_as() (migration act_as) with one lookup instead of two. A definer only to call
--- auth.acting(): the setting it makes is the caller's own, as set_config() would make it.
-CREATE OR REPLACE FUNCTION public.act_as(p_session text) RETURNS TABLE (user_id uuid, role varchar)
+-- One round trip fewer on every command: act_as() sets the transaction's session and says who
+-- it is in one call, where the desktop sent set_config() and then asked who it was. The token
+-- travels as a bound parameter, never in the statement's text (pg_stat_activity shows that
+-- text to every login). A definer only to call auth.acting(): the setting it makes is the
+-- caller's own, as set_config() would make it.
+CREATE FUNCTION public.act_as(p_session text) RETURNS TABLE (user_id uuid, role varchar)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
     PERFORM set_config('ticketdesk.session', p_session, true);
@@ -56,3 +59,5 @@ BEGIN
 END;
 $$;
 ALTER FUNCTION public.act_as(text) OWNER TO ticketdesk_definer;
+REVOKE ALL ON FUNCTION public.act_as(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.act_as(text) TO ticketdesk_desktop;

@@ -201,8 +201,8 @@ async fn measure(
 }
 
 /// A team lead creating a ticket for the bench engineer (its history, SLA and the engineer's
-/// notification rows are written) and moving it OPEN → IN_PROGRESS, each committed. Floors: the same INSERT and
-/// UPDATE run bare (the triggers still fire: they are part of the table).
+/// notification rows are written) and moving it OPEN → IN_PROGRESS, each committed. Floors:
+/// the same INSERT and UPDATE run bare (the triggers still fire: they are part of the table).
 async fn writes(
     table: &mut Table,
     desk: &PgPool,
@@ -214,14 +214,13 @@ async fn writes(
     // notifications (your own actions never notify you).
     let (lead_tokens, lead) = sign_in_demo(desk, BENCH_LEAD).await?;
     let session = lead_tokens.session_token.as_str();
-    let assignee = engineer.id;
     let new_ticket = |round: usize| NewTicket {
         title: format!("bench: disk full on build agent {round}"),
         description: "Created by `ticketdesk bench` to time ticket creation.".into(),
         priority: Priority::P3Medium,
         category: Category::Infrastructure,
         environment: Some("bench".into()),
-        assignee_id: Some(assignee),
+        assignee_id: Some(engineer.id),
     };
     let mut created = Vec::with_capacity(samples + WARM_UP);
     let mut create = Vec::with_capacity(samples);
@@ -250,7 +249,7 @@ async fn writes(
         )
         .bind(format!("bench floor {round}"))
         .bind(lead.id)
-        .bind(assignee)
+        .bind(engineer.id)
         .fetch_one(&mut *bare)
         .await?;
         let floor_time = started.elapsed();

@@ -115,7 +115,7 @@ pub async fn begin_as<'c>(pool: &PgPool, session_token: &str) -> Result<Transact
 }
 
 /// `begin_as`, and who the session belongs to (None: expired, revoked or unknown), in one
-/// round trip (migration `act_as`).
+/// round trip (migration `session_lookup`).
 pub async fn begin_acting<'c>(
     pool: &PgPool,
     session_token: &str,

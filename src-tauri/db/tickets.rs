@@ -99,11 +99,11 @@ pub fn queue_sql(actor: Actor, query: &QueueQuery) -> Result<QueryBuilder<'_, Po
         Some(text) => {
             sql.push(", search.rank");
             sql.push(format!(" {SUMMARY_JOINS}"));
-            push_search_page(&mut sql, text, query, &filters, cursor.as_ref());
+            push_search_page(&mut sql, text, query, filters, cursor.as_ref());
         }
         None => {
             sql.push(format!(" {SUMMARY_JOINS}"));
-            push_filters(&mut sql, actor, &filters);
+            push_filters(&mut sql, actor, filters);
             if let Some(c) = cursor {
                 push_keyset(&mut sql, &c);
             }
@@ -169,24 +169,24 @@ impl<'q> QueueFilters<'q> {
 }
 
 /// The queue without search text: filters on `tickets` itself, under row-level security.
-fn push_filters<'q>(sql: &mut QueryBuilder<'q, Postgres>, actor: Actor, f: &QueueFilters<'q>) {
+fn push_filters<'q>(sql: &mut QueryBuilder<'q, Postgres>, actor: Actor, f: QueueFilters<'q>) {
     sql.push(" WHERE TRUE");
     if !permissions::sees_all_tickets(actor) {
         sql.push(" AND t.requestor_id = ").push_bind(actor.id);
     }
-    if let Some(statuses) = &f.statuses {
+    if let Some(statuses) = f.statuses {
         sql.push(" AND t.status = ANY(")
-            .push_bind(statuses.clone())
+            .push_bind(statuses)
             .push(")");
     }
-    if let Some(priorities) = &f.priorities {
+    if let Some(priorities) = f.priorities {
         sql.push(" AND t.priority = ANY(")
-            .push_bind(priorities.clone())
+            .push_bind(priorities)
             .push(")");
     }
-    if let Some(categories) = &f.categories {
+    if let Some(categories) = f.categories {
         sql.push(" AND t.category = ANY(")
-            .push_bind(categories.clone())
+            .push_bind(categories)
             .push(")");
     }
     if f.unassigned {
@@ -197,10 +197,8 @@ fn push_filters<'q>(sql: &mut QueryBuilder<'q, Postgres>, actor: Actor, f: &Queu
     if let Some(requestor) = f.requestor {
         sql.push(" AND t.requestor_id = ").push_bind(requestor);
     }
-    if let Some(tags) = &f.tags {
-        sql.push(" AND t.tags @> ")
-            .push_bind(tags.clone())
-            .push("::text[]");
+    if let Some(tags) = f.tags {
+        sql.push(" AND t.tags @> ").push_bind(tags).push("::text[]");
     }
     if let Some(environment) = f.environment {
         sql.push(" AND lower(t.environment) = lower(")
@@ -220,7 +218,7 @@ fn push_search_page<'q>(
     sql: &mut QueryBuilder<'q, Postgres>,
     text: &'q str,
     query: &'q QueueQuery,
-    f: &QueueFilters<'q>,
+    f: QueueFilters<'q>,
     cursor: Option<&QueueCursor>,
 ) {
     let (updated, priority, rank) = match cursor.map(|c| c.key) {
@@ -236,11 +234,11 @@ fn push_search_page<'q>(
         .push(", ")
         .push_bind(page_rows(query) as i32)
         .push(", ")
-        .push_bind(f.statuses.clone())
+        .push_bind(f.statuses)
         .push(", ")
-        .push_bind(f.priorities.clone())
+        .push_bind(f.priorities)
         .push(", ")
-        .push_bind(f.categories.clone())
+        .push_bind(f.categories)
         .push(", ")
         .push_bind(f.assignee)
         .push(", ")
@@ -248,7 +246,7 @@ fn push_search_page<'q>(
         .push(", ")
         .push_bind(f.requestor)
         .push(", ")
-        .push_bind(f.tags.clone())
+        .push_bind(f.tags)
         .push("::text[], ")
         .push_bind(f.environment)
         .push(", ")
