@@ -311,8 +311,8 @@ fn stored_database_url(app: &AppHandle) -> Option<String> {
     store.get("databaseUrl")?.as_str().map(str::to_owned)
 }
 
-/// Opens the backend (retrying while it is unreachable), then keeps the notification
-/// listener running for the life of the app.
+/// Opens the backend (retrying while it is unreachable), then keeps the SLA sweeps and the
+/// notification listener running for the life of the app.
 async fn connect_and_listen(app: AppHandle) {
     let state = app.state::<AppState>();
     let backend = loop {
@@ -325,6 +325,11 @@ async fn connect_and_listen(app: AppHandle) {
             }
         }
     };
+    // Every desktop offers to sweep; the database lets one at a time through (SPEC §5).
+    tauri::async_runtime::spawn(db::sla::sweep_every(
+        backend.pool.clone(),
+        db::sla::SWEEP_EVERY,
+    ));
     let alerts = DesktopAlerts { app: app.clone() };
     crate::notify::listener::run(backend.pool.clone(), state.session.subscribe(), alerts).await;
 }

@@ -84,7 +84,7 @@ async fn sign_in(
 async fn mfa_status(state: State<'_, AppState>) -> CommandResult<bool> {
     let (mut tx, _actor) = state.begin().await?;
     let on = db::auth::mfa_status(&mut tx).await?;
-    tx.commit().await?;
+    db::auth::end_read(tx);
     Ok(on)
 }
 
@@ -140,7 +140,7 @@ async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
 async fn list_users(state: State<'_, AppState>) -> CommandResult<Vec<UserSummary>> {
     let (mut tx, _actor) = state.begin().await?;
     let users = db::users::list_active(&mut *tx).await?;
-    tx.commit().await?;
+    db::auth::end_read(tx);
     Ok(users)
 }
 
@@ -148,7 +148,7 @@ async fn list_users(state: State<'_, AppState>) -> CommandResult<Vec<UserSummary
 async fn list_queue(state: State<'_, AppState>, query: QueueQuery) -> CommandResult<QueuePage> {
     let (mut tx, actor) = state.begin().await?;
     let page = db::tickets::queue(&mut tx, actor, &query).await?;
-    tx.commit().await?;
+    db::auth::end_read(tx);
     Ok(page)
 }
 
@@ -156,7 +156,7 @@ async fn list_queue(state: State<'_, AppState>, query: QueueQuery) -> CommandRes
 async fn get_ticket(state: State<'_, AppState>, ticket_id: Uuid) -> CommandResult<TicketDetail> {
     let (mut tx, actor) = state.begin().await?;
     let detail = db::tickets::detail(&mut tx, actor, ticket_id).await?;
-    tx.commit().await?;
+    db::auth::end_read(tx);
     Ok(detail)
 }
 
@@ -344,7 +344,7 @@ async fn list_notification_preferences(
 ) -> CommandResult<Vec<NotificationPreference>> {
     let (mut tx, _actor) = state.begin().await?;
     let grid = db::notification_preferences::list(&mut tx).await?;
-    tx.commit().await?;
+    db::auth::end_read(tx);
     Ok(grid)
 }
 
@@ -368,7 +368,7 @@ async fn list_notifications(
 ) -> CommandResult<db::notifications::NotificationPage> {
     let (mut tx, _actor) = state.begin().await?;
     let page = db::notifications::list(&mut tx, &query).await?;
-    tx.commit().await?;
+    db::auth::end_read(tx);
     Ok(page)
 }
 

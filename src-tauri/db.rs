@@ -9,6 +9,7 @@ pub mod demo_data;
 pub mod desktop_login;
 pub mod notification_preferences;
 pub mod notifications;
+pub mod sla;
 pub mod synthetic;
 pub mod ticket_changes;
 pub mod tickets;

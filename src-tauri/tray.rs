@@ -229,7 +229,7 @@ async fn latest_unread(state: &AppState) -> Result<(i64, Vec<NotificationItem>)>
         limit: Some(MENU_ITEMS),
     };
     let page = notifications::list(&mut tx, &query).await?;
-    tx.commit().await?;
+    crate::db::auth::end_read(tx);
     Ok((page.unread, page.items))
 }
 

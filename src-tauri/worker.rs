@@ -1,5 +1,6 @@
 //! The headless `ticketdesk worker` (SPEC §7, issue 6): delivers the outbox rows (EMAIL, SLACK,
-//! SMS notifications) that the database's triggers write, with retries and backoff.
+//! SMS notifications) that the database's triggers write, with retries and backoff, and
+//! sweeps for SLA breaches (`db::sla`) beside any desktop that does.
 //!
 //! - `config`   settings from a file and `TICKETDESK_WORKER_*` variables; secrets never logged
 //! - `retry`    backoff and what an outcome writes to the row (pure)
@@ -88,6 +89,11 @@ pub async fn run(
         let _ = stop_tx.send(true);
     });
 
+    // The worker sweeps SLAs too, so breaches are flagged with every desktop closed.
+    let sweeps = tokio::spawn(crate::db::sla::sweep_every(
+        pool.clone(),
+        crate::db::sla::SWEEP_EVERY,
+    ));
     let mut reconnect = FIRST_RECONNECT;
     let mut told_waiting = false;
     loop {
@@ -110,6 +116,7 @@ pub async fn run(
     }
     tracing::info!("worker stopping");
     signal.abort();
+    sweeps.abort();
     shared.channels.shutdown().await;
     pool.close().await;
     Ok(())

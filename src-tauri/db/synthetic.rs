@@ -71,6 +71,9 @@ const LOADED_TABLES: &[&str] = &[
 ];
 const KNOWN_INSERT_TRIGGERS: &[&str] = &[
     "trg_tickets_check_insert",
+    // The SLA policy and deadline: written by the loader (`syn_sla`), business hours spread
+    // evenly over the week rather than counted day by day.
+    "trg_tickets_check_insert_sla",
     "trg_tickets_history_insert",
     "trg_tickets_notify_insert",
     "trg_comments_check_insert",

@@ -559,10 +559,7 @@ pub async fn create(
         };
         workflow::check_assignment(&unfiled, actor, Some((assignee.id, assignee.role)))?;
     }
-    let id = insert_ticket(&mut *tx, actor, &ticket).await?;
-    let summary = summary_in(&mut *tx, id).await?;
-    announce_change(&mut *tx, id).await?;
-    Ok(summary)
+    insert_ticket(&mut *tx, actor, &ticket).await
 }
 
 /// Wakes every desktop's queue when the transaction commits (payload: the ticket id only).
@@ -575,28 +572,31 @@ pub async fn announce_change(tx: &mut PgConnection, ticket_id: Uuid) -> Result<(
     Ok(())
 }
 
+/// Inserts the ticket and returns its summary, waking every desktop's queue at commit, in one
+/// statement (one round trip where three were). The SLA policy and deadline are the
+/// database's to set (migration `sla_clock`), as are history and notifications.
 async fn insert_ticket(
     tx: &mut PgConnection,
     actor: Actor,
     ticket: &ValidNewTicket,
-) -> Result<Uuid> {
+) -> Result<TicketSummary> {
     // A ticket created with an assignee has been triaged: SPEC §3 calls that OPEN.
     let status = if ticket.assignee_id.is_some() {
         "OPEN"
     } else {
         "NEW"
     };
-    let id = sqlx::query_scalar(
-        "INSERT INTO tickets (ticket_number, title, description, category, priority, status, \
-                              requestor_id, assignee_id, environment, sla_policy_id) \
-         VALUES (next_ticket_number(), $1, $2, $3, $4, $5, $6, $7, $8, \
-                 (SELECT id FROM sla_policies \
-                  WHERE is_active AND priority = $4 AND (category = $3 OR category IS NULL) \
-                    AND effective_from <= CURRENT_DATE \
-                    AND (effective_until IS NULL OR effective_until >= CURRENT_DATE) \
-                  ORDER BY category NULLS LAST, effective_from DESC LIMIT 1)) \
-         RETURNING id",
-    )
+    let row: SummaryRow = sqlx::query_as(&format!(
+        "WITH t AS ( \
+             INSERT INTO tickets (ticket_number, title, description, category, priority, status, \
+                                  requestor_id, assignee_id, environment) \
+             VALUES (next_ticket_number(), $1, $2, $3, $4, $5, $6, $7, $8) \
+             RETURNING *) \
+         SELECT {SUMMARY_COLUMNS} \
+         FROM t JOIN users r ON r.id = t.requestor_id \
+         LEFT JOIN users a ON a.id = t.assignee_id \
+         CROSS JOIN LATERAL (SELECT pg_notify($9, t.id::text)) AS announced"
+    ))
     .bind(&ticket.title)
     .bind(&ticket.description)
     .bind(ticket.category.as_str())
@@ -605,9 +605,10 @@ async fn insert_ticket(
     .bind(actor.id)
     .bind(ticket.assignee_id)
     .bind(&ticket.environment)
+    .bind(TICKET_CHANNEL)
     .fetch_one(&mut *tx)
     .await?;
-    Ok(id)
+    row.try_into()
 }
 
 pub async fn summary_in(tx: &mut PgConnection, id: Uuid) -> Result<TicketSummary> {

@@ -18,6 +18,7 @@ mod preferences;
 mod schema;
 mod schema_version;
 mod search;
+mod sla;
 mod solo;
 mod synthetic;
 mod ticket_events;

@@ -62,6 +62,9 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     // open_work_by_priority: pages of unclosed tickets by priority read only their rows
     "+ index idx_tickets_not_closed_priority CREATE INDEX idx_tickets_not_closed_priority ON tickets USING btree (priority, created_at DESC, id DESC) WHERE ((status)::text <> 'CLOSED'::text)",
     "+ index idx_notifications_outbox CREATE INDEX idx_notifications_outbox ON notifications USING btree (next_attempt_at) WHERE (((status)::text = 'PENDING'::text) AND ((channel)::text <> 'IN_APP'::text))",
+    // sla_clock: the time zone a policy's business hours are counted in (SPEC §5)
+    "+ column sla_policies.time_zone text NOT NULL default=Some(\"'UTC'::text\")",
+    "+ constraint sla_policies.chk_sla_time_zone CHECK (is_time_zone(time_zone))",
 ];
 
 /// Tables of our own, beside the seed's (their whole definition is ours).

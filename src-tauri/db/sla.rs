@@ -1,0 +1,35 @@
+//! The SLA breach sweep (SPEC §5). The deadline itself is set by the database when a ticket is
+//! created or re-prioritised (migration `sla_clock`); this runs `sla_sweep()` periodically.
+
+use std::time::Duration;
+
+use sqlx::{PgExecutor, PgPool};
+
+use crate::error::Result;
+
+/// How often a desktop or the worker sweeps. Any number of them may: the advisory lock inside
+/// `sla_sweep()` lets one through at a time and the others return at once.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
+
+/// One sweep (on a pool: in its own transaction): how many tickets it flagged as breached, or
+/// `None` when another process was sweeping at that moment.
+pub async fn sweep(conn: impl PgExecutor<'_>) -> Result<Option<i32>> {
+    Ok(sqlx::query_scalar("SELECT sla_sweep()")
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Sweeps every `period` for as long as the task lives. A failure (the server away, say) is
+/// logged and the next tick tries again.
+pub async fn sweep_every(pool: PgPool, period: Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match sweep(&pool).await {
+            Ok(Some(flagged)) if flagged > 0 => tracing::info!(flagged, "SLA breaches flagged"),
+            Ok(_) => {}
+            Err(err) => tracing::debug!(%err, "SLA sweep skipped"),
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The SLA clock (deadlines the database sets) and the breach sweep (SPEC §5).
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::PgPool;
+use ticketdesk::db::ticket_changes::PriorityChange;
+use ticketdesk::domain::ticket::Priority;
+use ticketdesk::domain::user::Role;
+use uuid::Uuid;
+
+use crate::helpers::{claim, create, new_ticket, signed_in};
+
+async fn sla_of(pool: &PgPool, ticket: Uuid) -> (Option<String>, DateTime<Utc>, DateTime<Utc>) {
+    sqlx::query_as(
+        "SELECT p.name, t.due_date, t.created_at FROM tickets t \
+         LEFT JOIN sla_policies p ON p.id = t.sla_policy_id WHERE t.id = $1",
+    )
+    .bind(ticket)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// The deadline `minutes` after `start` under the named policy.
+async fn deadline(
+    pool: &PgPool,
+    policy: &str,
+    start: DateTime<Utc>,
+    minutes: i32,
+) -> DateTime<Utc> {
+    sqlx::query_scalar("SELECT sla_deadline($1, $2, p) FROM sla_policies p WHERE p.name = $3")
+        .bind(start)
+        .bind(minutes)
+        .bind(policy)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+}
+
+const P3: &str = "P3 medium (default)";
+
+#[sqlx::test]
+async fn a_new_ticket_gets_its_policy_and_deadline(pool: PgPool) {
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    // P2 runs around the clock: 8 hours of wall-clock time.
+    let ticket = create(&dev, new_ticket("VPN down", None)).await.unwrap();
+    let (policy, due, created) = sla_of(&pool, ticket.id).await;
+    assert_eq!(policy.as_deref(), Some("P2 high (default)"));
+    assert_eq!(due - created, chrono::TimeDelta::hours(8));
+
+    // A category's own policy beats the catch-all.
+    sqlx::query(
+        "INSERT INTO sla_policies (name, priority, category, response_time_minutes, \
+                                   resolution_time_minutes, effective_from, business_hours_only) \
+         VALUES ('P2 network', 'P2_HIGH', 'NETWORK_ISSUE', 10, 60, DATE '2025-01-01', FALSE)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let ticket = create(&dev, new_ticket("Switch flapping", None))
+        .await
+        .unwrap();
+    let (policy, due, created) = sla_of(&pool, ticket.id).await;
+    assert_eq!(policy.as_deref(), Some("P2 network"));
+    assert_eq!(due - created, chrono::TimeDelta::hours(1));
+}
+
+#[sqlx::test]
+async fn business_hours_count_only_working_time(pool: PgPool) {
+    // P3: 9–17 on weekdays, UTC. Friday 16:30 plus one hour is Monday 9:30.
+    let friday = utc(2026, 11, 27, 16, 30);
+    assert_eq!(
+        deadline(&pool, P3, friday, 60).await,
+        utc(2026, 11, 30, 9, 30)
+    );
+    // Before opening on a Saturday: the clock starts on Monday at 9.
+    let saturday = utc(2026, 11, 28, 8, 0);
+    assert_eq!(
+        deadline(&pool, P3, saturday, 30).await,
+        utc(2026, 11, 30, 9, 30)
+    );
+    // 24 business hours from Monday 9:00 are three working days: Wednesday 17:00.
+    let monday = utc(2026, 11, 30, 9, 0);
+    assert_eq!(
+        deadline(&pool, P3, monday, 1440).await,
+        utc(2026, 12, 2, 17, 0)
+    );
+    // Exactly at closing time the next minute falls on the next working day.
+    let closing = utc(2026, 11, 30, 17, 0);
+    assert_eq!(
+        deadline(&pool, P3, closing, 1).await,
+        utc(2026, 12, 1, 9, 1)
+    );
+
+    // With weekends, Saturday counts.
+    sqlx::query("UPDATE sla_policies SET include_weekends = TRUE WHERE name = $1")
+        .bind(P3)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        deadline(&pool, P3, friday, 60).await,
+        utc(2026, 11, 28, 9, 30)
+    );
+}
+
+#[sqlx::test]
+async fn business_hours_are_local_to_the_policys_time_zone(pool: PgPool) {
+    sqlx::query("UPDATE sla_policies SET time_zone = 'Europe/Berlin' WHERE name = $1")
+        .bind(P3)
+        .execute(&pool)
+        .await
+        .unwrap();
+    // 07:00 UTC is 08:00 in Berlin (winter): the day opens at 9 Berlin = 08:00 UTC.
+    let early = utc(2026, 11, 26, 7, 0);
+    assert_eq!(
+        deadline(&pool, P3, early, 60).await,
+        utc(2026, 11, 26, 9, 0)
+    );
+    // Across the switch to summer time (29 March 2026): Friday 16:30 Berlin (15:30 UTC)
+    // plus an hour is Monday 9:30 Berlin, now 07:30 UTC.
+    let before_switch = utc(2026, 3, 27, 15, 30);
+    assert_eq!(
+        deadline(&pool, P3, before_switch, 60).await,
+        utc(2026, 3, 30, 7, 30)
+    );
+
+    let refused =
+        sqlx::query("UPDATE sla_policies SET time_zone = 'Mars/Olympus_Mons' WHERE name = $1")
+            .bind(P3)
+            .execute(&pool)
+            .await
+            .expect_err("an unknown time zone is refused");
+    assert_eq!(
+        refused.as_database_error().and_then(|e| e.constraint()),
+        Some("chk_sla_time_zone")
+    );
+}
+
+#[sqlx::test]
+async fn a_desktop_cannot_choose_its_own_deadline(pool: PgPool) {
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let far: DateTime<Utc> = utc(2099, 1, 1, 0, 0);
+    let mut tx = dev.tx().await;
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO tickets (ticket_number, title, description, category, priority, status, \
+                              requestor_id, sla_policy_id, due_date) \
+         VALUES (next_ticket_number(), 'Mine', 'Later', 'NETWORK_ISSUE', 'P1_CRITICAL', 'NEW', $1, \
+                 (SELECT id FROM sla_policies WHERE priority = 'P4_LOW'), $2) RETURNING id",
+    )
+    .bind(dev.id)
+    .bind(far)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE tickets SET due_date = $2, sla_breach = TRUE WHERE id = $1")
+        .bind(id)
+        .bind(far)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (policy, due, created) = sla_of(&pool, id).await;
+    assert_eq!(policy.as_deref(), Some("P1 critical (default)"));
+    assert_eq!(due - created, chrono::TimeDelta::hours(4));
+    let breached: bool = sqlx::query_scalar("SELECT sla_breach FROM tickets WHERE id = $1")
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!breached);
+}
+
+#[sqlx::test]
+async fn a_priority_change_moves_the_deadline(pool: PgPool) {
+    let lead = signed_in(&pool, "lena", Role::TeamLead).await;
+    let ticket = create(&lead, new_ticket("Database slow", None))
+        .await
+        .unwrap();
+    let mut tx = lead.tx().await;
+    ticketdesk::db::ticket_changes::change_priority(
+        &mut tx,
+        lead.actor(),
+        PriorityChange {
+            ticket_id: ticket.id,
+            version: 1,
+            priority: Priority::P1Critical,
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (policy, due, created) = sla_of(&pool, ticket.id).await;
+    assert_eq!(policy.as_deref(), Some("P1 critical (default)"));
+    assert_eq!(due - created, chrono::TimeDelta::hours(4));
+}
+
+/// Moves a ticket's deadline (as the owner: no desktop may) to `minutes` from now.
+async fn due_in(pool: &PgPool, ticket: Uuid, minutes: i64) {
+    sqlx::query("UPDATE tickets SET due_date = now() + make_interval(mins => $2) WHERE id = $1")
+        .bind(ticket)
+        .bind(minutes as i32)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+#[sqlx::test]
+async fn the_sweep_flags_each_breach_once_and_tells_the_assignee(pool: PgPool) {
+    let lead = signed_in(&pool, "lena", Role::TeamLead).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let late = create(&lead, new_ticket("Late", Some(dev.id)))
+        .await
+        .unwrap();
+    let on_time = create(&lead, new_ticket("On time", Some(dev.id)))
+        .await
+        .unwrap();
+    let resolved = create(&lead, new_ticket("Done", Some(dev.id)))
+        .await
+        .unwrap();
+    due_in(&pool, late.id, -1).await;
+    due_in(&pool, on_time.id, 30).await;
+    due_in(&pool, resolved.id, -1).await;
+    sqlx::query("UPDATE tickets SET status = 'RESOLVED', resolution_notes = 'Fixed' WHERE id = $1")
+        .bind(resolved.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    claim(&dev).await; // the assignments
+
+    // Swept from the assignee's own desktop: still told, the sweep acts for nobody.
+    let flagged = ticketdesk::db::sla::sweep(&dev.pool).await.unwrap();
+    assert_eq!(flagged, Some(1));
+    let (breached, at, due): (bool, Option<DateTime<Utc>>, DateTime<Utc>) =
+        sqlx::query_as("SELECT sla_breach, sla_breach_time, due_date FROM tickets WHERE id = $1")
+            .bind(late.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(breached);
+    assert_eq!(at, Some(due), "the breach time is the deadline missed");
+    let told = claim(&dev).await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].kind, "SLA_BREACH");
+    assert_eq!(told[0].ticket_id, Some(late.id));
+
+    // Once: the next sweep finds nothing new.
+    assert_eq!(ticketdesk::db::sla::sweep(&pool).await.unwrap(), Some(0));
+    assert!(claim(&dev).await.is_empty());
+    let flagged: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tickets WHERE sla_breach")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(flagged, vec![late.id]);
+}
+
+#[sqlx::test]
+async fn one_sweep_runs_at_a_time(pool: PgPool) {
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let mut first = pool.begin().await.unwrap();
+    assert_eq!(
+        ticketdesk::db::sla::sweep(&mut *first).await.unwrap(),
+        Some(0)
+    );
+    // The first sweep's transaction holds the lock: another desktop's returns at once.
+    assert_eq!(ticketdesk::db::sla::sweep(&dev.pool).await.unwrap(), None);
+    first.commit().await.unwrap();
+    assert_eq!(
+        ticketdesk::db::sla::sweep(&dev.pool).await.unwrap(),
+        Some(0)
+    );
+}
+
+#[sqlx::test]
+async fn the_periodic_sweep_flags_a_breach_without_being_asked(pool: PgPool) {
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let ticket = create(&dev, new_ticket("Overdue", Some(dev.id)))
+        .await
+        .unwrap();
+    due_in(&pool, ticket.id, -5).await;
+    let sweeps = tokio::spawn(ticketdesk::db::sla::sweep_every(
+        dev.pool.clone(),
+        Duration::from_millis(50),
+    ));
+    let mut breached = false;
+    for _ in 0..100 {
+        breached = sqlx::query_scalar("SELECT sla_breach FROM tickets WHERE id = $1")
+            .bind(ticket.id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if breached {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sweeps.abort();
+    assert!(breached, "flagged within five seconds");
+}
