@@ -110,6 +110,16 @@ async fn measure(
             },
             target: SEARCH_TARGET,
         },
+        // SPEC §10's own reference: two common words, newest first (145 ms on the seed's
+        // schema).
+        Case {
+            name: "search: \"disk full\" newest first".into(),
+            query: QueueQuery {
+                text: Some("disk full".into()),
+                ..Default::default()
+            },
+            target: SEARCH_TARGET,
+        },
         Case {
             name: "search: \"disk\" in open work, P1/P2".into(),
             query: QueueQuery {

@@ -363,6 +363,15 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
             .context("inserting demo comments")?;
         }
     }
+    // The demo's history is weeks long: its overdue open tickets breached back then, as the
+    // sweep would have flagged them, rather than all at once at the first start.
+    sqlx::query(
+        "UPDATE tickets SET sla_breach = TRUE, sla_breach_time = due_date \
+         WHERE NOT sla_breach AND status NOT IN ('CLOSED', 'RESOLVED') AND due_date <= now()",
+    )
+    .execute(&mut *tx)
+    .await
+    .context("flagging the demo's past SLA breaches")?;
     tx.commit().await?;
     Ok(loaded)
 }

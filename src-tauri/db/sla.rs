@@ -11,10 +11,14 @@ use crate::error::Result;
 /// `sla_sweep()` lets one through at a time and the others return at once.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
-/// One sweep (on a pool: in its own transaction): how many tickets it flagged as breached, or
-/// `None` when another process was sweeping at that moment.
+/// The most tickets one sweep flags; a full batch is followed by another at once.
+pub const SWEEP_BATCH: i32 = 500;
+
+/// One sweep (on a pool: in its own transaction): how many tickets it flagged as breached, at
+/// most [`SWEEP_BATCH`], or `None` when another process was sweeping at that moment.
 pub async fn sweep(conn: impl PgExecutor<'_>) -> Result<Option<i32>> {
-    Ok(sqlx::query_scalar("SELECT sla_sweep()")
+    Ok(sqlx::query_scalar("SELECT sla_sweep($1)")
+        .bind(SWEEP_BATCH)
         .fetch_one(conn)
         .await?)
 }
@@ -26,10 +30,20 @@ pub async fn sweep_every(pool: PgPool, period: Duration) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        match sweep(&pool).await {
-            Ok(Some(flagged)) if flagged > 0 => tracing::info!(flagged, "SLA breaches flagged"),
-            Ok(_) => {}
-            Err(err) => tracing::debug!(%err, "SLA sweep skipped"),
+        loop {
+            match sweep(&pool).await {
+                Ok(Some(flagged)) if flagged > 0 => {
+                    tracing::info!(flagged, "SLA breaches flagged");
+                    if flagged < SWEEP_BATCH {
+                        break;
+                    }
+                }
+                Ok(_) => break,
+                Err(err) => {
+                    tracing::debug!(%err, "SLA sweep skipped");
+                    break;
+                }
+            }
         }
     }
 }

@@ -67,3 +67,19 @@ async fn demo_data_covers_every_role_status_and_priority_and_is_idempotent(pool:
         "OWASP Argon2id parameters: {hash}"
     );
 }
+
+#[sqlx::test]
+async fn demo_tickets_have_deadlines_and_past_breaches_are_already_flagged(pool: PgPool) {
+    demo_data::load(&pool).await.unwrap();
+    let (without_deadline, breached): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE due_date IS NULL OR sla_policy_id IS NULL), \
+                count(*) FILTER (WHERE sla_breach) FROM tickets",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(without_deadline, 0, "every demo ticket has its SLA");
+    assert!(breached > 0, "a weeks-long demo history has breaches");
+    // So the first start raises no burst of breach alerts for weeks-old tickets.
+    assert_eq!(ticketdesk::db::sla::sweep(&pool).await.unwrap(), Some(0));
+}

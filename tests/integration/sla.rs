@@ -303,3 +303,48 @@ async fn the_periodic_sweep_flags_a_breach_without_being_asked(pool: PgPool) {
     sweeps.abort();
     assert!(breached, "flagged within five seconds");
 }
+
+#[sqlx::test]
+async fn sweeps_go_in_batches_and_skip_tickets_being_saved(pool: PgPool) {
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let mut overdue = Vec::new();
+    for minutes in [-30, -20, -10] {
+        let ticket = create(&dev, new_ticket("Overdue", None)).await.unwrap();
+        due_in(&pool, ticket.id, minutes).await;
+        overdue.push(ticket.id);
+    }
+    let breached = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, Uuid>("SELECT id FROM tickets WHERE sla_breach ORDER BY due_date")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+    // Someone is saving the most overdue ticket right now: the sweep does not wait for them.
+    let mut saving = pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE")
+        .bind(overdue[0])
+        .execute(&mut *saving)
+        .await
+        .unwrap();
+    let batch_of_one: Option<i32> = sqlx::query_scalar("SELECT sla_sweep(1)")
+        .fetch_one(&dev.pool)
+        .await
+        .unwrap();
+    assert_eq!(batch_of_one, Some(1));
+    assert_eq!(
+        breached(pool.clone()).await,
+        vec![overdue[1]],
+        "most overdue unlocked first"
+    );
+    assert_eq!(
+        ticketdesk::db::sla::sweep(&dev.pool).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(breached(pool.clone()).await, overdue[1..].to_vec());
+    saving.commit().await.unwrap();
+    assert_eq!(
+        ticketdesk::db::sla::sweep(&dev.pool).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(breached(pool.clone()).await, overdue);
+}
