@@ -51,3 +51,52 @@ async fn app_connections_run_without_jit(pool: PgPool) {
     assert_eq!(jit, "off");
     app.close().await;
 }
+
+/// A read ends by dropping its transaction (`end_read`): the ROLLBACK goes out with the
+/// pool's release check. The next command on that very connection must start clean: its own
+/// transaction, its own session, nothing of the last user's.
+#[sqlx::test]
+async fn a_read_ended_without_commit_leaves_nothing_to_the_next_command(pool: PgPool) {
+    use ticketdesk::domain::user::Role;
+    let first = crate::helpers::signed_in(&pool, "first", Role::DevopsEngineer).await;
+    let second = crate::helpers::signed_in(&pool, "second", Role::EndUser).await;
+    let app = app_pool(&pool).await; // one connection: the next command gets the same one
+    let pid_and_tx = "SELECT pg_backend_pid(), txid_current()";
+
+    let (mut tx, actor) =
+        ticketdesk::db::auth::begin_acting(&app, &first.signed_in.tokens.session_token)
+            .await
+            .unwrap();
+    assert_eq!(actor.map(|a| a.id), Some(first.id));
+    let (pid, read_tx): (i32, i64) = sqlx::query_as(pid_and_tx)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    ticketdesk::db::auth::end_read(tx);
+
+    let (mut tx, actor) =
+        ticketdesk::db::auth::begin_acting(&app, &second.signed_in.tokens.session_token)
+            .await
+            .unwrap();
+    assert_eq!(actor.map(|a| a.id), Some(second.id));
+    let (same_pid, next_tx): (i32, i64) = sqlx::query_as(pid_and_tx)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(same_pid, pid, "control: the same connection");
+    assert_ne!(next_tx, read_tx, "a transaction of its own");
+    let acting: Option<Uuid> = sqlx::query_scalar("SELECT current_user_id()")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(acting, Some(second.id));
+    tx.commit().await.unwrap();
+
+    // Without a session of its own, a statement sees nobody: the ended read's is gone.
+    let nobody: Option<Uuid> = sqlx::query_scalar("SELECT current_user_id()")
+        .fetch_one(&app)
+        .await
+        .unwrap();
+    assert_eq!(nobody, None);
+    app.close().await;
+}
