@@ -165,7 +165,14 @@ async fn measure(
         }
         let row = table.add(&case.name, &mut app, Some(&mut floor), Some(case.target));
         if row.over_target() {
-            let plan = explain_queue(desk, &session, actor, &case.query).await?;
+            let mut plan = explain_queue(desk, &session, actor, &case.query).await?;
+            if let Some(mut inner) =
+                db::tickets::search_plan_sql(&case.query).map_err(anyhow_from)?
+            {
+                let lines: Vec<String> = inner.build_query_scalar().fetch_all(&mut *bare).await?;
+                plan.push_str("\n\nInside search_tickets():\n");
+                plan.push_str(&lines.join("\n"));
+            }
             table.plan(&case.name, plan);
         }
     }

@@ -221,13 +221,26 @@ fn push_search_page<'q>(
     f: QueueFilters<'q>,
     cursor: Option<&QueueCursor>,
 ) {
+    sql.push(" JOIN search_tickets(");
+    push_search_args(sql, text, query, f, cursor);
+    sql.push(") AS search ON search.id = t.id");
+}
+
+/// `search_tickets()`'s arguments for this page, in its order.
+fn push_search_args<'q>(
+    sql: &mut QueryBuilder<'q, Postgres>,
+    text: &'q str,
+    query: &'q QueueQuery,
+    f: QueueFilters<'q>,
+    cursor: Option<&QueueCursor>,
+) {
     let (updated, priority, rank) = match cursor.map(|c| c.key) {
         Some(SortKey::Updated(at)) => (Some(at), None, None),
         Some(SortKey::Priority(p)) => (None, Some(p.as_str()), None),
         Some(SortKey::Rank(r)) => (None, None, Some(r)),
         Some(SortKey::Created) | None => (None, None, None),
     };
-    sql.push(" JOIN search_tickets(websearch_to_tsquery('english', ")
+    sql.push("websearch_to_tsquery('english', ")
         .push_bind(text)
         .push("), ")
         .push_bind(query.sort.as_str())
@@ -260,8 +273,33 @@ fn push_search_page<'q>(
         .push(", ")
         .push_bind(priority)
         .push(", ")
-        .push_bind(rank)
-        .push(") AS search ON search.id = t.id");
+        .push_bind(rank);
+}
+
+/// For the benchmark: the `EXPLAIN (ANALYZE, BUFFERS)` lines of the statement a search runs
+/// inside `search_tickets()` (migration `search_explain`; the owner's to call), or `None` when
+/// the query has no search text.
+pub fn search_plan_sql(query: &QueueQuery) -> Result<Option<QueryBuilder<'_, Postgres>>> {
+    query.validate().map_err(Error::Validation)?;
+    let Some(text) = query.search_text() else {
+        return Ok(None);
+    };
+    let cursor = query
+        .after
+        .as_deref()
+        .map(|c| QueueCursor::decode(c, query.sort))
+        .transpose()
+        .map_err(Error::Validation)?;
+    let mut sql = QueryBuilder::<Postgres>::new("SELECT * FROM search_tickets_explain(");
+    push_search_args(
+        &mut sql,
+        text,
+        query,
+        QueueFilters::of(query),
+        cursor.as_ref(),
+    );
+    sql.push(")");
+    Ok(Some(sql))
 }
 
 pub async fn queue(conn: &mut PgConnection, actor: Actor, query: &QueueQuery) -> Result<QueuePage> {

@@ -1135,3 +1135,73 @@ async fn cursors_belong_to_their_order_and_relevance_needs_text(pool: PgPool) {
         );
     }
 }
+
+/// The bench prints the plan of a slow search: the statement `search_tickets()` runs inside,
+/// with the page's values, as the session's user would get it. Only the owner may see plans.
+#[sqlx::test]
+async fn the_plan_inside_a_search_is_shown_to_the_owner_only(pool: PgPool) {
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let end_user = signed_in(&pool, "erin", Role::EndUser).await;
+    ticket(
+        &dev,
+        "Disk full on build agent",
+        "The disk filled up overnight.",
+        Priority::P2High,
+        Category::Infrastructure,
+        None,
+        None,
+    )
+    .await;
+    let query = QueueQuery {
+        text: Some("disk".into()),
+        sort: QueueSort::Relevance,
+        ..Default::default()
+    };
+    let plan_as = |desk: Desk| {
+        let pool = pool.clone();
+        let query = query.clone();
+        async move {
+            let mut owner = pool.acquire().await.unwrap();
+            sqlx::query("SELECT set_config('ticketdesk.session', $1, false)")
+                .bind(&desk.signed_in.tokens.session_token)
+                .execute(&mut *owner)
+                .await
+                .unwrap();
+            let mut sql = ticketdesk::db::tickets::search_plan_sql(&query)
+                .unwrap()
+                .expect("a search has a plan");
+            sql.build_query_scalar::<String>()
+                .fetch_all(&mut *owner)
+                .await
+                .unwrap()
+                .join("\n")
+        }
+    };
+    let engineers = plan_as(dev.clone()).await;
+    assert!(engineers.contains("search_vector @@"), "{engineers}");
+    assert!(engineers.contains("ts_rank"), "{engineers}");
+    assert!(!engineers.contains("requestor_id"), "{engineers}");
+    let requestors = plan_as(end_user).await;
+    assert!(requestors.contains("requestor_id"), "{requestors}");
+
+    let mut sql = ticketdesk::db::tickets::search_plan_sql(&query)
+        .unwrap()
+        .unwrap();
+    let refused = sql
+        .build_query_scalar::<String>()
+        .fetch_all(&dev.pool)
+        .await
+        .expect_err("a desktop may not see plans");
+    assert_eq!(
+        refused
+            .as_database_error()
+            .and_then(|e| e.code())
+            .as_deref(),
+        Some("42501")
+    );
+    assert!(
+        ticketdesk::db::tickets::search_plan_sql(&QueueQuery::default())
+            .unwrap()
+            .is_none()
+    );
+}
