@@ -84,14 +84,8 @@ fn select_summary() -> String {
 /// The queue's SQL for `query`, binds included. `queue` runs it; the benchmark runs the very
 /// same statement bare, as its floor.
 pub fn queue_sql(actor: Actor, query: &QueueQuery) -> Result<QueryBuilder<'_, Postgres>> {
-    query.validate().map_err(Error::Validation)?;
     let sort = query.sort;
-    let cursor = query
-        .after
-        .as_deref()
-        .map(|c| QueueCursor::decode(c, sort))
-        .transpose()
-        .map_err(Error::Validation)?;
+    let cursor = validated_cursor(query)?;
     let filters = QueueFilters::of(query);
 
     let mut sql = QueryBuilder::<Postgres>::new(format!("SELECT {SUMMARY_COLUMNS}"));
@@ -166,6 +160,17 @@ impl<'q> QueueFilters<'q> {
             sla_breached: query.sla_breached,
         }
     }
+}
+
+/// Checks the query and decodes its cursor: bad input is a validation error, never SQL.
+fn validated_cursor(query: &QueueQuery) -> Result<Option<QueueCursor>> {
+    query.validate().map_err(Error::Validation)?;
+    query
+        .after
+        .as_deref()
+        .map(|c| QueueCursor::decode(c, query.sort))
+        .transpose()
+        .map_err(Error::Validation)
 }
 
 /// The queue without search text: filters on `tickets` itself, under row-level security.
@@ -280,16 +285,10 @@ fn push_search_args<'q>(
 /// inside `search_tickets()` (migration `search_explain`; the owner's to call), or `None` when
 /// the query has no search text.
 pub fn search_plan_sql(query: &QueueQuery) -> Result<Option<QueryBuilder<'_, Postgres>>> {
-    query.validate().map_err(Error::Validation)?;
+    let cursor = validated_cursor(query)?;
     let Some(text) = query.search_text() else {
         return Ok(None);
     };
-    let cursor = query
-        .after
-        .as_deref()
-        .map(|c| QueueCursor::decode(c, query.sort))
-        .transpose()
-        .map_err(Error::Validation)?;
     let mut sql = QueryBuilder::<Postgres>::new("SELECT * FROM search_tickets_explain(");
     push_search_args(
         &mut sql,
