@@ -108,9 +108,15 @@ CREATE TRIGGER trg_tickets_workflow_sla BEFORE UPDATE OF priority, category ON t
     FOR EACH ROW EXECUTE FUNCTION public.tickets_sla_clock();
 
 -- ---------------------------------------------------------------- the sweep
+-- The sweep's candidates only: open tickets not yet flagged (about 1 % of 1M tickets), in
+-- deadline order. Without it the planner walked idx_tickets_overdue past every ticket
+-- already flagged (123,308 rows, 460 ms at 1M).
+CREATE INDEX idx_tickets_sla_due ON tickets (due_date)
+    WHERE NOT sla_breach AND status NOT IN ('CLOSED', 'RESOLVED');
+
 -- Flags up to `p_batch` open tickets past their deadline, most overdue first, once each
 -- (`sla_breach`, `sla_breach_time` = the deadline missed), and tells each one's assignee.
--- Set-based over idx_tickets_sla_monitoring. Returns how many it flagged (the batch size:
+-- Set-based over idx_tickets_sla_due. Returns how many it flagged (the batch size:
 -- call again), or NULL when another process is sweeping.
 --   * Batches keep each sweep short after a long outage: flagging costs about 0.8 ms per
 --     ticket at 1M tickets (the row update and its indexes), and rows stay locked until

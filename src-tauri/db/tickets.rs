@@ -110,7 +110,9 @@ pub fn queue_sql(actor: Actor, query: &QueueQuery) -> Result<QueryBuilder<'_, Po
         QueueSort::Priority => " ORDER BY t.priority ASC, t.created_at DESC, t.id DESC",
         QueueSort::Relevance => " ORDER BY rank DESC, t.created_at DESC, t.id DESC",
     });
-    sql.push(" LIMIT ").push_bind(page_rows(query));
+    // A literal, like the vocabularies below: with a bound LIMIT the generic plan cannot tell
+    // a page from the whole table, so PostgreSQL planned every page afresh (0.7 ms a page).
+    sql.push(format!(" LIMIT {}", page_rows(query)));
     Ok(sql)
 }
 
@@ -180,19 +182,13 @@ fn push_filters<'q>(sql: &mut QueryBuilder<'q, Postgres>, actor: Actor, f: Queue
         sql.push(" AND t.requestor_id = ").push_bind(actor.id);
     }
     if let Some(statuses) = f.statuses {
-        sql.push(" AND t.status = ANY(")
-            .push_bind(statuses)
-            .push(")");
+        push_in_list(sql, "t.status", &statuses);
     }
     if let Some(priorities) = f.priorities {
-        sql.push(" AND t.priority = ANY(")
-            .push_bind(priorities)
-            .push(")");
+        push_in_list(sql, "t.priority", &priorities);
     }
     if let Some(categories) = f.categories {
-        sql.push(" AND t.category = ANY(")
-            .push_bind(categories)
-            .push(")");
+        push_in_list(sql, "t.category", &categories);
     }
     if f.unassigned {
         sql.push(" AND t.assignee_id IS NULL");
@@ -213,6 +209,31 @@ fn push_filters<'q>(sql: &mut QueryBuilder<'q, Postgres>, actor: Actor, f: Queue
     if let Some(breached) = f.sla_breached {
         sql.push(" AND t.sla_breach = ").push_bind(breached);
     }
+}
+
+/// ` AND column IN ('A', 'B')`, for our closed vocabularies (statuses, priorities,
+/// categories: `as_str()` of our own enums, never the caller's text). As literals, the plan
+/// PostgreSQL keeps for the statement can use partial indexes such as
+/// `idx_tickets_not_closed_priority`, which a bound array would rule out.
+fn push_in_list(sql: &mut QueryBuilder<'_, Postgres>, column: &str, values: &[&'static str]) {
+    // Belt and braces: a word that is not a plain vocabulary word never reaches the SQL.
+    let quoted: Vec<String> = values
+        .iter()
+        .filter(|v| is_vocabulary_word(v))
+        .map(|v| format!("'{v}'"))
+        .collect();
+    if quoted.is_empty() {
+        sql.push(" AND FALSE");
+    } else {
+        sql.push(format!(" AND {column} IN ({})", quoted.join(", ")));
+    }
+}
+
+fn is_vocabulary_word(word: &str) -> bool {
+    !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// A search: `search_tickets()` (migration `search_pages`) returns the page itself, filtered,
@@ -654,4 +675,46 @@ pub async fn summary_in(tx: &mut PgConnection, id: Uuid) -> Result<TicketSummary
         .fetch_one(&mut *tx)
         .await?;
     row.try_into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ticket::Category;
+
+    #[test]
+    fn every_vocabulary_word_may_be_a_literal_and_nothing_else_may() {
+        let words = Status::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .chain(Priority::ALL.iter().map(|p| p.as_str()))
+            .chain(Category::ALL.iter().map(|c| c.as_str()));
+        for word in words {
+            assert!(is_vocabulary_word(word), "{word}");
+        }
+        for hostile in ["", "OPEN'", "OPEN') OR (TRUE", "open", "IN PROGRESS"] {
+            assert!(!is_vocabulary_word(hostile), "{hostile}");
+        }
+    }
+
+    #[test]
+    fn filters_on_the_vocabularies_are_literals_and_the_limit_is_too() {
+        let query = QueueQuery {
+            statuses: vec![Status::Open, Status::InProgress],
+            priorities: vec![Priority::P1Critical],
+            ..Default::default()
+        };
+        let actor = Actor {
+            id: Uuid::nil(),
+            role: crate::domain::user::Role::DevopsEngineer,
+        };
+        let sql = queue_sql(actor, &query).unwrap().into_sql();
+        assert!(sql.contains("t.status IN ('OPEN', 'IN_PROGRESS')"), "{sql}");
+        assert!(sql.contains("t.priority IN ('P1_CRITICAL')"), "{sql}");
+        assert!(
+            sql.ends_with(&format!(" LIMIT {}", page_rows(&query))),
+            "{sql}"
+        );
+        assert!(!sql.contains('$'), "nothing else to bind here: {sql}");
+    }
 }

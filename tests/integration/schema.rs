@@ -65,6 +65,7 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     // sla_clock: the time zone a policy's business hours are counted in (SPEC §5)
     "+ column sla_policies.time_zone text NOT NULL default=Some(\"'UTC'::text\")",
     "+ constraint sla_policies.chk_sla_time_zone CHECK (is_time_zone(time_zone))",
+    "+ index idx_tickets_sla_due CREATE INDEX idx_tickets_sla_due ON tickets USING btree (due_date) WHERE ((NOT sla_breach) AND ((status)::text <> ALL ((ARRAY['CLOSED'::character varying, 'RESOLVED'::character varying])::text[])))",
 ];
 
 /// Tables of our own, beside the seed's (their whole definition is ours).
