@@ -76,10 +76,6 @@ const SUMMARY_JOINS: &str = "\
     JOIN users r ON r.id = t.requestor_id \
     LEFT JOIN users a ON a.id = t.assignee_id";
 
-fn select_summary() -> String {
-    format!("SELECT {SUMMARY_COLUMNS} {SUMMARY_JOINS}")
-}
-
 /// The queue: search text and filters, one keyset page at a time in the chosen order.
 /// Requestors see only their own tickets (and the database's row-level security agrees).
 /// The queue's SQL for `query`, binds included. `queue` runs it; the benchmark runs the very
@@ -663,14 +659,6 @@ async fn insert_ticket(
     .bind(TICKET_CHANNEL)
     .fetch_one(&mut *tx)
     .await?;
-    row.try_into()
-}
-
-pub async fn summary_in(tx: &mut PgConnection, id: Uuid) -> Result<TicketSummary> {
-    let row: SummaryRow = sqlx::query_as(&format!("{} WHERE t.id = $1", select_summary()))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
     row.try_into()
 }
 
