@@ -51,6 +51,9 @@ enum Command {
     CreateDesktopLogin {
         #[arg(long, default_value = "ticketdesk_app")]
         name: String,
+        /// Connections the login may hold at once (default 60: 20 desktops sharing it).
+        #[arg(long)]
+        connection_limit: Option<u32>,
     },
     /// Create the database login workers connect with (member of `ticketdesk_worker`: the
     /// outbox and its recipients' addresses, nothing else) and print its URL. Run as the
@@ -58,6 +61,9 @@ enum Command {
     CreateWorkerLogin {
         #[arg(long, default_value = "ticketdesk_worker_app")]
         name: String,
+        /// Connections the login may hold at once (default 8).
+        #[arg(long)]
+        connection_limit: Option<u32>,
     },
     /// Deliver EMAIL, SLACK and SMS notifications until SIGTERM or Ctrl-C. Settings come from
     /// TICKETDESK_WORKER_* variables (see the README), over those of the optional file.
@@ -235,19 +241,31 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             })
             .await
         }
-        Command::CreateDesktopLogin { name } => {
+        Command::CreateDesktopLogin {
+            name,
+            connection_limit,
+        } => {
             with_database(|pool| async move {
                 let password = db::desktop_login::create(&pool, &name).await?;
+                if let Some(limit) = connection_limit {
+                    db::desktop_login::set_connection_limit(&pool, &name, limit).await?;
+                }
                 let url = config::database_url_for(&pool, &name, &password).await?;
                 println!("{url}");
                 Ok(())
             })
             .await
         }
-        Command::CreateWorkerLogin { name } => {
+        Command::CreateWorkerLogin {
+            name,
+            connection_limit,
+        } => {
             with_database(|pool| async move {
                 let group = db::desktop_login::LoginGroup::Worker;
                 let password = db::desktop_login::create_in(&pool, &name, group).await?;
+                if let Some(limit) = connection_limit {
+                    db::desktop_login::set_connection_limit(&pool, &name, limit).await?;
+                }
                 let url = config::database_url_for(&pool, &name, &password).await?;
                 println!("{url}");
                 Ok(())

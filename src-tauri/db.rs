@@ -9,12 +9,14 @@ pub mod demo_data;
 pub mod desktop_login;
 pub mod notification_preferences;
 pub mod notifications;
+pub mod schema_objects;
 pub mod sla;
 pub mod synthetic;
 pub mod ticket_changes;
 pub mod tickets;
 pub mod users;
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -22,8 +24,20 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
 
-/// The migrations in `migrations/`, embedded in the binary.
-pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The versioned migrations in `migrations/`, embedded in the binary.
+static VERSIONED: Migrator = sqlx::migrate!("./migrations");
+
+/// What `migrate` applies: the versioned migrations, then every definition under `sql/` (see
+/// `schema_objects`). Tests name it in `#[sqlx::test(migrator = …)]`, so they run on exactly
+/// what a migrated server has.
+pub static MIGRATOR: LazyLock<Migrator> = LazyLock::new(|| {
+    let mut migrations = VERSIONED.migrations.to_vec();
+    migrations.push(schema_objects::migration());
+    Migrator {
+        migrations: migrations.into(),
+        ..Migrator::DEFAULT
+    }
+});
 
 /// SPEC §12: each desktop keeps a small pool; the listener has its own connection.
 pub const DEFAULT_POOL_SIZE: u32 = 2;
@@ -68,6 +82,18 @@ pub(crate) fn parse_column<T: std::str::FromStr<Err = String>>(
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    // The repeatable step is applied again on every run: forgetting its row makes it pending.
+    // Should the run then fail, the next one applies it; a concurrent run waits on sqlx's lock.
+    let table_exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(pool)
+            .await?;
+    if table_exists {
+        sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+            .bind(schema_objects::VERSION)
+            .execute(pool)
+            .await?;
+    }
     MIGRATOR
         .run(pool)
         .await
@@ -86,6 +112,9 @@ pub enum SchemaState {
     Ahead {
         unknown: Vec<i64>,
     },
+    /// Same migrations, but the server's functions and policies (`sql/`) come from another
+    /// build: one of the two is out of date, and a hash cannot tell which.
+    Different,
 }
 
 impl SchemaState {
@@ -103,6 +132,12 @@ impl SchemaState {
                  it does not know). Update ticketdesk before connecting.",
                 unknown.len()
             )),
+            SchemaState::Different => Some(
+                "The server's database functions come from another version of ticketdesk. \
+                 Ask an admin to run `ticketdesk migrate` with the version your team uses, or \
+                 update ticketdesk."
+                    .into(),
+            ),
         }
     }
 }
@@ -112,13 +147,16 @@ pub async fn schema_state(pool: &PgPool) -> anyhow::Result<SchemaState> {
         sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
             .fetch_one(pool)
             .await?;
-    let applied: Vec<i64> = if table_exists {
-        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
-            .fetch_all(pool)
-            .await?
+    let rows: Vec<(i64, Vec<u8>)> = if table_exists {
+        sqlx::query_as(
+            "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version",
+        )
+        .fetch_all(pool)
+        .await?
     } else {
         Vec::new()
     };
+    let applied: Vec<i64> = rows.iter().map(|(version, _)| *version).collect();
     let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
     let unknown: Vec<i64> = applied
         .iter()
@@ -129,9 +167,20 @@ pub async fn schema_state(pool: &PgPool) -> anyhow::Result<SchemaState> {
         return Ok(SchemaState::Ahead { unknown });
     }
     let missing: Vec<i64> = known.into_iter().filter(|v| !applied.contains(v)).collect();
-    Ok(if missing.is_empty() {
+    if !missing.is_empty() {
+        return Ok(SchemaState::Behind { missing });
+    }
+    let ours = MIGRATOR
+        .iter()
+        .find(|m| m.version == schema_objects::VERSION)
+        .map(|m| m.checksum.as_ref());
+    let theirs = rows
+        .iter()
+        .find(|(version, _)| *version == schema_objects::VERSION)
+        .map(|(_, checksum)| checksum.as_slice());
+    Ok(if ours == theirs {
         SchemaState::UpToDate
     } else {
-        SchemaState::Behind { missing }
+        SchemaState::Different
     })
 }

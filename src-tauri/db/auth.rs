@@ -28,9 +28,9 @@ impl std::fmt::Debug for SessionTokens {
 }
 
 /// One message for every failure, so it reveals neither whether the login exists nor whether
-/// the account is locked.
+/// the account is throttled.
 pub const SIGN_IN_FAILED: &str = "Sign-in failed: wrong username, password or authentication \
-     code, or the account is locked for a while.";
+     code, or too many failures in a row (wait up to 30 seconds).";
 
 /// Three steps, three transactions: the first commits the attempt (it counts as failed until
 /// sign-in succeeds), the key is derived here and checked by the server, and a last step

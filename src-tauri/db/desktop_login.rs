@@ -23,6 +23,17 @@ impl LoginGroup {
         }
     }
 
+    /// How many connections one login may hold at once (`CONNECTION LIMIT`), so that a hostile
+    /// holder of a desktop credential cannot take every connection the server has: a desktop
+    /// uses 3 (a pool of 2 and its listener), so 60 serves 20 desktops sharing a login.
+    /// `--connection-limit` sets another.
+    pub fn default_connection_limit(self) -> u32 {
+        match self {
+            LoginGroup::Desktop => 60,
+            LoginGroup::Worker => 8,
+        }
+    }
+
     fn what(self) -> &'static str {
         match self {
             LoginGroup::Desktop => "desktop",
@@ -99,6 +110,40 @@ pub async fn create_in(pool: &PgPool, name: &str, group: LoginGroup) -> anyhow::
         .execute(&mut *tx)
         .await
         .with_context(|| format!("granting {} (run `ticketdesk migrate` first)", group.role()))?;
+    // Defaults for every session of the login, so a stuck or hostile client cannot hold locks
+    // or a backend for long. A client can still SET them lower or higher for its own session
+    // (they are user-settable in PostgreSQL); a team server adds what no client can change
+    // with PgBouncer's query_timeout and idle_transaction_timeout (see the README).
+    for setting in SERVER_SIDE_TIMEOUTS {
+        sqlx::query(&format!("ALTER ROLE \"{name}\" SET {setting}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(&format!(
+        "ALTER ROLE \"{name}\" CONNECTION LIMIT {}",
+        group.default_connection_limit()
+    ))
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(password)
+}
+
+/// The per-login session defaults `create_in` sets (documented in the README).
+pub const SERVER_SIDE_TIMEOUTS: [&str; 3] = [
+    "statement_timeout = '30s'",
+    "lock_timeout = '10s'",
+    "idle_in_transaction_session_timeout = '60s'",
+];
+
+/// Changes how many connections a login made by `create_in` may hold at once.
+pub async fn set_connection_limit(pool: &PgPool, name: &str, limit: u32) -> anyhow::Result<()> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || limit > 10_000 {
+        bail!("a login name has letters, digits or underscores; a limit is at most 10000");
+    }
+    sqlx::query(&format!("ALTER ROLE \"{name}\" CONNECTION LIMIT {limit}"))
+        .execute(pool)
+        .await
+        .with_context(|| format!("setting the connection limit of {name}"))?;
+    Ok(())
 }

@@ -624,8 +624,9 @@ pub async fn announce_change(tx: &mut PgConnection, ticket_id: Uuid) -> Result<(
 }
 
 /// Inserts the ticket and returns its summary, waking every desktop's queue at commit, in one
-/// statement (one round trip where three were). The SLA policy and deadline are the
-/// database's to set (migration `sla_clock`), as are history and notifications.
+/// statement (one round trip where three were). The id and ticket number (sql/tickets/
+/// creation.sql), the SLA policy and deadline, history and notifications are the database's
+/// to set.
 async fn insert_ticket(
     tx: &mut PgConnection,
     actor: Actor,
@@ -639,9 +640,9 @@ async fn insert_ticket(
     };
     let row: SummaryRow = sqlx::query_as(&format!(
         "WITH t AS ( \
-             INSERT INTO tickets (ticket_number, title, description, category, priority, status, \
+             INSERT INTO tickets (title, description, category, priority, status, \
                                   requestor_id, assignee_id, environment) \
-             VALUES (next_ticket_number(), $1, $2, $3, $4, $5, $6, $7, $8) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              RETURNING *) \
          SELECT {SUMMARY_COLUMNS} \
          FROM t JOIN users r ON r.id = t.requestor_id \

@@ -41,7 +41,7 @@ async fn audit(pool: &PgPool, event: &str) -> Vec<serde_json::Value> {
         .unwrap()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn an_admin_creates_an_account_that_can_sign_in_and_others_cannot(pool: PgPool) {
     let admin = signed_in(&pool, "ada", Role::Admin).await;
     let senior = signed_in(&pool, "sam", Role::SeniorEngineer).await;
@@ -88,7 +88,7 @@ async fn an_admin_creates_an_account_that_can_sign_in_and_others_cannot(pool: Pg
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn role_changes_are_audited_and_deactivation_ends_sessions(pool: PgPool) {
     let admin = signed_in(&pool, "ada", Role::Admin).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -158,7 +158,7 @@ async fn role_changes_are_audited_and_deactivation_ends_sessions(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn an_admin_unlocks_a_locked_account(pool: PgPool) {
     let admin = signed_in(&pool, "ada", Role::Admin).await;
     let senior = signed_in(&pool, "sam", Role::SeniorEngineer).await;
@@ -199,7 +199,7 @@ async fn an_admin_unlocks_a_locked_account(pool: PgPool) {
     assert_eq!((erin_row.locked_until, erin_row.failed_sign_ins), (None, 0));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_reset_code_works_once_revokes_sessions_and_expires(pool: PgPool) {
     let admin = signed_in(&pool, "ada", Role::Admin).await;
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
@@ -281,7 +281,7 @@ async fn a_reset_code_works_once_revokes_sessions_and_expires(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn email_verification_codes_are_single_use(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let noah = signed_in(&pool, "noah", Role::EndUser).await;
@@ -296,7 +296,15 @@ async fn email_verification_codes_are_single_use(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let code = as_desk(&erin, async |c| {
+    // Issue 13: a code the user issues to herself proves no mailbox; only an admin issues.
+    let err = as_desk(&erin, async |c| {
+        accounts::issue_email_verification(c, erin.id).await
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+    let admin = signed_in(&pool, "ada", Role::Admin).await;
+    let code = as_desk(&admin, async |c| {
         accounts::issue_email_verification(c, erin.id).await
     })
     .await

@@ -179,7 +179,7 @@ async fn assert_nothing_attached(pool: &PgPool, ticket_id: Uuid, what: &str) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_small_upload_is_listed_with_its_name_type_size_and_hash(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let ticket = create(&erin, new_ticket("Screen flickers", None))
@@ -264,7 +264,7 @@ async fn a_small_upload_is_listed_with_its_name_type_size_and_hash(pool: PgPool)
     assert_eq!(downloaded.file_type, "text/plain");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_same_bytes_uploaded_twice_are_stored_once(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
@@ -348,7 +348,7 @@ async fn the_same_bytes_uploaded_twice_are_stored_once(pool: PgPool) {
     assert_eq!(count(&pool, "attachment_blobs").await, 2);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_multi_part_file_downloads_identical_with_rising_progress(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let ticket = create(&dev, new_ticket("Core dump", None)).await.unwrap();
@@ -381,7 +381,7 @@ async fn a_multi_part_file_downloads_identical_with_rising_progress(pool: PgPool
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_app_refuses_files_over_fifty_megabytes_and_parts_over_one_mebibyte(pool: PgPool) {
     assert_eq!(MAX_BYTES, 52_428_800);
     let err = rules::check_size(52_428_801).unwrap_err();
@@ -427,7 +427,7 @@ async fn raw_stage(desk: &Desk, sql: &str, upload_id: Uuid, data: &[u8]) -> Resu
     Ok(())
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_hostile_desktop_cannot_stage_past_fifty_megabytes(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -566,7 +566,7 @@ async fn a_hostile_desktop_cannot_stage_past_fifty_megabytes(pool: PgPool) {
     assert!(staged(&pool, sneaky).await.is_empty());
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn an_upload_with_missing_parts_is_refused_and_writes_nothing(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let ticket = create(&erin, new_ticket("Gappy", None)).await.unwrap();
@@ -632,7 +632,7 @@ async fn an_upload_with_missing_parts_is_refused_and_writes_nothing(pool: PgPool
     assert_eq!(attachment_history(&pool, ticket.id).await.len(), 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_corrupted_stored_chunk_fails_the_download(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let ticket = create(&dev, new_ticket("Corrupt me", None)).await.unwrap();
@@ -681,7 +681,7 @@ async fn a_corrupted_stored_chunk_fails_the_download(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn requestors_cannot_reach_files_they_may_not_see(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let noah = signed_in(&pool, "noah", Role::EndUser).await;
@@ -796,7 +796,7 @@ async fn requestors_cannot_reach_files_they_may_not_see(pool: PgPool) {
         .expect("her staged upload survived the refusals");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn files_attach_to_a_comment_of_the_same_ticket_only(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
@@ -910,7 +910,7 @@ async fn files_attach_to_a_comment_of_the_same_ticket_only(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn sealing_without_attaching_leaves_nothing_behind(pool: PgPool) {
     // A desktop may call seal_upload() itself (it holds EXECUTE on it) and try to commit without
     // inserting an attachment row: the commit is refused, so no stored file is left that no

@@ -57,7 +57,7 @@ fn is_sign_in_failure(err: &Error) -> bool {
     matches!(err, Error::Unauthenticated(m) if m == SIGN_IN_FAILED)
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_right_password_opens_a_session_for_that_user(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
     let tokens = auth::sign_in(&pool, "lena", PASSWORD, None, Some("test desktop"))
@@ -96,7 +96,7 @@ async fn the_right_password_opens_a_session_for_that_user(pool: PgPool) {
         .contains(&("LOGIN".into(), "SUCCESS".into())));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn wrong_passwords_and_unknown_logins_fail_alike(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
     let wrong = auth::sign_in(&pool, "lena", "not the password", None, None)
@@ -141,8 +141,8 @@ async fn wrong_passwords_and_unknown_logins_fail_alike(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
-async fn five_failures_lock_the_account_for_fifteen_minutes(pool: PgPool) {
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn five_failures_in_a_row_throttle_the_account_for_seconds_not_minutes(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
     for _ in 0..5 {
         assert!(is_sign_in_failure(
@@ -151,36 +151,56 @@ async fn five_failures_lock_the_account_for_fifteen_minutes(pool: PgPool) {
                 .unwrap_err()
         ));
     }
-    let locked = auth::sign_in(&pool, "lena", PASSWORD, None, None)
-        .await
-        .unwrap_err();
-    assert!(
-        is_sign_in_failure(&locked),
-        "even the right password is refused while locked"
-    );
-    assert!(failed_attempts(&pool, lena.id).await.1, "locked");
-    let until: chrono::DateTime<chrono::Utc> =
-        sqlx::query_scalar("SELECT account_locked_until FROM users WHERE id = $1")
-            .bind(lena.id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    let minutes = (until - chrono::Utc::now()).num_minutes();
-    assert!(
-        (14..=15).contains(&minutes),
-        "locked for 15 minutes, not {minutes}"
-    );
+    assert_eq!(failed_attempts(&pool, lena.id).await.0, 5);
+    let wait: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM account_locked_until - now())::float8 FROM users WHERE id = $1",
+    )
+    .bind(lena.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(wait <= 1.0, "the first back-off is a second, not {wait} s");
     let events = audit_events(&pool, lena.id).await;
     assert!(
         events.contains(&("ACCOUNT_LOCKED".into(), "WARNING".into())),
         "{events:?}"
     );
+    // The back-off doubles with each further failure, up to 30 s.
+    let schedule: Vec<f64> = sqlx::query_scalar(
+        "SELECT extract(epoch FROM auth.sign_in_backoff(n))::float8 FROM generate_series(4, 12) n",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(schedule, [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]);
+
+    // While it lasts, even the right password is refused (and audited as blocked).
+    sqlx::query(
+        "UPDATE users SET account_locked_until = now() + interval '30 seconds' WHERE id = $1",
+    )
+    .bind(lena.id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let throttled = auth::sign_in(&pool, "lena", PASSWORD, None, None)
+        .await
+        .unwrap_err();
+    assert!(
+        is_sign_in_failure(&throttled),
+        "even the right password is refused during the back-off"
+    );
+    assert_eq!(
+        failed_attempts(&pool, lena.id).await.0,
+        5,
+        "an attempt during the back-off neither counts nor extends it"
+    );
+    let events = audit_events(&pool, lena.id).await;
     assert!(
         events.contains(&("LOGIN_FAILED".into(), "BLOCKED".into())),
         "{events:?}"
     );
 
-    // When the lock runs out, the right password works again and the count starts afresh.
+    // When it runs out, the right password works again and the count starts afresh.
     sqlx::query(
         "UPDATE users SET account_locked_until = now() - interval '1 second' WHERE id = $1",
     )
@@ -190,11 +210,11 @@ async fn five_failures_lock_the_account_for_fifteen_minutes(pool: PgPool) {
     .unwrap();
     auth::sign_in(&pool, "lena", PASSWORD, None, None)
         .await
-        .expect("the lock expired");
+        .expect("the back-off ran out");
     assert_eq!(failed_attempts(&pool, lena.id).await, (0, false));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
     let first = auth::sign_in(&pool, "lena", PASSWORD, None, None)
@@ -237,7 +257,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family(pool: PgPool)
     assert!(auth::refresh(&pool, "made-up-token").await.is_err());
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn signing_out_ends_the_session_and_its_refresh_tokens(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
     let tokens = auth::sign_in(&pool, "lena", PASSWORD, None, None)
@@ -251,7 +271,7 @@ async fn signing_out_ends_the_session_and_its_refresh_tokens(pool: PgPool) {
         .contains(&("LOGOUT".into(), "SUCCESS".into())));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn an_inactive_user_cannot_sign_in_and_loses_open_sessions(pool: PgPool) {
     let lena = user_with_password(&pool, "lena", Role::TeamLead, PASSWORD).await;
     let tokens = auth::sign_in(&pool, "lena", PASSWORD, None, None)
@@ -270,7 +290,7 @@ async fn an_inactive_user_cannot_sign_in_and_loses_open_sessions(pool: PgPool) {
     ));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn blank_credentials_are_a_validation_error(pool: PgPool) {
     let err = auth::sign_in(&pool, "  ", "x", None, None)
         .await

@@ -48,7 +48,7 @@ async fn delete(desk: &Desk, comment: Uuid) -> Result<TicketDetail, Error> {
     Ok(d)
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn internal_notes_are_for_engineers_only(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -89,7 +89,7 @@ async fn internal_notes_are_for_engineers_only(pool: PgPool) {
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_retried_post_is_stored_once(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let t = create(&erin, new_ticket("Outbox", None)).await.unwrap();
@@ -109,7 +109,7 @@ async fn a_retried_post_is_stored_once(pool: PgPool) {
     assert_eq!(history, 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn edits_are_counted_and_stale_edits_refused(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -158,7 +158,7 @@ async fn edits_are_counted_and_stale_edits_refused(pool: PgPool) {
     assert_eq!((edited, count), (true, 2));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn deletion_is_soft_and_final(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -189,7 +189,7 @@ async fn deletion_is_soft_and_final(pool: PgPool) {
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn only_the_requestors_public_reply_resumes_a_pending_ticket(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;

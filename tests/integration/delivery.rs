@@ -300,7 +300,7 @@ async fn assign(desk: &Desk, ticket: Uuid, to: Uuid) {
 
 // ------------------------------------------------------------------------- same database
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn every_assignment_reaches_exactly_one_of_a_users_running_desktops(pool: PgPool) {
     const N: usize = 40;
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
@@ -369,7 +369,7 @@ async fn every_assignment_reaches_exactly_one_of_a_users_running_desktops(pool: 
     desktops.stop().await;
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn what_arrived_while_closed_is_delivered_once_on_start_and_never_again(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;

@@ -3,7 +3,7 @@ use std::collections::HashSet;
 use sqlx::PgPool;
 use ticketdesk::db::demo_data;
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn demo_data_covers_every_role_status_and_priority_and_is_idempotent(pool: PgPool) {
     let first = demo_data::load(&pool).await.unwrap();
     assert_eq!(first.users, demo_data::USERS.len() as u64);
@@ -68,7 +68,7 @@ async fn demo_data_covers_every_role_status_and_priority_and_is_idempotent(pool:
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn demo_tickets_have_deadlines_and_past_breaches_are_already_flagged(pool: PgPool) {
     demo_data::load(&pool).await.unwrap();
     let (without_deadline, breached): (i64, i64) = sqlx::query_as(

@@ -37,7 +37,7 @@ async fn nothing_within(
     tokio::time::timeout(wait, rx.recv()).await.is_err()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn delivers_missed_then_live_notifications_once(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -89,7 +89,7 @@ async fn delivers_missed_then_live_notifications_once(pool: PgPool) {
         .unwrap();
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_rolled_back_change_notifies_nobody(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let (tx, mut rx) = mpsc::unbounded_channel();

@@ -1,5 +1,5 @@
 //! Integration tests against a real PostgreSQL server (the test run starts it: see the
-//! Makefile's `test` target). `#[sqlx::test]` gives every test its own fresh, migrated database.
+//! Makefile's `test` target). `#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]` gives every test its own fresh, migrated database.
 
 mod helpers;
 
@@ -23,5 +23,6 @@ mod solo;
 mod synthetic;
 mod ticket_events;
 mod tickets;
+mod upgrade;
 mod worker;
 mod workflow;

@@ -33,7 +33,7 @@ async fn enrol(desk: &Desk) -> totp_rs::TOTP {
     url
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_servers_totp_matches_rfc_6238_as_totp_rs_computes_it(pool: PgPool) {
     let secret = b"12345678901234567890".to_vec();
     let totp = mfa::totp_for(&secret, "rfc").unwrap();
@@ -48,7 +48,7 @@ async fn the_servers_totp_matches_rfc_6238_as_totp_rs_computes_it(pool: PgPool) 
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn once_enrolled_sign_in_needs_a_fresh_code(pool: PgPool) {
     let lena = signed_in(&pool, "lena", Role::TeamLead).await;
     let app = enrol(&lena).await;
@@ -108,7 +108,7 @@ async fn once_enrolled_sign_in_needs_a_fresh_code(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn turning_mfa_off_needs_a_code(pool: PgPool) {
     let lena = signed_in(&pool, "lena", Role::TeamLead).await;
     let app = enrol(&lena).await;

@@ -5,7 +5,7 @@ use ticketdesk::domain::user::Role;
 
 use crate::helpers::{claim, create, new_ticket, signed_in};
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn each_notification_is_claimed_by_exactly_one_desktop(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -55,7 +55,7 @@ async fn each_notification_is_claimed_by_exactly_one_desktop(pool: PgPool) {
     assert!(claim(&dev).await.is_empty(), "nothing replays");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn claims_only_return_the_callers_notifications(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;

@@ -18,7 +18,7 @@ async fn app_pool(pool: &PgPool) -> PgPool {
 
 /// Connections are not pinged before every use (a round trip per command), but one that sat
 /// idle is checked, so a connection the server dropped meanwhile is replaced, not handed out.
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_connection_the_server_dropped_while_idle_is_replaced(pool: PgPool) {
     let app = app_pool(&pool).await;
     let first: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
@@ -41,7 +41,7 @@ async fn a_connection_the_server_dropped_while_idle_is_replaced(pool: PgPool) {
 }
 
 /// Short OLTP statements gain nothing from JIT; on a 1M-ticket queue query it cost 29 ms.
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn app_connections_run_without_jit(pool: PgPool) {
     let app = app_pool(&pool).await;
     let jit: String = sqlx::query_scalar("SHOW jit")
@@ -55,7 +55,7 @@ async fn app_connections_run_without_jit(pool: PgPool) {
 /// A read ends by dropping its transaction (`end_read`): the ROLLBACK goes out with the
 /// pool's release check. The next command on that very connection must start clean: its own
 /// transaction, its own session, nothing of the last user's.
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_read_ended_without_commit_leaves_nothing_to_the_next_command(pool: PgPool) {
     use ticketdesk::domain::user::Role;
     let first = crate::helpers::signed_in(&pool, "first", Role::DevopsEngineer).await;

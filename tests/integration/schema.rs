@@ -125,7 +125,7 @@ async fn describe(pool: &PgPool, schema: &str) -> BTreeSet<String> {
     out
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn migrations_reproduce_the_seed_schema(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
     sqlx::query("CREATE SCHEMA seed")
@@ -200,7 +200,7 @@ async fn migrations_reproduce_the_seed_schema(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn default_sla_policies_match_the_spec(pool: PgPool) {
     let rows: Vec<(String, i32, i32)> = sqlx::query_as(
         "SELECT priority, response_time_minutes, resolution_time_minutes FROM sla_policies \
@@ -219,7 +219,7 @@ async fn default_sla_policies_match_the_spec(pool: PgPool) {
     assert_eq!(rows, expected);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn updated_at_follows_every_update(pool: PgPool) {
     let user = crate::helpers::user(&pool, "ada", ticketdesk::domain::user::Role::Admin).await;
     let before: chrono::DateTime<chrono::Utc> =

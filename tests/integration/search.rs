@@ -106,7 +106,7 @@ fn text(t: &str) -> QueueQuery {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn text_search_matches_title_and_description_in_web_search_syntax(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let jammed = plain(
@@ -217,7 +217,7 @@ async fn text_search_matches_title_and_description_in_web_search_syntax(pool: Pg
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn every_filter_alone_and_with_search_text(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -623,7 +623,7 @@ async fn every_filter_alone_and_with_search_text(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn requestors_only_ever_find_their_own_tickets(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let noah = signed_in(&pool, "noah", Role::EndUser).await;
@@ -897,7 +897,7 @@ fn assert_once_each(seen: &[Uuid], expected: &[Uuid], sort: QueueSort) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn keyset_paging_in_every_order_loses_and_repeats_nothing(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let seeded = seed_for_paging(&pool, &dev).await;
@@ -975,7 +975,7 @@ async fn keyset_paging_in_every_order_loses_and_repeats_nothing(pool: PgPool) {
     assert_once_each(&seen, &want_p2, QueueSort::Relevance);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn newest_and_priority_pages_survive_tickets_created_between_pages(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let seeded = seed_for_paging(&pool, &dev).await;
@@ -1055,7 +1055,7 @@ async fn newest_and_priority_pages_survive_tickets_created_between_pages(pool: P
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn cursors_belong_to_their_order_and_relevance_needs_text(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     for i in 0..3 {
@@ -1138,7 +1138,7 @@ async fn cursors_belong_to_their_order_and_relevance_needs_text(pool: PgPool) {
 
 /// The bench prints the plan of a slow search: the statement `search_tickets()` runs inside,
 /// with the page's values, as the session's user would get it. Only the owner may see plans.
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_plan_inside_a_search_is_shown_to_the_owner_only(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let end_user = signed_in(&pool, "erin", Role::EndUser).await;

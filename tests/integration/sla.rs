@@ -44,7 +44,7 @@ fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
 
 const P3: &str = "P3 medium (default)";
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_new_ticket_gets_its_policy_and_deadline(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     // P2 runs around the clock: 8 hours of wall-clock time.
@@ -70,7 +70,7 @@ async fn a_new_ticket_gets_its_policy_and_deadline(pool: PgPool) {
     assert_eq!(due - created, chrono::TimeDelta::hours(1));
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn business_hours_count_only_working_time(pool: PgPool) {
     // P3: 9–17 on weekdays, UTC. Friday 16:30 plus one hour is Monday 9:30.
     let friday = utc(2026, 11, 27, 16, 30);
@@ -109,7 +109,7 @@ async fn business_hours_count_only_working_time(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn business_hours_are_local_to_the_policys_time_zone(pool: PgPool) {
     sqlx::query("UPDATE sla_policies SET time_zone = 'Europe/Berlin' WHERE name = $1")
         .bind(P3)
@@ -142,7 +142,7 @@ async fn business_hours_are_local_to_the_policys_time_zone(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_desktop_cannot_choose_its_own_deadline(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let far: DateTime<Utc> = utc(2099, 1, 1, 0, 0);
@@ -176,7 +176,7 @@ async fn a_desktop_cannot_choose_its_own_deadline(pool: PgPool) {
     assert!(!breached);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_priority_change_moves_the_deadline(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let ticket = create(&lead, new_ticket("Database slow", None))
@@ -211,7 +211,7 @@ async fn due_in(pool: &PgPool, ticket: Uuid, minutes: i64) {
         .unwrap();
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_sweep_flags_each_breach_once_and_tells_the_assignee(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -260,7 +260,7 @@ async fn the_sweep_flags_each_breach_once_and_tells_the_assignee(pool: PgPool) {
     assert_eq!(flagged, vec![late.id]);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn one_sweep_runs_at_a_time(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let mut first = pool.begin().await.unwrap();
@@ -277,7 +277,7 @@ async fn one_sweep_runs_at_a_time(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_periodic_sweep_flags_a_breach_without_being_asked(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let ticket = create(&dev, new_ticket("Overdue", Some(dev.id)))
@@ -304,7 +304,7 @@ async fn the_periodic_sweep_flags_a_breach_without_being_asked(pool: PgPool) {
     assert!(breached, "flagged within five seconds");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn sweeps_go_in_batches_and_skip_tickets_being_saved(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let mut overdue = Vec::new();

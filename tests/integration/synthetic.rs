@@ -304,7 +304,7 @@ async fn check_invariants(pool: &PgPool) {
     .await;
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn synthetic_data_has_realistic_shapes_and_keeps_every_invariant(pool: PgPool) {
     let before = indexes(&pool).await;
     let report = generate(&pool, 2_000, 700).await;
@@ -569,7 +569,7 @@ async fn synthetic_data_has_realistic_shapes_and_keeps_every_invariant(pool: PgP
     .expect("synthetic users sign in with the demo password");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn synthetic_data_is_idempotent_and_only_adds_what_is_missing(pool: PgPool) {
     let before = indexes(&pool).await;
     let first = generate(&pool, 300, 100_000).await;

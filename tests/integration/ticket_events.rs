@@ -65,7 +65,7 @@ async fn comment(desk: &Desk, ticket: Uuid, internal: bool) {
     tx.commit().await.unwrap();
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn assignment_reaches_the_new_and_the_previous_assignee_not_the_actor(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -121,7 +121,7 @@ async fn assignment_reaches_the_new_and_the_previous_assignee_not_the_actor(pool
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn comments_reach_the_requestor_and_assignee_and_internal_notes_only_engineers(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -151,7 +151,7 @@ async fn comments_reach_the_requestor_and_assignee_and_internal_notes_only_engin
     assert_eq!(heard(&dev).await[0].0, "COMMENT_ADDED");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_requestor_hears_of_moves_and_closing_but_not_of_her_own(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -172,7 +172,7 @@ async fn the_requestor_hears_of_moves_and_closing_but_not_of_her_own(pool: PgPoo
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_rolled_back_change_notifies_nobody(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let sam = signed_in(&pool, "sam", Role::SeniorEngineer).await;
@@ -197,7 +197,7 @@ async fn a_rolled_back_change_notifies_nobody(pool: PgPool) {
     assert_eq!(crate::helpers::count(&pool, "notifications").await, 0);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_centre_lists_pages_and_marks_read(pool: PgPool) {
     let lena = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;

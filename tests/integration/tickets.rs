@@ -7,7 +7,7 @@ use ticketdesk::error::Error;
 
 use crate::helpers::{count, create, detail, new_ticket, queue, signed_in};
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn creating_an_assigned_ticket_writes_ticket_history_and_notification(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -86,7 +86,7 @@ async fn creating_an_assigned_ticket_writes_ticket_history_and_notification(pool
     assert!(policy.is_some(), "the default P2 policy applies");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn taking_a_ticket_yourself_does_not_notify_you(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     create(&dev, new_ticket("Mine", Some(dev.id)))
@@ -96,7 +96,7 @@ async fn taking_a_ticket_yourself_does_not_notify_you(pool: PgPool) {
     assert_eq!(count(&pool, "ticket_history").await, 2);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn refused_creations_write_nothing(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let other = signed_in(&pool, "priya", Role::DevopsEngineer).await;
@@ -134,7 +134,7 @@ async fn refused_creations_write_nothing(pool: PgPool) {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn concurrent_creations_get_unique_numbers(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let mut tasks = Vec::new();
@@ -154,7 +154,7 @@ async fn concurrent_creations_get_unique_numbers(pool: PgPool) {
     assert_eq!(count(&pool, "ticket_history").await, 40);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn queue_pages_by_keyset_without_losing_or_repeating_rows(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     for i in 0..25 {
@@ -198,7 +198,7 @@ async fn queue_pages_by_keyset_without_losing_or_repeating_rows(pool: PgPool) {
     assert_eq!(seen, sorted, "newest first");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_bad_cursor_is_a_validation_error(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let err = queue(
@@ -213,7 +213,7 @@ async fn a_bad_cursor_is_a_validation_error(pool: PgPool) {
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn requestors_see_only_their_tickets_and_no_internal_notes(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let noah = signed_in(&pool, "noah", Role::EndUser).await;

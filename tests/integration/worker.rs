@@ -381,7 +381,7 @@ async fn set_phone(owner: &PgPool, user: Uuid, phone: Option<&str>) {
 
 // ================================================================================== tests
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn an_assignment_is_emailed_to_the_assignee_and_recorded_as_sent(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = user(&pool, "dev", Role::DevopsEngineer).await;
@@ -461,7 +461,7 @@ async fn an_assignment_is_emailed_to_the_assignee_and_recorded_as_sent(pool: PgP
     assert_eq!(smtp.mails().len(), 1);
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn slack_and_sms_sinks_that_fail_twice_are_retried_with_backoff_until_they_answer(
     pool: PgPool,
 ) {
@@ -547,7 +547,7 @@ async fn slack_and_sms_sinks_that_fail_twice_are_retried_with_backoff_until_they
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn failures_end_as_failed_after_the_last_attempt_or_at_once_when_permanent(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = user(&pool, "dev", Role::DevopsEngineer).await;
@@ -640,7 +640,7 @@ async fn failures_end_as_failed_after_the_last_attempt_or_at_once_when_permanent
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn two_workers_side_by_side_send_every_notification_exactly_once(pool: PgPool) {
     const TICKETS: usize = 30;
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
@@ -735,7 +735,7 @@ async fn two_workers_side_by_side_send_every_notification_exactly_once(pool: PgP
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_worker_comes_back_after_its_connections_are_killed(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = user(&pool, "dev", Role::DevopsEngineer).await;
@@ -782,7 +782,7 @@ async fn denied(conn: &mut PgConnection, sql: &str) {
     }
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_worker_login_sees_only_the_outbox_and_may_change_only_delivery_columns(pool: PgPool) {
     let lead = signed_in(&pool, "lena", Role::TeamLead).await;
     let dev = user(&pool, "dev", Role::DevopsEngineer).await;

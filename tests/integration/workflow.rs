@@ -63,7 +63,7 @@ fn actions(d: &TicketDetail) -> Vec<&str> {
     d.history.iter().map(|h| h.action.as_str()).collect()
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_database_holds_the_same_transition_table_as_the_app(pool: PgPool) {
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("SELECT from_status, to_status, mover FROM ticket_transitions")
@@ -83,7 +83,7 @@ async fn the_database_holds_the_same_transition_table_as_the_app(pool: PgPool) {
 
 /// A ticket's whole life: filed, taken, worked, asked about, answered, resolved, confirmed,
 /// reopened, escalated and returned — with the fields and history each step leaves.
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_ticket_lives_from_new_to_closed_and_back(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -191,7 +191,7 @@ async fn a_ticket_lives_from_new_to_closed_and_back(pool: PgPool) {
 
 /// Two engineers open the same ticket; the second to save is told, and nothing of theirs is
 /// written over the first one's change.
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_stale_edit_is_a_conflict_not_an_overwrite(pool: PgPool) {
     let sam = signed_in(&pool, "sam", Role::SeniorEngineer).await;
     let yuki = signed_in(&pool, "yuki", Role::SeniorEngineer).await;
@@ -234,7 +234,7 @@ async fn a_stale_edit_is_a_conflict_not_an_overwrite(pool: PgPool) {
 }
 
 /// The same race with both writes in flight at once: exactly one wins, whatever the timing.
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn two_concurrent_editors_of_one_version_produce_one_change(pool: PgPool) {
     let sam = signed_in(&pool, "sam", Role::SeniorEngineer).await;
     let yuki = signed_in(&pool, "yuki", Role::SeniorEngineer).await;
@@ -288,7 +288,7 @@ async fn change_priority_to(desk: &Desk, t: &TicketDetail, to: Priority) -> Resu
     Ok(d.version)
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn two_hundred_concurrent_creations_get_two_hundred_numbers_and_histories(pool: PgPool) {
     let desks = [
         signed_in(&pool, "erin", Role::EndUser).await,
@@ -320,7 +320,7 @@ async fn two_hundred_concurrent_creations_get_two_hundred_numbers_and_histories(
     assert_eq!(created, 200, "one CREATED history row per ticket");
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn who_may_assign_take_release_and_reprioritise(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -396,7 +396,7 @@ async fn who_may_assign_take_release_and_reprioritise(pool: PgPool) {
     );
 }
 
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn only_leads_close_unworked_tickets_and_old_closures_stay_closed(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
@@ -429,7 +429,7 @@ async fn only_leads_close_unworked_tickets_and_old_closures_stay_closed(pool: Pg
 }
 
 /// The database refuses what the app would refuse, for a client that skips the app.
-#[sqlx::test]
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn the_database_enforces_the_workflow_on_raw_sql(pool: PgPool) {
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;

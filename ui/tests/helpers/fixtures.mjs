@@ -13,7 +13,7 @@ const ref = (u) => ({ id: u.id, displayName: u.displayName });
 /** Every demo user signs in with their username or `<username>@example.test` and this password. */
 export const PASSWORD = "ticketdesk-demo";
 export const SIGN_IN_FAILED =
-  "Sign-in failed: wrong username, password or authentication code, or the account is locked for a while.";
+  "Sign-in failed: wrong username, password or authentication code, or too many failures in a row (wait up to 30 seconds).";
 /** The one authenticator code the fake backend accepts (for sign-in, confirming and disabling two-factor). */
 export const MFA_CODE = "123456";
 export const MFA_CODE_WRONG = "That code does not match; check the time on your device and try the next code.";

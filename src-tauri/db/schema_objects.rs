@@ -1,0 +1,66 @@
+//! One home per SQL object (issue 13): every function, trigger, view, policy and grant has one
+//! current definition in a file under `sql/`, named after what it does. Versioned migrations
+//! (`migrations/`) keep tables, columns, indexes and data moves; the files here are applied
+//! after them on every `migrate`, all of them, idempotently, in one transaction — the
+//! repeatable-migration pattern of Flyway (`R__` scripts) or Liquibase's `runOnChange`.
+//!
+//! They ride on sqlx's migrator as its last migration, [`VERSION`], which `db::migrate` forgets
+//! before each run so that it is applied again. Its checksum in `_sqlx_migrations` is then the
+//! checksum of the files that are live on the server, and a desktop built from other files sees
+//! the difference (`db::schema_state`). Tests get the same migrator, so they run against
+//! exactly what a server runs.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType};
+
+/// Sorts after every dated migration (`YYYYMMDDhhmmss`).
+pub const VERSION: i64 = 99_999_999_999_999;
+
+/// In the order they are applied: a file may use what an earlier one defines.
+const FILES: &[(&str, &str)] = &[
+    (
+        "sql/server/hardening.sql",
+        include_str!("../../sql/server/hardening.sql"),
+    ),
+    (
+        "sql/auth/sign_in.sql",
+        include_str!("../../sql/auth/sign_in.sql"),
+    ),
+    (
+        "sql/auth/email_verification.sql",
+        include_str!("../../sql/auth/email_verification.sql"),
+    ),
+    (
+        "sql/tickets/creation.sql",
+        include_str!("../../sql/tickets/creation.sql"),
+    ),
+    (
+        "sql/server/privileges.sql",
+        include_str!("../../sql/server/privileges.sql"),
+    ),
+];
+
+/// The repeatable files as one migration, each introduced by its path.
+pub fn migration() -> Migration {
+    let mut sql = String::new();
+    for (path, text) in FILES {
+        sql.push_str("-- ================================================================ ");
+        sql.push_str(path);
+        sql.push('\n');
+        sql.push_str(text);
+        sql.push('\n');
+    }
+    Migration::new(
+        VERSION,
+        Cow::Borrowed("repeatable: every definition under sql/"),
+        MigrationType::Simple,
+        Cow::Owned(sql),
+        false,
+    )
+}
+
+/// The paths, for tests and the README's map.
+pub fn paths() -> impl Iterator<Item = &'static str> {
+    FILES.iter().map(|(path, _)| *path)
+}
