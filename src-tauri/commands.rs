@@ -354,8 +354,8 @@ async fn set_notification_preference(
     state: State<'_, AppState>,
     preference: NotificationPreference,
 ) -> CommandResult<Vec<NotificationPreference>> {
-    let (mut tx, actor) = state.begin().await?;
-    let grid = db::notification_preferences::set(&mut tx, actor.id, preference).await?;
+    let (mut tx, _actor) = state.begin().await?;
+    let grid = db::notification_preferences::set(&mut tx, preference).await?;
     tx.commit().await?;
     Ok(grid)
 }

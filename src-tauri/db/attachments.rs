@@ -22,15 +22,12 @@ pub async fn stage_chunk(
     data: &[u8],
 ) -> Result<()> {
     attachment::check_chunk(seq, data.len()).map_err(Error::Validation)?;
-    sqlx::query(
-        "INSERT INTO attachment_upload_chunks (upload_id, seq, data) VALUES ($1, $2, $3) \
-         ON CONFLICT (upload_id, seq) DO NOTHING",
-    )
-    .bind(upload_id)
-    .bind(seq as i32)
-    .bind(data)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("SELECT api.stage_upload_chunk($1, $2, $3)")
+        .bind(upload_id)
+        .bind(seq as i32)
+        .bind(data)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 

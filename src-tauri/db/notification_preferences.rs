@@ -1,11 +1,11 @@
 //! Per-user notification preferences (SPEC §7): which events reach you on which channels. A
 //! choice is stored only once made; until then the database's `notification_default` applies,
-//! and the fan-out triggers read the same two places (migrations/…_notification_delivery.sql).
+//! and the fan-out triggers read the same two places. Through the API only
+//! (sql/api/notification_preferences.sql).
 
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use ts_rs::TS;
-use uuid::Uuid;
 
 use crate::db::parse_column;
 use crate::domain::notification::{check_choosable, Channel, NotificationKind};
@@ -28,20 +28,12 @@ pub async fn list(conn: &mut PgConnection) -> Result<Vec<NotificationPreference>
         .map(|k| k.as_str())
         .collect();
     let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
-    let rows: Vec<(String, String, bool)> = sqlx::query_as(
-        "SELECT k.kind, c.channel, \
-                coalesce(p.enabled, notification_default(k.kind, c.channel)) \
-         FROM unnest($1::varchar[]) WITH ORDINALITY AS k(kind, i) \
-         CROSS JOIN unnest($2::varchar[]) WITH ORDINALITY AS c(channel, j) \
-         LEFT JOIN notification_preferences p \
-                ON p.user_id = current_user_id() AND p.event_type = k.kind \
-               AND p.channel = c.channel \
-         ORDER BY k.i, c.j",
-    )
-    .bind(&kinds)
-    .bind(&channels)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<(String, String, bool)> =
+        sqlx::query_as("SELECT kind, channel, enabled FROM api.notification_preferences($1, $2)")
+            .bind(&kinds)
+            .bind(&channels)
+            .fetch_all(&mut *conn)
+            .await?;
     rows.into_iter()
         .map(|(kind, channel, enabled)| {
             Ok(NotificationPreference {
@@ -53,25 +45,18 @@ pub async fn list(conn: &mut PgConnection) -> Result<Vec<NotificationPreference>
         .collect()
 }
 
-/// Stores one choice of `user_id` (the signed-in user; row-level security refuses anyone else)
-/// and returns the whole grid as it now is.
+/// Stores one choice of the signed-in user (the server takes the user from the session) and
+/// returns the whole grid as it now is.
 pub async fn set(
     conn: &mut PgConnection,
-    user_id: Uuid,
     choice: NotificationPreference,
 ) -> Result<Vec<NotificationPreference>> {
     check_choosable(choice.kind).map_err(Error::Validation)?;
-    sqlx::query(
-        "INSERT INTO notification_preferences (user_id, event_type, channel, enabled) \
-         VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (user_id, event_type, channel) \
-         DO UPDATE SET enabled = EXCLUDED.enabled, updated_at = CURRENT_TIMESTAMP",
-    )
-    .bind(user_id)
-    .bind(choice.kind.as_str())
-    .bind(choice.channel.as_str())
-    .bind(choice.enabled)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query("SELECT api.set_notification_preference($1, $2, $3)")
+        .bind(choice.kind.as_str())
+        .bind(choice.channel.as_str())
+        .bind(choice.enabled)
+        .execute(&mut *conn)
+        .await?;
     list(conn).await
 }

@@ -39,6 +39,18 @@ const FILES: &[(&str, &str)] = &[
         "sql/server/privileges.sql",
         include_str!("../../sql/server/privileges.sql"),
     ),
+    (
+        "sql/api/schema.sql",
+        include_str!("../../sql/api/schema.sql"),
+    ),
+    (
+        "sql/api/notification_preferences.sql",
+        include_str!("../../sql/api/notification_preferences.sql"),
+    ),
+    (
+        "sql/api/uploads.sql",
+        include_str!("../../sql/api/uploads.sql"),
+    ),
 ];
 
 /// The repeatable files as one migration, each introduced by its path.

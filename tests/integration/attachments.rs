@@ -434,17 +434,16 @@ async fn a_hostile_desktop_cannot_stage_past_fifty_megabytes(pool: PgPool) {
     let ticket = create(&erin, new_ticket("Huge file", None)).await.unwrap();
     let part = vec![0xA5u8; MIB];
 
-    // 51 one-MiB parts, inserted directly.
+    // 51 one-MiB parts, staged past the app's own checks.
     let upload_id = Uuid::new_v4();
     raw_stage(
         &erin,
-        "INSERT INTO attachment_upload_chunks (upload_id, seq, data) \
-         SELECT $1, g, $2 FROM generate_series(0, 50) g",
+        "SELECT api.stage_upload_chunk($1, g, $2) FROM generate_series(0, 50) g",
         upload_id,
         &part,
     )
     .await
-    .expect("the table takes parts 0..63 of at most 1 MiB");
+    .expect("the server takes parts 0..63 of at most 1 MiB");
     let err = attach(&erin, upload_id, ticket.id, None, "huge.bin", None)
         .await
         .unwrap_err();
@@ -477,18 +476,18 @@ async fn a_hostile_desktop_cannot_stage_past_fifty_megabytes(pool: PgPool) {
 
     // Exactly at the limit: 50 MiB is fine, one byte more is not.
     let boundary = Uuid::new_v4();
+    let stage_50_mib = |upload: Uuid| {
+        raw_stage(
+            &erin,
+            "SELECT api.stage_upload_chunk($1, g, $2) FROM generate_series(0, 49) g",
+            upload,
+            &part,
+        )
+    };
+    stage_50_mib(boundary).await.unwrap();
     raw_stage(
         &erin,
-        "INSERT INTO attachment_upload_chunks (upload_id, seq, data) \
-         SELECT $1, g, $2 FROM generate_series(0, 49) g",
-        boundary,
-        &part,
-    )
-    .await
-    .unwrap();
-    raw_stage(
-        &erin,
-        "INSERT INTO attachment_upload_chunks (upload_id, seq, data) VALUES ($1, 50, $2)",
+        "SELECT api.stage_upload_chunk($1, 50, $2)",
         boundary,
         b"!",
     )
@@ -502,18 +501,9 @@ async fn a_hostile_desktop_cannot_stage_past_fifty_megabytes(pool: PgPool) {
         "50 MiB + 1 byte: {err:?}"
     );
     assert_nothing_attached(&pool, ticket.id, "after 50 MiB + 1").await;
-    {
-        let mut tx = erin.tx().await;
-        let gone =
-            sqlx::query("DELETE FROM attachment_upload_chunks WHERE upload_id = $1 AND seq = 50")
-                .bind(boundary)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-        assert_eq!(gone.rows_affected(), 1, "Erin may drop her own staged part");
-        tx.commit().await.unwrap();
-    }
-    let shown = attach(&erin, boundary, ticket.id, None, "edge.bin", None)
+    let exact = Uuid::new_v4();
+    stage_50_mib(exact).await.unwrap();
+    let shown = attach(&erin, exact, ticket.id, None, "edge.bin", None)
         .await
         .expect("exactly 50 MiB is allowed");
     assert_eq!(shown.attachments[0].file_size, MAX_BYTES as i64);
@@ -528,7 +518,7 @@ async fn a_hostile_desktop_cannot_stage_past_fifty_megabytes(pool: PgPool) {
     let sneaky = Uuid::new_v4();
     let err = raw_stage(
         &erin,
-        "INSERT INTO attachment_upload_chunks (upload_id, seq, data) VALUES ($1, 64, $2)",
+        "SELECT api.stage_upload_chunk($1, 64, $2)",
         sneaky,
         b"x",
     )
@@ -537,7 +527,7 @@ async fn a_hostile_desktop_cannot_stage_past_fifty_megabytes(pool: PgPool) {
     assert!(matches!(err, Error::Validation(_)), "part 64: {err:?}");
     let err = raw_stage(
         &erin,
-        "INSERT INTO attachment_upload_chunks (upload_id, seq, data) VALUES ($1, 0, $2)",
+        "SELECT api.stage_upload_chunk($1, 0, $2)",
         sneaky,
         &vec![1u8; MIB + 1],
     )
@@ -547,22 +537,23 @@ async fn a_hostile_desktop_cannot_stage_past_fifty_megabytes(pool: PgPool) {
         matches!(err, Error::Validation(_)),
         "a 1 MiB + 1 part: {err:?}"
     );
-    let mut tx = erin.tx().await;
-    let err: Error = sqlx::query(
+    // The table itself is out of reach (issue 13): no staging in someone else's name, no
+    // reading or dropping anyone's parts.
+    for sql in [
         "INSERT INTO attachment_upload_chunks (upload_id, seq, data, uploaded_by) \
          VALUES ($1, 0, 'x', $2)",
-    )
-    .bind(sneaky)
-    .bind(dev.id)
-    .execute(&mut *tx)
-    .await
-    .unwrap_err()
-    .into();
-    assert!(
-        matches!(err, Error::Forbidden(_)),
-        "staging in someone else's name: {err:?}"
-    );
-    drop(tx);
+        "DELETE FROM attachment_upload_chunks WHERE upload_id = $1 OR uploaded_by = $2",
+    ] {
+        let mut tx = erin.tx().await;
+        let err: Error = sqlx::query(sql)
+            .bind(sneaky)
+            .bind(dev.id)
+            .execute(&mut *tx)
+            .await
+            .unwrap_err()
+            .into();
+        assert!(matches!(err, Error::Forbidden(_)), "{sql}: {err:?}");
+    }
     assert!(staged(&pool, sneaky).await.is_empty());
 }
 
