@@ -1,6 +1,7 @@
 //! In-app notifications: written by the database's triggers in the transaction of the change
 //! that causes them (see migrations/…_notification_delivery.sql), then claimed exactly once by
-//! one of the recipient's running desktops.
+//! one of the recipient's running desktops. Read and marked through the API only
+//! (sql/api/notifications.sql), which takes the user from the session.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -30,28 +31,12 @@ pub struct NotificationEvent {
 /// Marks every undelivered in-app notification of `user_id` delivered and returns them, oldest
 /// first. Rows another desktop is claiming are skipped and rows it already claimed no longer
 /// match, so each notification is returned to exactly one caller.
-pub async fn claim_undelivered(
-    db: impl PgExecutor<'_>,
-    user_id: Uuid,
-) -> Result<Vec<NotificationEvent>> {
-    #[derive(sqlx::FromRow)]
-    struct Claimed {
-        #[sqlx(flatten)]
-        event: NotificationEvent,
-        created_at: DateTime<Utc>,
-    }
-    let mut claimed: Vec<Claimed> = sqlx::query_as(
-        "UPDATE notifications SET delivered_at = CURRENT_TIMESTAMP, status = 'DELIVERED' \
-         WHERE id IN (SELECT id FROM notifications \
-                      WHERE user_id = $1 AND channel = 'IN_APP' AND delivered_at IS NULL \
-                      FOR UPDATE SKIP LOCKED) \
-         RETURNING id, ticket_id, type AS kind, subject, message, created_at",
+pub async fn claim_undelivered(db: impl PgExecutor<'_>) -> Result<Vec<NotificationEvent>> {
+    Ok(sqlx::query_as(
+        "SELECT id, ticket_id, kind, subject, message FROM api.claim_notifications()",
     )
-    .bind(user_id)
     .fetch_all(db)
-    .await?;
-    claimed.sort_by_key(|c| (c.created_at, c.event.id));
-    Ok(claimed.into_iter().map(|c| c.event).collect())
+    .await?)
 }
 
 /// One entry of the notification centre.
@@ -111,18 +96,14 @@ pub async fn list(conn: &mut PgConnection, query: &NotificationQuery) -> Result<
         .transpose()
         .map_err(crate::error::Error::Validation)?;
     let mut items: Vec<NotificationItem> = sqlx::query_as(
-        "SELECT n.id, n.ticket_id, t.ticket_number, n.type AS kind, n.subject, n.message, \
-                n.priority, n.created_at, n.read_at \
-         FROM notifications n LEFT JOIN tickets t ON t.id = n.ticket_id \
-         WHERE n.user_id = current_user_id() AND n.channel = 'IN_APP' \
-           AND (NOT $1 OR n.read_at IS NULL) \
-           AND ($2::timestamptz IS NULL OR (n.created_at, n.id) < ($2, $3)) \
-         ORDER BY n.created_at DESC, n.id DESC LIMIT $4",
+        "SELECT id, ticket_id, ticket_number, kind, subject, message, priority, created_at, \
+                read_at \
+         FROM api.notifications($1, $2, $3, $4)",
     )
     .bind(query.unread_only)
     .bind(before.map(|b| b.0))
     .bind(before.map(|b| b.1))
-    .bind(i64::from(limit) + 1)
+    .bind(limit as i32 + 1)
     .fetch_all(&mut *conn)
     .await?;
     let next_cursor = if items.len() > limit as usize {
@@ -152,38 +133,23 @@ fn decode_cursor(text: &str) -> std::result::Result<(DateTime<Utc>, Uuid), Strin
 }
 
 pub async fn unread_count(conn: &mut PgConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM notifications \
-         WHERE user_id = current_user_id() AND channel = 'IN_APP' AND read_at IS NULL",
-    )
-    .fetch_one(&mut *conn)
-    .await?)
+    Ok(sqlx::query_scalar("SELECT api.unread_notifications()")
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 /// Marks one notification read (again is harmless); returns the unread count after.
 pub async fn mark_read(conn: &mut PgConnection, id: Uuid) -> Result<i64> {
-    let found = sqlx::query(
-        "UPDATE notifications SET read_at = coalesce(read_at, CURRENT_TIMESTAMP), status = 'READ' \
-         WHERE id = $1 AND user_id = current_user_id()",
-    )
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if found == 0 {
-        return Err(crate::error::Error::NotFound(
-            "No such notification.".into(),
-        ));
-    }
-    unread_count(conn).await
+    Ok(sqlx::query_scalar("SELECT api.mark_notification_read($1)")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 pub async fn mark_all_read(conn: &mut PgConnection) -> Result<i64> {
-    sqlx::query(
-        "UPDATE notifications SET read_at = CURRENT_TIMESTAMP, status = 'READ' \
-         WHERE user_id = current_user_id() AND channel = 'IN_APP' AND read_at IS NULL",
+    Ok(
+        sqlx::query_scalar("SELECT api.mark_all_notifications_read()")
+            .fetch_one(&mut *conn)
+            .await?,
     )
-    .execute(&mut *conn)
-    .await?;
-    unread_count(conn).await
 }

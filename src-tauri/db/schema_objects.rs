@@ -51,6 +51,10 @@ const FILES: &[(&str, &str)] = &[
         "sql/api/uploads.sql",
         include_str!("../../sql/api/uploads.sql"),
     ),
+    (
+        "sql/api/notifications.sql",
+        include_str!("../../sql/api/notifications.sql"),
+    ),
 ];
 
 /// The repeatable files as one migration, each introduced by its path.

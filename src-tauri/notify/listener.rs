@@ -104,7 +104,7 @@ async fn deliver_claimed(
         return Ok(());
     };
     let mut tx = auth::begin_as(pool, &signed_in.tokens.session_token).await?;
-    let claimed = notifications::claim_undelivered(&mut *tx, signed_in.user.id).await?;
+    let claimed = notifications::claim_undelivered(&mut *tx).await?;
     tx.commit().await?;
     for event in claimed {
         sink.notification(event);

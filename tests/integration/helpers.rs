@@ -143,7 +143,7 @@ pub async fn detail(
 
 pub async fn claim(desk: &Desk) -> Vec<ticketdesk::db::notifications::NotificationEvent> {
     let mut tx = desk.tx().await;
-    let claimed = ticketdesk::db::notifications::claim_undelivered(&mut *tx, desk.id)
+    let claimed = ticketdesk::db::notifications::claim_undelivered(&mut *tx)
         .await
         .expect("claiming");
     tx.commit().await.expect("committing the claim");

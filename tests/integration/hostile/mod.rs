@@ -23,6 +23,9 @@ use crate::helpers::{new_ticket, user};
 mod api;
 mod holes;
 
+/// The caller's own notifications, as the API lists them.
+const OWN_NOTIFICATIONS: &str = "SELECT id FROM api.notifications(false, NULL, NULL, 100)";
+
 /// What an internal comment says; no END_USER may ever read it, not even in an error message.
 const INTERNAL_SECRET: &str = "INTERNAL ONLY: the payroll database password is hunter2";
 
@@ -831,7 +834,6 @@ async fn without_a_session_rls_returns_no_row_of_any_table_but_sign_in_is_callab
         "comments",
         "attachments",
         "ticket_history",
-        "notifications",
         "escalations",
         "sla_policies",
     ];
@@ -842,6 +844,16 @@ async fn without_a_session_rls_returns_no_row_of_any_table_but_sign_in_is_callab
             "anonymous read of {table}: RLS policies require current_user_id()"
         );
     }
+    // Notifications are read through the API only, which refuses an anonymous caller.
+    assert_denied(
+        exec(
+            &mut conn,
+            "SELECT * FROM api.notifications(false, NULL, NULL, 10)",
+        )
+        .await,
+        "anonymous read of notifications",
+        "auth.caller()",
+    );
     assert_eq!(
         count(
             &mut conn,
@@ -860,6 +872,15 @@ async fn without_a_session_rls_returns_no_row_of_any_table_but_sign_in_is_callab
             "control: a signed-in engineer reads {table}"
         );
     }
+    assert!(
+        count(
+            &mut conn,
+            "SELECT count(*) FROM api.notifications(false, NULL, NULL, 10)"
+        )
+        .await
+            > 0,
+        "control: a signed-in engineer reads their notifications"
+    );
     conn.close().await.ok();
     login.remove(&pool).await;
 }
@@ -1033,9 +1054,9 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
         "history_select: own tickets"
     );
     assert_eq!(
-        ids(&mut conn, "SELECT id FROM notifications").await,
+        ids(&mut conn, OWN_NOTIFICATIONS).await,
         [w.erin_notification],
-        "notifications_own"
+        "api.notifications: one's own"
     );
 
     // Mallory, another END_USER: none of erin's data.
@@ -1054,10 +1075,7 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
         0
     );
     assert_eq!(ids(&mut conn, history_tickets).await, [w.mallory_ticket]);
-    assert_eq!(
-        count(&mut conn, "SELECT count(*) FROM notifications").await,
-        0
-    );
+    assert_eq!(ids(&mut conn, OWN_NOTIFICATIONS).await.len(), 0);
     let direct = format!(
         "SELECT count(*) FROM tickets WHERE id = '{}'",
         w.erin_ticket
@@ -1083,7 +1101,7 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
         sorted(vec![w.erin_ticket, w.eng_ticket, w.mallory_ticket])
     );
     assert_eq!(
-        ids(&mut conn, "SELECT id FROM notifications").await,
+        ids(&mut conn, OWN_NOTIFICATIONS).await,
         [w.eng_notification]
     );
 
@@ -1393,10 +1411,6 @@ async fn an_end_user_cannot_change_other_peoples_tickets_comments_notifications_
             "UPDATE attachments SET is_deleted = TRUE".into(),
             "attachments_update USING",
         ),
-        (
-            "UPDATE notifications SET read_at = now()".into(),
-            "notifications_own_update USING",
-        ),
     ] {
         assert_eq!(
             exec(&mut conn, &attack).await.unwrap(),
@@ -1422,7 +1436,11 @@ async fn an_end_user_cannot_change_other_peoples_tickets_comments_notifications_
         ),
         (
             "UPDATE notifications SET message = 'phish'".into(),
-            "column grant (delivered_at, read_at, status only)",
+            "no grant on notifications (the API only)",
+        ),
+        (
+            "UPDATE notifications SET read_at = now()".into(),
+            "no grant on notifications (the API only)",
         ),
         (
             "UPDATE attachments SET file_path = '/etc/passwd'".into(),
@@ -1431,6 +1449,28 @@ async fn an_end_user_cannot_change_other_peoples_tickets_comments_notifications_
     ] {
         assert_denied(exec(&mut conn, &attack).await, &attack, why);
     }
+    // Someone else's notification is as unknown as one that does not exist (no oracle).
+    let mark_erins = format!(
+        "SELECT api.mark_notification_read('{}')",
+        w.erin_notification
+    );
+    let unknown = exec(&mut conn, &mark_erins).await.unwrap_err();
+    assert_eq!(sqlstate(&unknown).as_deref(), Some("P0002"), "{unknown}");
+    let mark_none = format!("SELECT api.mark_notification_read('{}')", Uuid::new_v4());
+    let none = exec(&mut conn, &mark_none).await.unwrap_err();
+    assert_eq!(none.to_string(), unknown.to_string(), "the same answer");
+    assert_eq!(
+        su_count(
+            &pool,
+            &format!(
+                "SELECT count(*) FROM notifications WHERE id = '{}' AND read_at IS NULL",
+                w.erin_notification
+            )
+        )
+        .await,
+        1,
+        "erin's notification is still unread"
+    );
     act_as(&mut conn, &erin.session).await;
     let steal = format!(
         "UPDATE comments SET content = 'pwned' WHERE id = '{}'",
@@ -1444,14 +1484,12 @@ async fn an_end_user_cannot_change_other_peoples_tickets_comments_notifications_
 
     // Controls: each may change their own rows.
     let read = format!(
-        "UPDATE notifications SET read_at = now() WHERE id = '{}'",
+        "SELECT api.mark_notification_read('{}')",
         w.erin_notification
     );
-    assert_eq!(
-        exec(&mut conn, &read).await.unwrap(),
-        1,
-        "control: erin marks her notification read"
-    );
+    exec(&mut conn, &read)
+        .await
+        .expect("control: erin marks her notification read");
     act_as(&mut conn, &mallory.session).await;
     let rename = format!(
         "UPDATE tickets SET title = 'Mallory, renamed' WHERE id = '{}'",
