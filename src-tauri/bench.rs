@@ -1,5 +1,6 @@
 //! `ticketdesk bench`: times the queue, search, detail, write and SLA sweep use cases through
-//! the functions the Tauri commands call (a session transaction, the use case, its end), beside
+//! the functions the Tauri commands call (a session transaction, the use case, its end), as a
+//! desktop connects (the least-privileged desktop login, under row-level security), beside
 //! their floor:
 //! the very same SQL statement run bare on the owner's connection (no session, no row-level
 //! security, no mapping), in the same run. `--notify` measures notification latency instead
@@ -27,6 +28,9 @@ use uuid::Uuid;
 const BENCH_USER: &str = "dev";
 /// The demo team lead who files and moves tickets for them in the write cases.
 const BENCH_LEAD: &str = "lena";
+/// The desktop login the bench makes for itself when it is given the owner's URL (team mode),
+/// and drops when it is done.
+const BENCH_LOGIN: &str = "ticketdesk_bench";
 
 /// Rounds run before timing starts (plans, caches).
 const WARM_UP: usize = 5;
@@ -37,25 +41,99 @@ struct Case {
     target: Target,
 }
 
+/// Where the bench connects: the owner (superuser) for the floors and its own bookkeeping, and
+/// a desktop login for the app's path, as a desktop would.
+struct Connections {
+    backend: Backend,
+    owner: PgPool,
+    owner_url: String,
+    /// Made here for this run (team mode): dropped at the end.
+    made_login: bool,
+}
+
 pub async fn run(samples: usize, notify: bool, report: &Path) -> anyhow::Result<()> {
-    let target = config::resolve(None)?;
-    let backend = Backend::open(&target).await.map_err(anyhow_from)?;
-    // Two connections: the notification floor listens on one and notifies on the other.
-    let owner = match &target {
-        DatabaseTarget::Solo { dir } => {
-            let cluster = solo::SoloCluster::ensure_running(dir).await?;
-            db::connect(&cluster.url(solo::DATABASE_NAME), 2).await?
-        }
-        DatabaseTarget::Team { url } => db::connect(url, 2).await?,
-    };
+    let connections = connect().await?;
+    let Connections { backend, owner, .. } = &connections;
     let result = if notify {
-        notify_latency::measure(&backend.pool, &owner, samples, report).await
+        notify_latency::measure(&backend.pool, owner, samples, report).await
     } else {
-        measure(&backend.pool, &owner, samples, report).await
+        measure(&backend.pool, owner, samples, report).await
     };
     owner.close().await;
     backend.close().await;
+    if connections.made_login {
+        // A desktop login owns nothing; its membership goes with it.
+        let cleanup = async {
+            let owner = db::connect(&connections.owner_url, 1).await?;
+            let dropped = sqlx::query(&format!("DROP ROLE IF EXISTS {BENCH_LOGIN}"))
+                .execute(&owner)
+                .await;
+            owner.close().await;
+            dropped.map(|_| ()).map_err(anyhow::Error::from)
+        };
+        if let Err(err) = cleanup.await {
+            eprintln!("ticketdesk bench: could not drop the login {BENCH_LOGIN}: {err:#}");
+        }
+    }
     result
+}
+
+/// The owner's connection and the desktop's. Solo mode: the cluster's superuser and its
+/// desktop login. Team mode: `TICKETDESK_DATABASE_URL` must be the owner's (a superuser: the
+/// floors read every row); the app's path then
+/// runs on a desktop login made for the run. Measured on the owner's URL itself it would skip
+/// row-level security and every workflow check, which no desktop does.
+async fn connect() -> anyhow::Result<Connections> {
+    let target = config::resolve(None)?;
+    match &target {
+        DatabaseTarget::Solo { dir } => {
+            let backend = Backend::open(&target).await.map_err(anyhow_from)?;
+            let cluster = solo::SoloCluster::ensure_running(dir).await?;
+            let owner_url = cluster.url(solo::DATABASE_NAME);
+            // Two connections: the notification floor listens on one and notifies on the other.
+            let owner = db::connect(&owner_url, 2).await?;
+            Ok(Connections {
+                backend,
+                owner,
+                owner_url,
+                made_login: false,
+            })
+        }
+        DatabaseTarget::Team { url } => {
+            let owner = db::connect(url, 2).await?;
+            let superuser: bool =
+                sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                    .fetch_one(&owner)
+                    .await?;
+            if !superuser {
+                owner.close().await;
+                bail!(
+                    "`ticketdesk bench` needs the database owner's URL (a superuser) in \
+                     {}: it runs the floors on it, and the app's path on a desktop login it \
+                     makes for the run",
+                    config::DATABASE_URL_ENV
+                );
+            }
+            let password = db::desktop_login::create(&owner, BENCH_LOGIN).await?;
+            let desk_url = config::database_url_for(&owner, BENCH_LOGIN, &password).await?;
+            let desk_target = DatabaseTarget::Team { url: desk_url };
+            let backend = match Backend::open(&desk_target).await {
+                Ok(backend) => backend,
+                Err(err) => {
+                    let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {BENCH_LOGIN}"))
+                        .execute(&owner)
+                        .await;
+                    return Err(anyhow_from(err));
+                }
+            };
+            Ok(Connections {
+                backend,
+                owner,
+                owner_url: url.clone(),
+                made_login: true,
+            })
+        }
+    }
 }
 
 async fn measure(
