@@ -1,11 +1,12 @@
 //! `ticketdesk bench`: times the queue, search, detail, write and SLA sweep use cases through
 //! the functions the Tauri commands call (a session transaction, the use case, its end), as a
 //! desktop connects (the least-privileged desktop login, under row-level security), beside
-//! their floor:
-//! the very same SQL statement run bare on the owner's connection (no session, no row-level
-//! security, no mapping), in the same run. `--notify` measures notification latency instead
+//! their floor: the same answer computed by the plain SQL a DBA would write on the tables, run
+//! on the owner's connection (no session, no row-level security, none of our SQL functions, no
+//! mapping; see `floors`), in the same run. `--notify` measures notification latency instead
 //! (see `notify_latency`).
 
+mod floors;
 mod notify_latency;
 
 use std::path::Path;
@@ -221,7 +222,8 @@ async fn measure(
     for case in &cases {
         let mut app = Vec::with_capacity(samples);
         let mut floor = Vec::with_capacity(samples);
-        let mut bare = bare_connection(owner, &session).await?;
+        let mut bare = owner.acquire().await?;
+        check_queue_floor(desk, &session, &mut bare, actor, case).await?;
         // Warm both paths (plans, caches) before timing.
         for round in 0..samples + WARM_UP {
             let started = Instant::now();
@@ -232,7 +234,7 @@ async fn measure(
             auth::end_read(tx);
             let app_time = started.elapsed();
 
-            let mut sql = db::tickets::queue_sql(actor, &case.query).map_err(anyhow_from)?;
+            let mut sql = floors::queue(actor, &case.query)?;
             let started = Instant::now();
             bare.fetch_all(sql.build()).await?;
             let floor_time = started.elapsed();
@@ -247,7 +249,10 @@ async fn measure(
             if let Some(mut inner) =
                 db::tickets::search_plan_sql(&case.query).map_err(anyhow_from)?
             {
-                let lines: Vec<String> = inner.build_query_scalar().fetch_all(&mut *bare).await?;
+                // search_tickets() asks who is acting: the explain runs in the bench user's
+                // session (only the plan is shown; nothing here is timed).
+                let mut explain = session_connection(owner, &session).await?;
+                let lines: Vec<String> = inner.build_query_scalar().fetch_all(&mut explain).await?;
                 plan.push_str("\n\nInside search_tickets():\n");
                 plan.push_str(&lines.join("\n"));
             }
@@ -259,9 +264,15 @@ async fn measure(
         sqlx::query_scalar("SELECT id FROM tickets ORDER BY created_at DESC LIMIT 1")
             .fetch_one(owner)
             .await?;
+    let mut bare = owner.acquire().await?;
+    let (mut tx, actor_now) = begin(desk, &session).await?;
+    let shown = db::tickets::detail(&mut tx, actor_now, ticket_id)
+        .await
+        .map_err(anyhow_from)?;
+    auth::end_read(tx);
+    floors::check_detail(&floors::detail(&mut bare, actor, ticket_id).await?, &shown)?;
     let mut detail = Vec::with_capacity(samples);
     let mut detail_floor = Vec::with_capacity(samples);
-    let mut bare = bare_connection(owner, &session).await?;
     for round in 0..samples + WARM_UP {
         let started = Instant::now();
         let (mut tx, actor) = begin(desk, &session).await?;
@@ -270,11 +281,8 @@ async fn measure(
             .map_err(anyhow_from)?;
         auth::end_read(tx);
         let app_time = started.elapsed();
-        // The same statements on the owner's connection: no transaction, no session, no RLS.
         let started = Instant::now();
-        db::tickets::detail(&mut bare, actor, ticket_id)
-            .await
-            .map_err(anyhow_from)?;
+        floors::detail(&mut bare, actor, ticket_id).await?;
         if round >= WARM_UP {
             detail.push(app_time);
             detail_floor.push(started.elapsed());
@@ -291,15 +299,52 @@ async fn measure(
     sla_sweep(&mut table, desk, owner, samples).await?;
     leave_as_found(owner).await?;
     table.note(&format!(
-        "rerun: ticketdesk bench --samples {samples}; floors are the same SQL run bare on the owner's connection"
+        "rerun: ticketdesk bench --samples {samples}; app: the Tauri commands' functions on the \
+         desktop login, under row-level security; floors: the same answer by plain SQL on the \
+         tables, on the owner's connection (no session, no row-level security, none of our SQL \
+         functions; triggers fire on writes)"
     ));
     table.write(report_path)?;
     Ok(())
 }
 
+/// Refuses a queue floor whose page is not the app's: the same tickets in the same order, and
+/// the same answer to whether another page follows.
+async fn check_queue_floor(
+    desk: &PgPool,
+    session: &str,
+    bare: &mut sqlx::PgConnection,
+    actor: Actor,
+    case: &Case,
+) -> anyhow::Result<()> {
+    let (mut tx, actor_now) = begin(desk, session).await?;
+    let page = db::tickets::queue(&mut tx, actor_now, &case.query)
+        .await
+        .map_err(anyhow_from)?;
+    auth::end_read(tx);
+    let rows = floors::queue(actor, &case.query)?
+        .build()
+        .fetch_all(&mut *bare)
+        .await?;
+    let (floor_ids, floor_more) = floors::page_ids(&rows, case.query.limit())?;
+    let app_ids: Vec<Uuid> = page.tickets.iter().map(|t| t.id).collect();
+    if floor_ids != app_ids || floor_more != page.next_cursor.is_some() {
+        bail!(
+            "{}: the floor's page differs from the app's ({} vs {} tickets, more: {floor_more} \
+             vs {})",
+            case.name,
+            floor_ids.len(),
+            app_ids.len(),
+            page.next_cursor.is_some()
+        );
+    }
+    Ok(())
+}
+
 /// A team lead creating a ticket for the bench engineer (its history, SLA and the engineer's
 /// notification rows are written) and moving it OPEN → IN_PROGRESS, each committed. Floors:
-/// the same INSERT and UPDATE run bare (the triggers still fire: they are part of the table).
+/// plain INSERT and UPDATE (+ the detail) on the owner's connection, without a session (the
+/// triggers still fire: they are part of the table).
 async fn writes(
     table: &mut Table,
     desk: &PgPool,
@@ -311,9 +356,10 @@ async fn writes(
     // notifications (your own actions never notify you).
     let (lead_tokens, lead) = sign_in_demo(desk, BENCH_LEAD).await?;
     let session = lead_tokens.session_token.as_str();
+    const DESCRIPTION: &str = "Created by `ticketdesk bench` to time ticket creation.";
     let new_ticket = |round: usize| NewTicket {
         title: format!("bench: build agent {round} out of inodes"),
-        description: "Created by `ticketdesk bench` to time ticket creation.".into(),
+        description: DESCRIPTION.into(),
         priority: Priority::P3Medium,
         category: Category::Infrastructure,
         environment: Some("bench".into()),
@@ -323,7 +369,7 @@ async fn writes(
     let mut create = Vec::with_capacity(samples);
     let mut create_floor = Vec::with_capacity(samples);
     let mut floor_tickets = Vec::with_capacity(samples + WARM_UP);
-    let mut bare = bare_connection(owner, session).await?;
+    let mut bare = owner.acquire().await?;
     for round in 0..samples + WARM_UP {
         let started = Instant::now();
         let (mut tx, actor) = begin(desk, session).await?;
@@ -334,19 +380,9 @@ async fn writes(
         let app_time = started.elapsed();
         created.push(summary.id);
 
+        let title = format!("bench floor: build agent {round} out of inodes");
         let started = Instant::now();
-        let id: Uuid = sqlx::query_scalar(
-            "INSERT INTO tickets (ticket_number, title, description, category, priority, status, \
-                                  requestor_id, assignee_id, environment) \
-             VALUES (next_ticket_number(), $1, 'bench floor', 'INFRASTRUCTURE', 'P3_MEDIUM', \
-                     'OPEN', $2, $3, 'bench') \
-             RETURNING id",
-        )
-        .bind(format!("bench floor {round}"))
-        .bind(lead.id)
-        .bind(engineer.id)
-        .fetch_one(&mut *bare)
-        .await?;
+        let id = floors::create(&mut bare, &title, DESCRIPTION, lead.id, engineer.id).await?;
         let floor_time = started.elapsed();
         floor_tickets.push(id);
         if round >= WARM_UP {
@@ -380,17 +416,21 @@ async fn writes(
         let app_time = started.elapsed();
 
         let started = Instant::now();
-        sqlx::query("UPDATE tickets SET status = 'IN_PROGRESS' WHERE id = $1 AND version = 1")
-            .bind(floor_ticket)
-            .execute(&mut *bare)
-            .await?;
+        floors::change_status(
+            &mut bare,
+            lead,
+            *floor_ticket,
+            1,
+            Status::InProgress.as_str(),
+        )
+        .await?;
         if round >= WARM_UP {
             change.push(app_time);
             change_floor.push(started.elapsed());
         }
     }
     table.add(
-        "status change (OPEN → IN_PROGRESS)",
+        "status change (returns the detail)",
         &mut change,
         Some(&mut change_floor),
         None,
@@ -399,8 +439,8 @@ async fn writes(
 }
 
 /// The SLA breach sweep over every open ticket, as a desktop or the worker runs it, rolled
-/// back each round so that every sample finds the same overdue tickets. Floor: the sweep's
-/// UPDATE alone, bare (no notifications), also rolled back.
+/// back each round so that every sample finds the same overdue tickets. Floor: the same answer
+/// as one plain statement (the UPDATE and the assignees' notifications), also rolled back.
 async fn sla_sweep(
     table: &mut Table,
     desk: &PgPool,
@@ -419,12 +459,10 @@ async fn sla_sweep(
 
         let mut tx = owner.begin().await?;
         let started = Instant::now();
-        sqlx::query(
-            "UPDATE tickets SET sla_breach = TRUE, sla_breach_time = due_date \
-             WHERE NOT sla_breach AND status NOT IN ('CLOSED', 'RESOLVED') AND due_date <= now()",
-        )
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(floors::SWEEP)
+            .bind(db::sla::SWEEP_BATCH)
+            .execute(&mut *tx)
+            .await?;
         let floor_time = started.elapsed();
         tx.rollback().await?;
         if round >= WARM_UP {
@@ -495,19 +533,16 @@ async fn begin(
     Ok((tx, actor.context("the bench session resolved to nobody")?))
 }
 
-/// A connection of the owner's for the floors: no row-level security, no transaction, but the
-/// bench user's session set once for the connection, so the functions and triggers that ask
-/// who is acting (search_tickets(), history, notifications) do the same work as in the app.
-async fn bare_connection(
-    owner: &PgPool,
-    session: &str,
-) -> anyhow::Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
-    let mut bare = owner.acquire().await?;
+/// A connection of the owner's in the bench user's session, for the one diagnostic that needs
+/// it: the plan of the statement inside `search_tickets()`, which asks who is acting.
+/// Detached from the pool, so the session goes with it.
+async fn session_connection(owner: &PgPool, session: &str) -> anyhow::Result<sqlx::PgConnection> {
+    let mut conn = owner.acquire().await?.detach();
     sqlx::query("SELECT set_config('ticketdesk.session', $1, false)")
         .bind(session)
-        .execute(&mut *bare)
+        .execute(&mut conn)
         .await?;
-    Ok(bare)
+    Ok(conn)
 }
 
 /// `EXPLAIN (ANALYZE, BUFFERS)` of a queue query as the app runs it: in the user's session,
