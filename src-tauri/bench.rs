@@ -8,6 +8,7 @@
 
 mod floors;
 mod notify_latency;
+mod sla_sweep;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -84,7 +85,7 @@ pub async fn run(samples: usize, notify: bool, report: &Path) -> anyhow::Result<
 
 /// The owner's connection and the desktop's. Solo mode: the cluster's superuser and its
 /// desktop login. Team mode: `TICKETDESK_DATABASE_URL` must be the owner's (a superuser: the
-/// floors read every row); the app's path then
+/// floors read every row and the SLA backlog is laid with triggers off); the app's path then
 /// runs on a desktop login made for the run. Measured on the owner's URL itself it would skip
 /// row-level security and every workflow check, which no desktop does.
 async fn connect() -> anyhow::Result<Connections> {
@@ -265,7 +266,7 @@ async fn measure(
 
     details(&mut table, desk, owner, &session, actor, samples).await?;
     writes(&mut table, desk, owner, actor, samples).await?;
-    sla_sweep(&mut table, desk, owner, samples).await?;
+    sla_sweep::measure(&mut table, desk, owner, samples).await?;
     leave_as_found(owner).await?;
     table.note(&format!(
         "rerun: ticketdesk bench --samples {samples}; app: the Tauri commands' functions on the \
@@ -533,54 +534,7 @@ async fn writes(
     Ok(())
 }
 
-/// The SLA breach sweep over every open ticket, as a desktop or the worker runs it, rolled
-/// back each round so that every sample finds the same overdue tickets. Floor: the same answer
-/// as one plain statement (the UPDATE and the assignees' notifications), also rolled back.
-async fn sla_sweep(
-    table: &mut Table,
-    desk: &PgPool,
-    owner: &PgPool,
-    samples: usize,
-) -> anyhow::Result<()> {
-    let mut sweep = Vec::with_capacity(samples);
-    let mut sweep_floor = Vec::with_capacity(samples);
-    let mut flagged = None;
-    for round in 0..samples + WARM_UP {
-        let started = Instant::now();
-        let mut tx = desk.begin().await?;
-        flagged = db::sla::sweep(&mut *tx).await.map_err(anyhow_from)?;
-        let app_time = started.elapsed();
-        tx.rollback().await?;
-
-        let mut tx = owner.begin().await?;
-        let started = Instant::now();
-        sqlx::query(floors::SWEEP)
-            .bind(db::sla::SWEEP_BATCH)
-            .execute(&mut *tx)
-            .await?;
-        let floor_time = started.elapsed();
-        tx.rollback().await?;
-        if round >= WARM_UP {
-            sweep.push(app_time);
-            sweep_floor.push(floor_time);
-        }
-    }
-    let open: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM tickets WHERE status NOT IN ('CLOSED', 'RESOLVED')",
-    )
-    .fetch_one(owner)
-    .await?;
-    let flagged = flagged.context("another process held the SLA sweep's lock")?;
-    table.add(
-        &format!("SLA sweep: {open} open, {flagged} breached"),
-        &mut sweep,
-        Some(&mut sweep_floor),
-        Some(SWEEP_TARGET),
-    );
-    Ok(())
-}
-
-/// Removes what the write cases added and vacuums what they and the rolled-back sweeps left,
+/// Removes what the write cases added and vacuums what they and the sweeps left,
 /// so the next run measures the same database. Left in place, a run's 600 tickets sit at the
 /// newest end, where every newest-first page and search of the next run walks through them
 /// first ("disk" newest first went from 2.3 to 9.1 ms).
