@@ -3,9 +3,10 @@
 //! desktop connects (the least-privileged desktop login, under row-level security), beside
 //! their floor: the same answer computed by the plain SQL a DBA would write on the tables, run
 //! on the owner's connection (no session, no row-level security, none of our SQL functions, no
-//! mapping; see `floors`), in the same run. `--notify` measures notification latency instead
-//! (see `notify_latency`).
+//! mapping; see `floors`), in the same run. Then the queue from 1, 8 and 32 clients at once
+//! (`concurrency`). `--notify` measures notification latency instead (see `notify_latency`).
 
+mod concurrency;
 mod floors;
 mod notify_latency;
 mod sla_sweep;
@@ -52,6 +53,7 @@ struct Connections {
     backend: Backend,
     owner: PgPool,
     owner_url: String,
+    desk_url: String,
     /// Made here for this run (team mode): dropped at the end.
     made_login: bool,
 }
@@ -62,7 +64,7 @@ pub async fn run(samples: usize, notify: bool, report: &Path) -> anyhow::Result<
     let result = if notify {
         notify_latency::measure(&backend.pool, owner, samples, report).await
     } else {
-        measure(&backend.pool, owner, samples, report).await
+        measure(&connections, samples, report).await
     };
     owner.close().await;
     backend.close().await;
@@ -97,10 +99,12 @@ async fn connect() -> anyhow::Result<Connections> {
             let owner_url = cluster.url(solo::DATABASE_NAME);
             // Two connections: the notification floor listens on one and notifies on the other.
             let owner = db::connect(&owner_url, 2).await?;
+            let desk_url = cluster.desktop_url(&owner).await?;
             Ok(Connections {
                 backend,
                 owner,
                 owner_url,
+                desk_url,
                 made_login: false,
             })
         }
@@ -121,7 +125,9 @@ async fn connect() -> anyhow::Result<Connections> {
             }
             let password = db::desktop_login::create(&owner, BENCH_LOGIN).await?;
             let desk_url = config::database_url_for(&owner, BENCH_LOGIN, &password).await?;
-            let desk_target = DatabaseTarget::Team { url: desk_url };
+            let desk_target = DatabaseTarget::Team {
+                url: desk_url.clone(),
+            };
             let backend = match Backend::open(&desk_target).await {
                 Ok(backend) => backend,
                 Err(err) => {
@@ -135,6 +141,7 @@ async fn connect() -> anyhow::Result<Connections> {
                 backend,
                 owner,
                 owner_url: url.clone(),
+                desk_url,
                 made_login: true,
             })
         }
@@ -142,11 +149,12 @@ async fn connect() -> anyhow::Result<Connections> {
 }
 
 async fn measure(
-    desk: &PgPool,
-    owner: &PgPool,
+    connections: &Connections,
     samples: usize,
     report_path: &Path,
 ) -> anyhow::Result<()> {
+    let desk = &connections.backend.pool;
+    let owner = &connections.owner;
     let (tokens, actor) = sign_in_demo(desk, BENCH_USER)
         .await
         .context("run `ticketdesk demo-data` first")?;
@@ -268,6 +276,14 @@ async fn measure(
     writes(&mut table, desk, owner, actor, samples).await?;
     sla_sweep::measure(&mut table, desk, owner, samples).await?;
     leave_as_found(owner).await?;
+    concurrency::measure(
+        &mut table,
+        &connections.desk_url,
+        &connections.owner_url,
+        &session,
+        actor,
+    )
+    .await?;
     table.note(&format!(
         "rerun: ticketdesk bench --samples {samples}; app: the Tauri commands' functions on the \
          desktop login, under row-level security; floors: the same answer by plain SQL on the \
@@ -739,6 +755,31 @@ pub(crate) struct Table {
     rows: Vec<Row>,
     plans: Vec<(String, String)>,
     notes: Vec<String>,
+    sections: Vec<Section>,
+}
+
+/// A further table with its own columns (the concurrency case), after the cases.
+struct Section {
+    title: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Section {
+    fn line(cells: &[String]) -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    format!("{c:>8}")
+                } else {
+                    format!("{c:>13}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 const HEADER: [&str; 7] = [
@@ -760,12 +801,32 @@ impl Table {
             rows: Vec::new(),
             plans: Vec::new(),
             notes: Vec::new(),
+            sections: Vec::new(),
+        }
+    }
+
+    /// Starts a further table; its rows follow with `section_row`.
+    pub(crate) fn section(&mut self, title: &str, header: &[&str]) {
+        let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+        println!("\n{title}");
+        println!("{}", Section::line(&header));
+        self.sections.push(Section {
+            title: title.to_owned(),
+            header,
+            rows: Vec::new(),
+        });
+    }
+
+    pub(crate) fn section_row(&mut self, cells: Vec<String>) {
+        println!("{}", Section::line(&cells));
+        if let Some(section) = self.sections.last_mut() {
+            section.rows.push(cells);
         }
     }
 
     fn line(cells: &[String; 7]) -> String {
         format!(
-            "{:<36} {:>9} {:>9} {:>9} {:>9} {:>7}  {}",
+            "{:<40} {:>9} {:>9} {:>9} {:>9} {:>7}  {}",
             cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6]
         )
     }
@@ -814,6 +875,14 @@ impl Table {
         }
         for note in &self.notes {
             out.push_str(&format!("\n{note}\n"));
+        }
+        for section in &self.sections {
+            out.push_str(&format!("\n## {}\n\n", section.title));
+            out.push_str(&format!("| {} |\n", section.header.join(" | ")));
+            out.push_str(&format!("|{}\n", "---|".repeat(section.header.len())));
+            for row in &section.rows {
+                out.push_str(&format!("| {} |\n", row.join(" | ")));
+            }
         }
         for (name, plan) in &self.plans {
             out.push_str(&format!(
