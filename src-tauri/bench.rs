@@ -1,11 +1,15 @@
 //! `ticketdesk bench`: times the queue, search, detail, write and SLA sweep use cases through
-//! the functions the Tauri commands call (a session transaction, the use case, its end), beside
-//! their floor:
-//! the very same SQL statement run bare on the owner's connection (no session, no row-level
-//! security, no mapping), in the same run. `--notify` measures notification latency instead
-//! (see `notify_latency`).
+//! the functions the Tauri commands call (a session transaction, the use case, its end), as a
+//! desktop connects (the least-privileged desktop login, under row-level security), beside
+//! their floor: the same answer computed by the plain SQL a DBA would write on the tables, run
+//! on the owner's connection (no session, no row-level security, none of our SQL functions, no
+//! mapping; see `floors`), in the same run. Then the queue from 1, 8 and 32 clients at once
+//! (`concurrency`). `--notify` measures notification latency instead (see `notify_latency`).
 
+mod concurrency;
+mod floors;
 mod notify_latency;
+mod sla_sweep;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -17,7 +21,7 @@ use crate::app::Backend;
 use crate::config::{self, DatabaseTarget};
 use crate::db::ticket_changes::StatusChange;
 use crate::db::{self, auth};
-use crate::domain::permissions::Actor;
+use crate::domain::permissions::{self, Actor};
 use crate::domain::ticket::{Category, NewTicket, Priority, QueueQuery, QueueSort, Status};
 use crate::error::Error;
 use crate::solo;
@@ -27,9 +31,15 @@ use uuid::Uuid;
 const BENCH_USER: &str = "dev";
 /// The demo team lead who files and moves tickets for them in the write cases.
 const BENCH_LEAD: &str = "lena";
+/// The desktop login the bench makes for itself when it is given the owner's URL (team mode),
+/// and drops when it is done.
+const BENCH_LOGIN: &str = "ticketdesk_bench";
 
-/// Rounds run before timing starts (plans, caches).
-const WARM_UP: usize = 5;
+/// Rounds run before timing starts (plans, caches). PostgreSQL plans a prepared statement
+/// afresh for its first five runs on each connection before it may keep one plan, and the
+/// desktop's pool has two connections: with 5 rounds, the first detail case still paid for
+/// planning under row-level security (3.3 ms p50 where the next case took 1.2 ms).
+const WARM_UP: usize = 12;
 
 struct Case {
     name: String,
@@ -37,33 +47,114 @@ struct Case {
     target: Target,
 }
 
+/// Where the bench connects: the owner (superuser) for the floors and its own bookkeeping, and
+/// a desktop login for the app's path, as a desktop would.
+struct Connections {
+    backend: Backend,
+    owner: PgPool,
+    owner_url: String,
+    desk_url: String,
+    /// Made here for this run (team mode): dropped at the end.
+    made_login: bool,
+}
+
 pub async fn run(samples: usize, notify: bool, report: &Path) -> anyhow::Result<()> {
-    let target = config::resolve(None)?;
-    let backend = Backend::open(&target).await.map_err(anyhow_from)?;
-    // Two connections: the notification floor listens on one and notifies on the other.
-    let owner = match &target {
-        DatabaseTarget::Solo { dir } => {
-            let cluster = solo::SoloCluster::ensure_running(dir).await?;
-            db::connect(&cluster.url(solo::DATABASE_NAME), 2).await?
-        }
-        DatabaseTarget::Team { url } => db::connect(url, 2).await?,
-    };
+    let connections = connect().await?;
+    let Connections { backend, owner, .. } = &connections;
     let result = if notify {
-        notify_latency::measure(&backend.pool, &owner, samples, report).await
+        notify_latency::measure(&backend.pool, owner, samples, report).await
     } else {
-        measure(&backend.pool, &owner, samples, report).await
+        measure(&connections, samples, report).await
     };
     owner.close().await;
     backend.close().await;
+    if connections.made_login {
+        // A desktop login owns nothing; its membership goes with it.
+        let cleanup = async {
+            let owner = db::connect(&connections.owner_url, 1).await?;
+            let dropped = sqlx::query(&format!("DROP ROLE IF EXISTS {BENCH_LOGIN}"))
+                .execute(&owner)
+                .await;
+            owner.close().await;
+            dropped.map(|_| ()).map_err(anyhow::Error::from)
+        };
+        if let Err(err) = cleanup.await {
+            eprintln!("ticketdesk bench: could not drop the login {BENCH_LOGIN}: {err:#}");
+        }
+    }
     result
 }
 
+/// The owner's connection and the desktop's. Solo mode: the cluster's superuser and its
+/// desktop login. Team mode: `TICKETDESK_DATABASE_URL` must be the owner's (a superuser: the
+/// floors read every row and the SLA backlog is laid with triggers off); the app's path then
+/// runs on a desktop login made for the run. Measured on the owner's URL itself it would skip
+/// row-level security and every workflow check, which no desktop does.
+async fn connect() -> anyhow::Result<Connections> {
+    let target = config::resolve(None)?;
+    match &target {
+        DatabaseTarget::Solo { dir } => {
+            let backend = Backend::open(&target).await.map_err(anyhow_from)?;
+            let cluster = solo::SoloCluster::ensure_running(dir).await?;
+            let owner_url = cluster.url(solo::DATABASE_NAME);
+            // Two connections: the notification floor listens on one and notifies on the other.
+            let owner = db::connect(&owner_url, 2).await?;
+            let desk_url = cluster.desktop_url(&owner).await?;
+            Ok(Connections {
+                backend,
+                owner,
+                owner_url,
+                desk_url,
+                made_login: false,
+            })
+        }
+        DatabaseTarget::Team { url } => {
+            let owner = db::connect(url, 2).await?;
+            let superuser: bool =
+                sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                    .fetch_one(&owner)
+                    .await?;
+            if !superuser {
+                owner.close().await;
+                bail!(
+                    "`ticketdesk bench` needs the database owner's URL (a superuser) in \
+                     {}: it runs the floors on it, and the app's path on a desktop login it \
+                     makes for the run",
+                    config::DATABASE_URL_ENV
+                );
+            }
+            let password = db::desktop_login::create(&owner, BENCH_LOGIN).await?;
+            let desk_url = config::database_url_for(&owner, BENCH_LOGIN, &password).await?;
+            let desk_target = DatabaseTarget::Team {
+                url: desk_url.clone(),
+            };
+            let backend = match Backend::open(&desk_target).await {
+                Ok(backend) => backend,
+                Err(err) => {
+                    let _ = sqlx::query(&format!("DROP ROLE IF EXISTS {BENCH_LOGIN}"))
+                        .execute(&owner)
+                        .await;
+                    return Err(anyhow_from(err));
+                }
+            };
+            Ok(Connections {
+                backend,
+                owner,
+                owner_url: url.clone(),
+                desk_url,
+                made_login: true,
+            })
+        }
+    }
+}
+
 async fn measure(
-    desk: &PgPool,
-    owner: &PgPool,
+    connections: &Connections,
     samples: usize,
     report_path: &Path,
 ) -> anyhow::Result<()> {
+    let desk = &connections.backend.pool;
+    let owner = &connections.owner;
     let (tokens, actor) = sign_in_demo(desk, BENCH_USER)
         .await
         .context("run `ticketdesk demo-data` first")?;
@@ -143,7 +234,8 @@ async fn measure(
     for case in &cases {
         let mut app = Vec::with_capacity(samples);
         let mut floor = Vec::with_capacity(samples);
-        let mut bare = bare_connection(owner, &session).await?;
+        let mut bare = owner.acquire().await?;
+        check_queue_floor(desk, &session, &mut bare, actor, case).await?;
         // Warm both paths (plans, caches) before timing.
         for round in 0..samples + WARM_UP {
             let started = Instant::now();
@@ -154,7 +246,7 @@ async fn measure(
             auth::end_read(tx);
             let app_time = started.elapsed();
 
-            let mut sql = db::tickets::queue_sql(actor, &case.query).map_err(anyhow_from)?;
+            let mut sql = floors::queue(actor, &case.query)?;
             let started = Instant::now();
             bare.fetch_all(sql.build()).await?;
             let floor_time = started.elapsed();
@@ -169,7 +261,10 @@ async fn measure(
             if let Some(mut inner) =
                 db::tickets::search_plan_sql(&case.query).map_err(anyhow_from)?
             {
-                let lines: Vec<String> = inner.build_query_scalar().fetch_all(&mut *bare).await?;
+                // search_tickets() asks who is acting: the explain runs in the bench user's
+                // session (only the plan is shown; nothing here is timed).
+                let mut explain = session_connection(owner, &session).await?;
+                let lines: Vec<String> = inner.build_query_scalar().fetch_all(&mut explain).await?;
                 plan.push_str("\n\nInside search_tickets():\n");
                 plan.push_str(&lines.join("\n"));
             }
@@ -177,51 +272,191 @@ async fn measure(
         }
     }
 
-    let ticket_id: Uuid =
-        sqlx::query_scalar("SELECT id FROM tickets ORDER BY created_at DESC LIMIT 1")
-            .fetch_one(owner)
-            .await?;
-    let mut detail = Vec::with_capacity(samples);
-    let mut detail_floor = Vec::with_capacity(samples);
-    let mut bare = bare_connection(owner, &session).await?;
-    for round in 0..samples + WARM_UP {
-        let started = Instant::now();
-        let (mut tx, actor) = begin(desk, &session).await?;
-        db::tickets::detail(&mut tx, actor, ticket_id)
-            .await
-            .map_err(anyhow_from)?;
-        auth::end_read(tx);
-        let app_time = started.elapsed();
-        // The same statements on the owner's connection: no transaction, no session, no RLS.
-        let started = Instant::now();
-        db::tickets::detail(&mut bare, actor, ticket_id)
-            .await
-            .map_err(anyhow_from)?;
-        if round >= WARM_UP {
-            detail.push(app_time);
-            detail_floor.push(started.elapsed());
-        }
-    }
-    table.add(
-        "ticket detail",
-        &mut detail,
-        Some(&mut detail_floor),
-        Some(DETAIL_TARGET),
-    );
-
+    details(&mut table, desk, owner, &session, actor, samples).await?;
     writes(&mut table, desk, owner, actor, samples).await?;
-    sla_sweep(&mut table, desk, owner, samples).await?;
+    sla_sweep::measure(&mut table, desk, owner, samples).await?;
     leave_as_found(owner).await?;
+    concurrency::measure(
+        &mut table,
+        &connections.desk_url,
+        &connections.owner_url,
+        &session,
+        actor,
+    )
+    .await?;
     table.note(&format!(
-        "rerun: ticketdesk bench --samples {samples}; floors are the same SQL run bare on the owner's connection"
+        "rerun: ticketdesk bench --samples {samples}; app: the Tauri commands' functions on the \
+         desktop login, under row-level security; floors: the same answer by plain SQL on the \
+         tables, on the owner's connection (no session, no row-level security, none of our SQL \
+         functions; triggers fire on writes)"
     ));
     table.write(report_path)?;
     Ok(())
 }
 
+/// Refuses a queue floor whose page is not the app's: the same tickets in the same order, and
+/// the same answer to whether another page follows.
+async fn check_queue_floor(
+    desk: &PgPool,
+    session: &str,
+    bare: &mut sqlx::PgConnection,
+    actor: Actor,
+    case: &Case,
+) -> anyhow::Result<()> {
+    let (mut tx, actor_now) = begin(desk, session).await?;
+    let page = db::tickets::queue(&mut tx, actor_now, &case.query)
+        .await
+        .map_err(anyhow_from)?;
+    auth::end_read(tx);
+    let rows = floors::queue(actor, &case.query)?
+        .build()
+        .fetch_all(&mut *bare)
+        .await?;
+    let (floor_ids, floor_more) = floors::page_ids(&rows, case.query.limit())?;
+    let app_ids: Vec<Uuid> = page.tickets.iter().map(|t| t.id).collect();
+    if floor_ids != app_ids || floor_more != page.next_cursor.is_some() {
+        bail!(
+            "{}: the floor's page differs from the app's ({} vs {} tickets, more: {floor_more} \
+             vs {})",
+            case.name,
+            floor_ids.len(),
+            app_ids.len(),
+            page.next_cursor.is_some()
+        );
+    }
+    Ok(())
+}
+
+/// A ticket of typical weight for the detail view.
+struct Typical {
+    label: &'static str,
+    id: Uuid,
+    comments: i64,
+    history: i64,
+    files: i64,
+}
+
+/// The tickets at the median and at the 90th percentile of weight (comments + history rows +
+/// files, as the detail shows them to the bench user), by plain SQL on the owner's connection;
+/// of the tickets of exactly that weight, the first by id (anywhere in the table, not the
+/// newest).
+async fn typical_tickets(owner: &PgPool, actor: Actor) -> anyhow::Result<Vec<Typical>> {
+    let only_requestor = (!permissions::sees_all_tickets(actor)).then_some(actor.id);
+    let rows: Vec<(String, Uuid, i64, i64, i64)> = sqlx::query_as(
+        "WITH weights AS MATERIALIZED ( \
+             SELECT t.id, coalesce(c.n, 0) AS comments, coalesce(h.n, 0) AS history, \
+                    coalesce(f.n, 0) AS files \
+             FROM tickets t \
+             LEFT JOIN (SELECT ticket_id, count(*) AS n FROM comments \
+                        WHERE deleted_at IS NULL AND (NOT is_internal OR $2) \
+                        GROUP BY ticket_id) c ON c.ticket_id = t.id \
+             LEFT JOIN (SELECT ticket_id, count(*) AS n FROM ticket_history \
+                        WHERE NOT is_internal OR $2 \
+                        GROUP BY ticket_id) h ON h.ticket_id = t.id \
+             LEFT JOIN (SELECT coalesce(f.ticket_id, c.ticket_id) AS ticket_id, count(*) AS n \
+                        FROM attachments f LEFT JOIN comments c ON c.id = f.comment_id \
+                        WHERE NOT f.is_deleted AND (f.comment_id IS NULL \
+                              OR (c.deleted_at IS NULL AND (NOT c.is_internal OR $2))) \
+                        GROUP BY 1) f ON f.ticket_id = t.id \
+             WHERE $1::uuid IS NULL OR t.requestor_id = $1), \
+         cut AS ( \
+             SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY comments + history + files) \
+                        AS p50, \
+                    percentile_disc(0.9) WITHIN GROUP (ORDER BY comments + history + files) \
+                        AS p90 \
+             FROM weights) \
+         SELECT p.label, w.id, w.comments, w.history, w.files \
+         FROM cut \
+         CROSS JOIN LATERAL (VALUES (1, 'median', cut.p50), (2, 'p90', cut.p90)) \
+             AS p(n, label, weight) \
+         CROSS JOIN LATERAL (SELECT * FROM weights w \
+                             WHERE w.comments + w.history + w.files = p.weight \
+                             ORDER BY w.id LIMIT 1) w \
+         ORDER BY p.n",
+    )
+    .bind(only_requestor)
+    .bind(permissions::sees_internal_comments(actor))
+    .fetch_all(owner)
+    .await
+    .context("finding tickets of typical weight")?;
+    Ok(rows
+        .into_iter()
+        .map(|(label, id, comments, history, files)| Typical {
+            label: if label == "median" { "median" } else { "p90" },
+            id,
+            comments,
+            history,
+            files,
+        })
+        .collect())
+}
+
+/// The detail view of a ticket at the median weight and one at the 90th percentile, each
+/// beside its floor.
+async fn details(
+    table: &mut Table,
+    desk: &PgPool,
+    owner: &PgPool,
+    session: &str,
+    actor: Actor,
+    samples: usize,
+) -> anyhow::Result<()> {
+    let typical = typical_tickets(owner, actor).await?;
+    for typical in &typical {
+        let mut bare = owner.acquire().await?;
+        let (mut tx, actor_now) = begin(desk, session).await?;
+        let shown = db::tickets::detail(&mut tx, actor_now, typical.id)
+            .await
+            .map_err(anyhow_from)?;
+        auth::end_read(tx);
+        floors::check_detail(&floors::detail(&mut bare, actor, typical.id).await?, &shown)?;
+
+        let mut detail = Vec::with_capacity(samples);
+        let mut detail_floor = Vec::with_capacity(samples);
+        for round in 0..samples + WARM_UP {
+            let started = Instant::now();
+            let (mut tx, actor) = begin(desk, session).await?;
+            db::tickets::detail(&mut tx, actor, typical.id)
+                .await
+                .map_err(anyhow_from)?;
+            auth::end_read(tx);
+            let app_time = started.elapsed();
+            let started = Instant::now();
+            floors::detail(&mut bare, actor, typical.id).await?;
+            if round >= WARM_UP {
+                detail.push(app_time);
+                detail_floor.push(started.elapsed());
+            }
+        }
+        let weight = typical.comments + typical.history + typical.files;
+        table.add(
+            &format!("ticket detail: {} weight, {weight} rows", typical.label),
+            &mut detail,
+            Some(&mut detail_floor),
+            Some(DETAIL_TARGET),
+        );
+    }
+    let weights: Vec<String> = typical
+        .iter()
+        .map(|t| {
+            format!(
+                "{}: {} comments, {} history rows, {} files",
+                t.label, t.comments, t.history, t.files
+            )
+        })
+        .collect();
+    table.note(&format!(
+        "ticket detail: weight = comments + history rows + files as the detail shows them, over \
+         every ticket the bench user sees; {}",
+        weights.join("; ")
+    ));
+    Ok(())
+}
+
 /// A team lead creating a ticket for the bench engineer (its history, SLA and the engineer's
 /// notification rows are written) and moving it OPEN → IN_PROGRESS, each committed. Floors:
-/// the same INSERT and UPDATE run bare (the triggers still fire: they are part of the table).
+/// plain INSERT and UPDATE (+ the detail) on the owner's connection, without a session (the
+/// triggers still fire: they are part of the table).
 async fn writes(
     table: &mut Table,
     desk: &PgPool,
@@ -233,9 +468,10 @@ async fn writes(
     // notifications (your own actions never notify you).
     let (lead_tokens, lead) = sign_in_demo(desk, BENCH_LEAD).await?;
     let session = lead_tokens.session_token.as_str();
+    const DESCRIPTION: &str = "Created by `ticketdesk bench` to time ticket creation.";
     let new_ticket = |round: usize| NewTicket {
         title: format!("bench: build agent {round} out of inodes"),
-        description: "Created by `ticketdesk bench` to time ticket creation.".into(),
+        description: DESCRIPTION.into(),
         priority: Priority::P3Medium,
         category: Category::Infrastructure,
         environment: Some("bench".into()),
@@ -245,7 +481,7 @@ async fn writes(
     let mut create = Vec::with_capacity(samples);
     let mut create_floor = Vec::with_capacity(samples);
     let mut floor_tickets = Vec::with_capacity(samples + WARM_UP);
-    let mut bare = bare_connection(owner, session).await?;
+    let mut bare = owner.acquire().await?;
     for round in 0..samples + WARM_UP {
         let started = Instant::now();
         let (mut tx, actor) = begin(desk, session).await?;
@@ -256,19 +492,9 @@ async fn writes(
         let app_time = started.elapsed();
         created.push(summary.id);
 
+        let title = format!("bench floor: build agent {round} out of inodes");
         let started = Instant::now();
-        let id: Uuid = sqlx::query_scalar(
-            "INSERT INTO tickets (ticket_number, title, description, category, priority, status, \
-                                  requestor_id, assignee_id, environment) \
-             VALUES (next_ticket_number(), $1, 'bench floor', 'INFRASTRUCTURE', 'P3_MEDIUM', \
-                     'OPEN', $2, $3, 'bench') \
-             RETURNING id",
-        )
-        .bind(format!("bench floor {round}"))
-        .bind(lead.id)
-        .bind(engineer.id)
-        .fetch_one(&mut *bare)
-        .await?;
+        let id = floors::create(&mut bare, &title, DESCRIPTION, lead.id, engineer.id).await?;
         let floor_time = started.elapsed();
         floor_tickets.push(id);
         if round >= WARM_UP {
@@ -302,17 +528,21 @@ async fn writes(
         let app_time = started.elapsed();
 
         let started = Instant::now();
-        sqlx::query("UPDATE tickets SET status = 'IN_PROGRESS' WHERE id = $1 AND version = 1")
-            .bind(floor_ticket)
-            .execute(&mut *bare)
-            .await?;
+        floors::change_status(
+            &mut bare,
+            lead,
+            *floor_ticket,
+            1,
+            Status::InProgress.as_str(),
+        )
+        .await?;
         if round >= WARM_UP {
             change.push(app_time);
             change_floor.push(started.elapsed());
         }
     }
     table.add(
-        "status change (OPEN → IN_PROGRESS)",
+        "status change (returns the detail)",
         &mut change,
         Some(&mut change_floor),
         None,
@@ -320,56 +550,7 @@ async fn writes(
     Ok(())
 }
 
-/// The SLA breach sweep over every open ticket, as a desktop or the worker runs it, rolled
-/// back each round so that every sample finds the same overdue tickets. Floor: the sweep's
-/// UPDATE alone, bare (no notifications), also rolled back.
-async fn sla_sweep(
-    table: &mut Table,
-    desk: &PgPool,
-    owner: &PgPool,
-    samples: usize,
-) -> anyhow::Result<()> {
-    let mut sweep = Vec::with_capacity(samples);
-    let mut sweep_floor = Vec::with_capacity(samples);
-    let mut flagged = None;
-    for round in 0..samples + WARM_UP {
-        let started = Instant::now();
-        let mut tx = desk.begin().await?;
-        flagged = db::sla::sweep(&mut *tx).await.map_err(anyhow_from)?;
-        let app_time = started.elapsed();
-        tx.rollback().await?;
-
-        let mut tx = owner.begin().await?;
-        let started = Instant::now();
-        sqlx::query(
-            "UPDATE tickets SET sla_breach = TRUE, sla_breach_time = due_date \
-             WHERE NOT sla_breach AND status NOT IN ('CLOSED', 'RESOLVED') AND due_date <= now()",
-        )
-        .execute(&mut *tx)
-        .await?;
-        let floor_time = started.elapsed();
-        tx.rollback().await?;
-        if round >= WARM_UP {
-            sweep.push(app_time);
-            sweep_floor.push(floor_time);
-        }
-    }
-    let open: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM tickets WHERE status NOT IN ('CLOSED', 'RESOLVED')",
-    )
-    .fetch_one(owner)
-    .await?;
-    let flagged = flagged.context("another process held the SLA sweep's lock")?;
-    table.add(
-        &format!("SLA sweep: {open} open, {flagged} breached"),
-        &mut sweep,
-        Some(&mut sweep_floor),
-        Some(SWEEP_TARGET),
-    );
-    Ok(())
-}
-
-/// Removes what the write cases added and vacuums what they and the rolled-back sweeps left,
+/// Removes what the write cases added and vacuums what they and the sweeps left,
 /// so the next run measures the same database. Left in place, a run's 600 tickets sit at the
 /// newest end, where every newest-first page and search of the next run walks through them
 /// first ("disk" newest first went from 2.3 to 9.1 ms).
@@ -417,19 +598,16 @@ async fn begin(
     Ok((tx, actor.context("the bench session resolved to nobody")?))
 }
 
-/// A connection of the owner's for the floors: no row-level security, no transaction, but the
-/// bench user's session set once for the connection, so the functions and triggers that ask
-/// who is acting (search_tickets(), history, notifications) do the same work as in the app.
-async fn bare_connection(
-    owner: &PgPool,
-    session: &str,
-) -> anyhow::Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
-    let mut bare = owner.acquire().await?;
+/// A connection of the owner's in the bench user's session, for the one diagnostic that needs
+/// it: the plan of the statement inside `search_tickets()`, which asks who is acting.
+/// Detached from the pool, so the session goes with it.
+async fn session_connection(owner: &PgPool, session: &str) -> anyhow::Result<sqlx::PgConnection> {
+    let mut conn = owner.acquire().await?.detach();
     sqlx::query("SELECT set_config('ticketdesk.session', $1, false)")
         .bind(session)
-        .execute(&mut *bare)
+        .execute(&mut conn)
         .await?;
-    Ok(bare)
+    Ok(conn)
 }
 
 /// `EXPLAIN (ANALYZE, BUFFERS)` of a queue query as the app runs it: in the user's session,
@@ -577,6 +755,31 @@ pub(crate) struct Table {
     rows: Vec<Row>,
     plans: Vec<(String, String)>,
     notes: Vec<String>,
+    sections: Vec<Section>,
+}
+
+/// A further table with its own columns (the concurrency case), after the cases.
+struct Section {
+    title: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Section {
+    fn line(cells: &[String]) -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    format!("{c:>8}")
+                } else {
+                    format!("{c:>13}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 const HEADER: [&str; 7] = [
@@ -598,12 +801,32 @@ impl Table {
             rows: Vec::new(),
             plans: Vec::new(),
             notes: Vec::new(),
+            sections: Vec::new(),
+        }
+    }
+
+    /// Starts a further table; its rows follow with `section_row`.
+    pub(crate) fn section(&mut self, title: &str, header: &[&str]) {
+        let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+        println!("\n{title}");
+        println!("{}", Section::line(&header));
+        self.sections.push(Section {
+            title: title.to_owned(),
+            header,
+            rows: Vec::new(),
+        });
+    }
+
+    pub(crate) fn section_row(&mut self, cells: Vec<String>) {
+        println!("{}", Section::line(&cells));
+        if let Some(section) = self.sections.last_mut() {
+            section.rows.push(cells);
         }
     }
 
     fn line(cells: &[String; 7]) -> String {
         format!(
-            "{:<36} {:>9} {:>9} {:>9} {:>9} {:>7}  {}",
+            "{:<40} {:>9} {:>9} {:>9} {:>9} {:>7}  {}",
             cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6]
         )
     }
@@ -652,6 +875,14 @@ impl Table {
         }
         for note in &self.notes {
             out.push_str(&format!("\n{note}\n"));
+        }
+        for section in &self.sections {
+            out.push_str(&format!("\n## {}\n\n", section.title));
+            out.push_str(&format!("| {} |\n", section.header.join(" | ")));
+            out.push_str(&format!("|{}\n", "---|".repeat(section.header.len())));
+            for row in &section.rows {
+                out.push_str(&format!("| {} |\n", row.join(" | ")));
+            }
         }
         for (name, plan) in &self.plans {
             out.push_str(&format!(
