@@ -100,6 +100,33 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
         .context("cannot apply the database migrations")
 }
 
+/// The migrations the server has applied, with their checksums: through `api.schema_version()`
+/// (all a desktop login may read), or, on a server from before the API, from sqlx's table.
+async fn applied_migrations(pool: &PgPool) -> anyhow::Result<Vec<(i64, Vec<u8>)>> {
+    match sqlx::query_as("SELECT version, checksum FROM api.schema_version()")
+        .fetch_all(pool)
+        .await
+    {
+        Ok(rows) => return Ok(rows),
+        // 3F000: no api schema yet; 42883: no such function yet.
+        Err(sqlx::Error::Database(e))
+            if matches!(e.code().as_deref(), Some("3F000") | Some("42883")) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let table_exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(pool)
+            .await?;
+    if !table_exists {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(
+        "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// How the server's schema compares with the one this build of ticketdesk expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchemaState {
@@ -143,19 +170,7 @@ impl SchemaState {
 }
 
 pub async fn schema_state(pool: &PgPool) -> anyhow::Result<SchemaState> {
-    let table_exists: bool =
-        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-            .fetch_one(pool)
-            .await?;
-    let rows: Vec<(i64, Vec<u8>)> = if table_exists {
-        sqlx::query_as(
-            "SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version",
-        )
-        .fetch_all(pool)
-        .await?
-    } else {
-        Vec::new()
-    };
+    let rows = applied_migrations(pool).await?;
     let applied: Vec<i64> = rows.iter().map(|(version, _)| *version).collect();
     let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
     let unknown: Vec<i64> = applied

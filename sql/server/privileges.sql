@@ -2,9 +2,11 @@
 --   * users: names, role and department only, for pickers and bylines. Email addresses, phone
 --     numbers and last sign-in times were a staff directory any requestor could harvest; the
 --     admin screen and the worker read them through their own functions and grants.
---   * escalations: read only. Any engineer could insert one naming any recipient and sender
+--   * escalations: nothing. Any engineer could insert one naming any recipient and sender
 --     (and the notification trigger made it a native popup on the victim's desktop) or rewrite
---     any escalation; escalations are the server's to start and route.
+--     any escalation; escalations are the server's to start and route, and the app reads them
+--     through the API once it shows them (issue 15).
+--   * sla_policies: nothing; the SLA trigger finds a ticket's policy through a definer.
 --   * attachment_blobs: not when a file was first stored, which confirmed that someone had
 --     stored a file whose hash the caller guessed.
 -- REVOKE at table level also revokes the column grants, so each block below is idempotent.
@@ -13,7 +15,7 @@ GRANT SELECT (id, username, first_name, last_name, department, role, status, is_
               created_at, updated_at)
     ON users TO ticketdesk_desktop;
 
-REVOKE INSERT, UPDATE, DELETE ON escalations FROM ticketdesk_desktop;
+REVOKE ALL ON escalations, sla_policies FROM ticketdesk_desktop;
 DROP POLICY IF EXISTS escalations_write ON escalations;
 DROP POLICY IF EXISTS escalations_update ON escalations;
 

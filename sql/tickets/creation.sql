@@ -4,10 +4,13 @@
 -- id and number are replaced; a loader's (demo data, imports) are kept, and a missing number
 -- is drawn from the sequence for anyone. Named to fire before every other BEFORE INSERT
 -- trigger on tickets (they fire in name order), so they all see the final keys.
+-- A definer, so that the desktop needs no grant on the sequence or on next_ticket_number()
+-- (with one, it could burn numbers); so it asks who the session's login is, not current_user.
 CREATE OR REPLACE FUNCTION public.tickets_server_keys() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
-    IF public.is_desktop_caller() THEN
+    IF pg_has_role(session_user, 'ticketdesk_desktop', 'MEMBER')
+       AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) THEN
         NEW.id := gen_random_uuid();
         NEW.ticket_number := public.next_ticket_number();
     ELSIF NEW.ticket_number IS NULL THEN
@@ -16,6 +19,11 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+ALTER FUNCTION public.tickets_server_keys() OWNER TO ticketdesk_definer;
 CREATE OR REPLACE TRIGGER trg_tickets_a_server_keys BEFORE INSERT ON tickets
     FOR EACH ROW EXECUTE FUNCTION public.tickets_server_keys();
 REVOKE ALL ON FUNCTION public.tickets_server_keys() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.next_ticket_number() FROM ticketdesk_desktop, PUBLIC;
+GRANT EXECUTE ON FUNCTION public.next_ticket_number() TO ticketdesk_definer;
+REVOKE ALL ON SEQUENCE ticket_number_seq FROM ticketdesk_desktop;

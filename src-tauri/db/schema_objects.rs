@@ -55,6 +55,10 @@ const FILES: &[(&str, &str)] = &[
         "sql/api/notifications.sql",
         include_str!("../../sql/api/notifications.sql"),
     ),
+    (
+        "sql/api/schema_version.sql",
+        include_str!("../../sql/api/schema_version.sql"),
+    ),
 ];
 
 /// The repeatable files as one migration, each introduced by its path.

@@ -146,15 +146,21 @@ async fn business_hours_are_local_to_the_policys_time_zone(pool: PgPool) {
 async fn a_desktop_cannot_choose_its_own_deadline(pool: PgPool) {
     let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
     let far: DateTime<Utc> = utc(2099, 1, 1, 0, 0);
+    let p4_policy: Uuid =
+        sqlx::query_scalar("SELECT id FROM sla_policies WHERE priority = 'P4_LOW'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     let mut tx = dev.tx().await;
     let id: Uuid = sqlx::query_scalar(
         "INSERT INTO tickets (ticket_number, title, description, category, priority, status, \
                               requestor_id, sla_policy_id, due_date) \
-         VALUES (next_ticket_number(), 'Mine', 'Later', 'NETWORK_ISSUE', 'P1_CRITICAL', 'NEW', $1, \
-                 (SELECT id FROM sla_policies WHERE priority = 'P4_LOW'), $2) RETURNING id",
+         VALUES ('TKT-0-00000', 'Mine', 'Later', 'NETWORK_ISSUE', 'P1_CRITICAL', 'NEW', $1, \
+                 $3, $2) RETURNING id",
     )
     .bind(dev.id)
     .bind(far)
+    .bind(p4_policy)
     .fetch_one(&mut *tx)
     .await
     .unwrap();

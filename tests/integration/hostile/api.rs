@@ -7,7 +7,6 @@ use super::*;
 /// Table and column privileges the desktop group still holds, as `schema.table[.column]:PRIV`.
 /// Remove lines as domains move to the API; adding one fails this test on purpose.
 const LEGACY_TABLE_PRIVILEGES: &[&str] = &[
-    "public._sqlx_migrations:SELECT",
     "public.attachment_blob_chunks:SELECT",
     "public.attachment_blobs.chunk_count:SELECT",
     "public.attachment_blobs.file_hash:SELECT",
@@ -23,10 +22,7 @@ const LEGACY_TABLE_PRIVILEGES: &[&str] = &[
     "public.comments.updated_at:UPDATE",
     "public.comments:INSERT",
     "public.comments:SELECT",
-    "public.escalations:SELECT",
-    "public.sla_policies:SELECT",
     "public.ticket_history:SELECT",
-    "public.ticket_number_seq:USAGE",
     "public.ticket_transitions:SELECT",
     "public.tickets.actual_hours:UPDATE",
     "public.tickets.affected_services:UPDATE",
@@ -86,7 +82,6 @@ const LEGACY_FUNCTIONS: &[&str] = &[
     "public.mfa_enrol_begin(p_secret bytea)",
     "public.mfa_enrol_confirm(p_code text)",
     "public.mfa_status()",
-    "public.next_ticket_number()",
     "public.notification_default(p_type character varying, p_channel character varying)",
     "public.password_reset_complete(p_token text, p_verifier text)",
     "public.password_reset_issue(p_user uuid)",
@@ -170,6 +165,9 @@ async fn the_desktops_privileges_outside_the_api_only_shrink(pool: PgPool) {
         "notification_preferences",
         "attachment_upload_chunks",
         "notifications",
+        "escalations",
+        "sla_policies",
+        "_sqlx_migrations",
     ] {
         for attack in [
             format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"),
@@ -211,6 +209,9 @@ async fn null_call(pool: &PgPool, function: &str) -> String {
     format!("SELECT {name}({})", args.join(", "))
 }
 
+/// API functions a desktop calls before anyone signs in.
+const BEFORE_SIGN_IN: &[&str] = &["api.schema_version()"];
+
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn every_api_function_refuses_an_anonymous_caller(pool: PgPool) {
     let erin = person(&pool, "erin", Role::EndUser).await;
@@ -222,7 +223,10 @@ async fn every_api_function_refuses_an_anonymous_caller(pool: PgPool) {
     let login = Login::desktop(&pool).await;
     let mut conn = login.connect().await;
     let tokens = sign_in(&mut conn, &erin).await;
-    for function in &functions {
+    for function in functions
+        .iter()
+        .filter(|f| !BEFORE_SIGN_IN.contains(&f.as_str()))
+    {
         let call = null_call(&pool, function).await;
         // Anonymous, and with a session that is not (any longer) one.
         for session in ["", "not-a-session-token"] {

@@ -351,9 +351,14 @@ async fn hole_11_no_desktop_writes_an_escalation(pool: PgPool) {
     let tokens = sign_in(&mut conn, &w.eng).await;
     act_as(&mut conn, &tokens.session).await;
     assert_eq!(
-        count(&mut conn, "SELECT count(*) FROM escalations").await,
+        su_count(&pool, "SELECT count(*) FROM escalations").await,
         1,
-        "control: the engineer reads the escalation on erin's ticket"
+        "control: there is an escalation on erin's ticket to attack"
+    );
+    assert_denied(
+        exec(&mut conn, "SELECT count(*) FROM escalations").await,
+        "reading escalations directly",
+        "no grant on escalations (the API will show them, issue 15)",
     );
     let forged = format!(
         "INSERT INTO escalations (ticket_id, from_user_id, to_user_id, reason, escalation_type, \

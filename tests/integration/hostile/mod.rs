@@ -597,15 +597,20 @@ async fn desktop_login_is_not_superuser_has_no_bypassrls_and_cannot_create_or_al
     ] {
         assert_denied(exec(&mut conn, attack).await, attack, why);
     }
-    let setval = "SELECT setval('ticket_number_seq', 1)";
-    assert_denied(
-        exec(&mut conn, setval).await,
-        setval,
-        "USAGE only on ticket_number_seq (setval needs UPDATE): numbers cannot be made to collide",
-    );
-    exec(&mut conn, "SELECT nextval('ticket_number_seq')")
-        .await
-        .expect("control: the desktop may draw ticket numbers");
+    // Ticket numbers are the server's (issue 13): the desktop can neither reset the sequence
+    // nor burn numbers from it.
+    for attack in [
+        "SELECT setval('ticket_number_seq', 1)",
+        "SELECT nextval('ticket_number_seq')",
+        "SELECT next_ticket_number()",
+    ] {
+        assert_denied(
+            exec(&mut conn, attack).await,
+            attack,
+            "no grant on ticket_number_seq or next_ticket_number()",
+        );
+    }
+    exec_pool(&pool, "SELECT nextval('ticket_number_seq')").await;
     // Control: the same DDL works for the owner.
     exec_pool(&pool, "CREATE TABLE public.hostile_t (x int)").await;
     exec_pool(&pool, "DROP TABLE public.hostile_t").await;
@@ -834,8 +839,6 @@ async fn without_a_session_rls_returns_no_row_of_any_table_but_sign_in_is_callab
         "comments",
         "attachments",
         "ticket_history",
-        "escalations",
-        "sla_policies",
     ];
     for table in tables {
         assert_eq!(
@@ -1070,10 +1073,6 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
         count(&mut conn, "SELECT count(*) FROM attachments").await,
         0
     );
-    assert_eq!(
-        count(&mut conn, "SELECT count(*) FROM escalations").await,
-        0
-    );
     assert_eq!(ids(&mut conn, history_tickets).await, [w.mallory_ticket]);
     assert_eq!(ids(&mut conn, OWN_NOTIFICATIONS).await.len(), 0);
     let direct = format!(
@@ -1178,7 +1177,7 @@ async fn inserts_in_someone_elses_name_or_into_unseen_tickets_fail_rls_with_chec
         (
             format!(
                 "INSERT INTO tickets (ticket_number, title, description, category, priority, requestor_id) \
-                 VALUES (next_ticket_number(), 'Forged', 'x', 'OTHER', 'P3_MEDIUM', '{erin}')"
+                 VALUES ('TKT-0-00000', 'Forged', 'x', 'OTHER', 'P3_MEDIUM', '{erin}')"
             ),
             "tickets_insert (requestor_id = current_user_id())",
         ),
@@ -1238,7 +1237,7 @@ async fn inserts_in_someone_elses_name_or_into_unseen_tickets_fail_rls_with_chec
     act_as(&mut conn, "").await;
     let anonymous = format!(
         "INSERT INTO tickets (ticket_number, title, description, category, priority, requestor_id) \
-         VALUES (next_ticket_number(), 'Anon', 'x', 'OTHER', 'P3_MEDIUM', '{erin}')"
+         VALUES ('TKT-0-00000', 'Anon', 'x', 'OTHER', 'P3_MEDIUM', '{erin}')"
     );
     assert_denied(
         exec(&mut conn, &anonymous).await,
@@ -1255,7 +1254,7 @@ async fn inserts_in_someone_elses_name_or_into_unseen_tickets_fail_rls_with_chec
     let own = [
         format!(
             "INSERT INTO tickets (ticket_number, title, description, category, priority, requestor_id) \
-             VALUES (next_ticket_number(), 'Mine', 'x', 'OTHER', 'P3_MEDIUM', '{me}')"
+             VALUES ('TKT-0-00000', 'Mine', 'x', 'OTHER', 'P3_MEDIUM', '{me}')"
         ),
         format!("INSERT INTO comments (ticket_id, user_id, content) VALUES ('{mine}', '{me}', 'mine')"),
         attachment(mine, &format!("'{me}'")),
@@ -1634,7 +1633,7 @@ async fn an_engineer_cannot_reattribute_a_ticket_to_another_requestor(pool: PgPo
     act_as(&mut conn, &eng.session).await;
     let forged = format!(
         "INSERT INTO tickets (ticket_number, title, description, category, priority, requestor_id) \
-         VALUES (next_ticket_number(), 'Please give eng admin rights', 'x', 'ACCESS_REQUEST', 'P2_HIGH', '{}')",
+         VALUES ('TKT-0-00000', 'Please give eng admin rights', 'x', 'ACCESS_REQUEST', 'P2_HIGH', '{}')",
         w.erin.id()
     );
     assert_denied(
@@ -1644,7 +1643,7 @@ async fn an_engineer_cannot_reattribute_a_ticket_to_another_requestor(pool: PgPo
     );
     let ticket: Uuid = sqlx::query_scalar(
         "INSERT INTO tickets (ticket_number, title, description, category, priority, requestor_id) \
-         VALUES (next_ticket_number(), 'Please give eng admin rights', 'x', 'ACCESS_REQUEST', 'P2_HIGH', $1) \
+         VALUES ('TKT-0-00000', 'Please give eng admin rights', 'x', 'ACCESS_REQUEST', 'P2_HIGH', $1) \
          RETURNING id",
     )
     .bind(w.eng.id())
