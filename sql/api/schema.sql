@@ -10,10 +10,12 @@ GRANT USAGE, CREATE ON SCHEMA api TO ticketdesk_definer;
 GRANT USAGE ON SCHEMA api TO ticketdesk_desktop;
 
 -- The signed-in user of the transaction's session and their role, looked up once; an
--- anonymous caller (no session, or an ended one) is refused with 42501.
+-- anonymous caller (no session, or an ended one) is refused with 42501. Clears the trusted
+-- mark (sql/server/callers.sql), so that what the function writes is checked as the desktop's.
 CREATE OR REPLACE FUNCTION auth.caller(OUT user_id uuid, OUT role varchar)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
+    PERFORM set_config('ticketdesk.trusted', '', true);
     SELECT a.user_id, a.role INTO user_id, role FROM auth.acting() a;
     IF user_id IS NULL THEN
         RAISE EXCEPTION 'sign in first' USING ERRCODE = 'insufficient_privilege';

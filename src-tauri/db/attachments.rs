@@ -39,46 +39,15 @@ pub async fn attach(
 ) -> Result<TicketDetail> {
     let file_name = attachment::clean_file_name(&input.file_name).map_err(Error::Validation)?;
     let file_type = attachment::clean_file_type(input.file_type.as_deref());
-    if let Some(comment_id) = input.comment_id {
-        let on_ticket: Option<Uuid> = sqlx::query_scalar(
-            "SELECT ticket_id FROM comments WHERE id = $1 AND deleted_at IS NULL",
-        )
-        .bind(comment_id)
-        .fetch_optional(&mut *tx)
+    // The server checks what the caller may see, seals the upload and names it, in one call.
+    sqlx::query("SELECT api.attach_file($1, $2, $3, $4, $5)")
+        .bind(input.upload_id)
+        .bind(input.ticket_id)
+        .bind(input.comment_id)
+        .bind(&file_name)
+        .bind(&file_type)
+        .execute(&mut *tx)
         .await?;
-        if on_ticket != Some(input.ticket_id) {
-            return Err(Error::NotFound("No such comment on this ticket.".into()));
-        }
-    } else {
-        let visible: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tickets WHERE id = $1)")
-                .bind(input.ticket_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if !visible {
-            return Err(Error::NotFound("No such ticket.".into()));
-        }
-    }
-    let (file_hash, file_size): (String, i64) =
-        sqlx::query_as("SELECT file_hash, file_size FROM seal_upload($1)")
-            .bind(input.upload_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    // An attachment belongs to the ticket or to a comment, never both (seed constraint).
-    sqlx::query(
-        "INSERT INTO attachments (file_name, file_type, file_size, file_path, file_hash, \
-                                  ticket_id, comment_id, uploaded_by) \
-         VALUES ($1, $2, $3, '', $4, $5, $6, $7)",
-    )
-    .bind(&file_name)
-    .bind(&file_type)
-    .bind(file_size)
-    .bind(&file_hash)
-    .bind(input.comment_id.is_none().then_some(input.ticket_id))
-    .bind(input.comment_id)
-    .bind(actor.id)
-    .execute(&mut *tx)
-    .await?;
     announce_change(&mut *tx, input.ticket_id).await?;
     tickets::detail(&mut *tx, actor, input.ticket_id).await
 }

@@ -24,6 +24,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../sql/server/hardening.sql"),
     ),
     (
+        "sql/server/callers.sql",
+        include_str!("../../sql/server/callers.sql"),
+    ),
+    (
         "sql/auth/sign_in.sql",
         include_str!("../../sql/auth/sign_in.sql"),
     ),
@@ -35,6 +39,11 @@ const FILES: &[(&str, &str)] = &[
         "sql/tickets/creation.sql",
         include_str!("../../sql/tickets/creation.sql"),
     ),
+    (
+        "sql/comments/after_insert.sql",
+        include_str!("../../sql/comments/after_insert.sql"),
+    ),
+    ("sql/sla/sweep.sql", include_str!("../../sql/sla/sweep.sql")),
     (
         "sql/server/privileges.sql",
         include_str!("../../sql/server/privileges.sql"),
@@ -58,6 +67,10 @@ const FILES: &[(&str, &str)] = &[
     (
         "sql/api/schema_version.sql",
         include_str!("../../sql/api/schema_version.sql"),
+    ),
+    (
+        "sql/api/attachments.sql",
+        include_str!("../../sql/api/attachments.sql"),
     ),
 ];
 

@@ -462,17 +462,18 @@ async fn a_hostile_desktop_cannot_stage_past_fifty_megabytes(pool: PgPool) {
         left.iter().all(|(_, by)| *by == erin.id),
         "and it is still only Erin's"
     );
-    // Calling seal_upload directly is refused the same way.
+    // Calling the API directly is refused the same way.
     let mut tx = erin.tx().await;
-    let err: Error = sqlx::query("SELECT * FROM seal_upload($1)")
+    let err: Error = sqlx::query("SELECT api.attach_file($1, $2, NULL, 'huge.bin', 'x/y')")
         .bind(upload_id)
+        .bind(ticket.id)
         .execute(&mut *tx)
         .await
         .unwrap_err()
         .into();
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
     drop(tx);
-    assert_nothing_attached(&pool, ticket.id, "after a direct seal").await;
+    assert_nothing_attached(&pool, ticket.id, "after a direct call").await;
 
     // Exactly at the limit: 50 MiB is fine, one byte more is not.
     let boundary = Uuid::new_v4();
@@ -903,18 +904,33 @@ async fn files_attach_to_a_comment_of_the_same_ticket_only(pool: PgPool) {
 
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn sealing_without_attaching_leaves_nothing_behind(pool: PgPool) {
-    // A desktop may call seal_upload() itself (it holds EXECUTE on it) and try to commit without
-    // inserting an attachment row: the commit is refused, so no stored file is left that no
-    // attachment names (invisible to everyone, never cleaned up), and no seal outlives it.
+    // Sealing is the API's to do, in the same call as the attachment row (issue 13): a desktop
+    // can no longer seal a file and leave it stored with nothing naming it. And should a seal
+    // still go unconsumed, the commit is refused (the deferred check on auth.sealed_uploads).
     let erin = signed_in(&pool, "erin", Role::EndUser).await;
     let data = content(3_000, 5);
     let upload_id = upload(&erin, &data, 1_000).await;
     let mut tx = erin.tx().await;
+    let err: Error = sqlx::query("SELECT * FROM seal_upload($1)")
+        .bind(upload_id)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap_err()
+        .into();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
+    drop(tx);
+    // The deferred check still stands behind the API, for server code that seals.
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('ticketdesk.session', $1, true)")
+        .bind(&erin.signed_in.tokens.session_token)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let (hash, size): (String, i64) = sqlx::query_as("SELECT * FROM seal_upload($1)")
         .bind(upload_id)
         .fetch_one(&mut *tx)
         .await
-        .expect("a desktop may call seal_upload directly");
+        .expect("the owner seals on erin's behalf");
     assert_eq!((hash, size), (sha256_hex(&data), 3_000));
     let err = Error::from(tx.commit().await.unwrap_err());
     assert!(

@@ -374,8 +374,15 @@ async fn stage_upload(conn: &mut PgConnection, data: &[u8]) -> Uuid {
     upload
 }
 
+/// How the app attaches a file since issue 13: one API call that seals `upload` and attaches it
+/// to `ticket` in the caller's name.
+fn api_attachment_sql(upload: Uuid, ticket: Uuid) -> String {
+    format!("SELECT api.attach_file('{upload}', '{ticket}', NULL, 'x.txt', 'text/plain')")
+}
+
 /// One statement (so one transaction) that seals `upload` and attaches it to `ticket` in the
-/// name of `by` (an SQL expression).
+/// name of `by` (an SQL expression), past the API: refused since the desktop can neither seal
+/// nor insert attachment rows itself.
 fn sealed_attachment_sql(upload: Uuid, ticket: Uuid, by: &str) -> String {
     format!(
         "WITH s AS MATERIALIZED (SELECT * FROM seal_upload('{upload}')) \
@@ -1257,7 +1264,7 @@ async fn inserts_in_someone_elses_name_or_into_unseen_tickets_fail_rls_with_chec
              VALUES ('TKT-0-00000', 'Mine', 'x', 'OTHER', 'P3_MEDIUM', '{me}')"
         ),
         format!("INSERT INTO comments (ticket_id, user_id, content) VALUES ('{mine}', '{me}', 'mine')"),
-        attachment(mine, &format!("'{me}'")),
+        api_attachment_sql(uploads.pop().expect("a staged upload"), mine),
     ];
     for sql in &own {
         assert_eq!(exec(&mut conn, sql).await.unwrap(), 1, "control: {sql}");
@@ -1405,10 +1412,6 @@ async fn an_end_user_cannot_change_other_peoples_tickets_comments_notifications_
         (
             "UPDATE comments SET content = 'pwned'".into(),
             "comments_update USING (own comments only)",
-        ),
-        (
-            "UPDATE attachments SET is_deleted = TRUE".into(),
-            "attachments_update USING",
         ),
     ] {
         assert_eq!(
@@ -1565,12 +1568,9 @@ async fn an_end_user_cannot_move_her_comment_or_file_into_a_ticket_she_cannot_se
     .await
     .expect("control: mallory comments on her own ticket");
     let upload = stage_upload(&mut conn, b"MZ").await;
-    exec(
-        &mut conn,
-        &sealed_attachment_sql(upload, mine, &format!("'{me}'")),
-    )
-    .await
-    .expect("control: mallory attaches to her own ticket");
+    exec(&mut conn, &api_attachment_sql(upload, mine))
+        .await
+        .expect("control: mallory attaches to her own ticket");
     let edit = format!(
         "UPDATE comments SET content = 'planted by mallory (edited)' WHERE id = '{comment}'"
     );
@@ -2489,12 +2489,9 @@ async fn stored_files_cannot_be_forged_read_from_staging_or_claimed_by_hash(pool
     let secret = stage_upload(&mut conn, b"db password: hunter2").await;
     let eng_staged = stage_upload(&mut conn, b"half-sent").await;
     let eng_ticket = w.eng_ticket;
-    exec(
-        &mut conn,
-        &sealed_attachment_sql(secret, eng_ticket, &format!("'{}'", w.eng.id())),
-    )
-    .await
-    .expect("control: the engineer attaches a file");
+    exec(&mut conn, &api_attachment_sql(secret, eng_ticket))
+        .await
+        .expect("control: the engineer attaches a file");
     let hash: String = sqlx::query_scalar(
         "SELECT file_hash FROM attachments WHERE ticket_id = $1 AND file_name = 'x.txt'",
     )
@@ -2557,14 +2554,23 @@ async fn stored_files_cannot_be_forged_read_from_staging_or_claimed_by_hash(pool
         "reading someone else's staged upload",
         "no grant on the staging table (issue 13)",
     );
-    let seal = sqlx::query("SELECT * FROM seal_upload($1)")
+    let seal = sqlx::query("SELECT api.attach_file($1, $2, NULL, 'stolen.txt', 'text/plain')")
         .bind(eng_staged)
+        .bind(w.mallory_ticket)
         .execute(&mut conn)
         .await;
     assert_eq!(
         seal.as_ref().err().and_then(sqlstate).as_deref(),
         Some("P0002"),
-        "sealing someone else's upload finds nothing: {seal:?}"
+        "attaching someone else's upload finds nothing: {seal:?}"
+    );
+    assert_denied(
+        sqlx::query("SELECT * FROM seal_upload($1)")
+            .bind(eng_staged)
+            .execute(&mut conn)
+            .await,
+        "sealing past the API",
+        "no EXECUTE on seal_upload (issue 13)",
     );
     // Bulk loading (no history) is for superuser sessions; a desktop asking for it is ignored.
     let history_before = su_count(&pool, "SELECT count(*) FROM ticket_history").await;

@@ -1,0 +1,27 @@
+-- History of the comment, and SPEC §3: a requestor's public reply on a PENDING_INFO ticket
+-- moves it back to IN_PROGRESS, as trusted server code (requestors cannot make that move by
+-- hand, and sql/server/callers.sql would otherwise check it as theirs).
+CREATE OR REPLACE FUNCTION public.comments_after_insert() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_reason text := current_setting('ticketdesk.change_reason', true);
+    v_trusted text;
+BEGIN
+    IF public.history_suppressed() THEN
+        RETURN NULL;
+    END IF;
+    PERFORM auth.history(NEW.ticket_id, 'COMMENT_ADDED', NULL, NULL,
+                         jsonb_build_object('commentId', NEW.id, 'internal', NEW.is_internal),
+                         NEW.is_internal);
+    IF NOT NEW.is_internal AND EXISTS (
+        SELECT 1 FROM tickets t
+        WHERE t.id = NEW.ticket_id AND t.requestor_id = NEW.user_id AND t.status = 'PENDING_INFO') THEN
+        PERFORM set_config('ticketdesk.change_reason', 'The requestor replied', true);
+        v_trusted := auth.trust_begin();
+        UPDATE tickets SET status = 'IN_PROGRESS' WHERE id = NEW.ticket_id;
+        PERFORM auth.trust_end(v_trusted);
+        PERFORM set_config('ticketdesk.change_reason', coalesce(v_reason, ''), true);
+    END IF;
+    RETURN NULL;
+END;
+$$;
