@@ -71,11 +71,8 @@ pub async fn download(
 ) -> Result<Downloaded> {
     let (file_name, file_type, file_size, file_hash): (String, String, i64, Option<String>) =
         sqlx::query_as(
-            // A file on a deleted comment went with it.
-            "SELECT f.file_name, f.file_type, f.file_size, f.file_hash FROM attachments f \
-             WHERE f.id = $1 AND NOT f.is_deleted \
-               AND (f.comment_id IS NULL OR EXISTS ( \
-                    SELECT 1 FROM comments c WHERE c.id = f.comment_id AND c.deleted_at IS NULL))",
+            // Only a file the caller sees; one on a deleted comment went with it.
+            "SELECT file_name, file_type, file_size, file_hash FROM api.attachment_download($1)",
         )
         .bind(attachment_id)
         .fetch_optional(&mut *conn)
@@ -85,9 +82,9 @@ pub async fn download(
     let mut hasher = Sha256::new();
     let mut delivered: u64 = 0;
     let mut parts = sqlx::query_scalar::<_, Vec<u8>>(
-        "SELECT data FROM attachment_blob_chunks WHERE file_hash = $1 ORDER BY seq",
+        "SELECT data FROM api.attachment_content($1) ORDER BY seq",
     )
-    .bind(&file_hash)
+    .bind(attachment_id)
     .fetch(&mut *conn);
     while let Some(part) = parts.try_next().await? {
         hasher.update(&part);

@@ -1,6 +1,6 @@
 //! Comments: public or internal notes, edited by their author (counted), soft-deleted. The
 //! database counts edits, keeps internal notes from requestors and moves a PENDING_INFO ticket
-//! back to IN_PROGRESS when its requestor replies (migration `workflow`).
+//! back to IN_PROGRESS when its requestor replies. Through the API (sql/api/comments.sql).
 
 use serde::Deserialize;
 use sqlx::PgConnection;
@@ -20,26 +20,14 @@ pub async fn add(tx: &mut PgConnection, actor: Actor, input: NewComment) -> Resu
             "Only engineers write internal notes.".into(),
         ));
     }
-    let visible: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tickets WHERE id = $1)")
+    let inserted: bool = sqlx::query_scalar("SELECT api.add_comment($1, $2, $3, $4)")
+        .bind(input.id)
         .bind(input.ticket_id)
+        .bind(&content)
+        .bind(input.is_internal)
         .fetch_one(&mut *tx)
         .await?;
-    if !visible {
-        return Err(Error::NotFound("No such ticket.".into()));
-    }
-    let inserted = sqlx::query(
-        "INSERT INTO comments (id, ticket_id, user_id, content, is_internal) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(input.id)
-    .bind(input.ticket_id)
-    .bind(actor.id)
-    .bind(&content)
-    .bind(input.is_internal)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
+    if inserted {
         announce_change(&mut *tx, input.ticket_id).await?;
     }
     tickets::detail(&mut *tx, actor, input.ticket_id).await
@@ -66,8 +54,7 @@ struct OwnComment {
 /// The comment, if the actor may change it.
 async fn own_comment(tx: &mut PgConnection, actor: Actor, comment_id: Uuid) -> Result<OwnComment> {
     let comment: OwnComment = sqlx::query_as(
-        "SELECT ticket_id, user_id, edit_count, deleted_at IS NOT NULL AS deleted \
-         FROM comments WHERE id = $1",
+        "SELECT ticket_id, user_id, edit_count, deleted FROM api.comment_for_change($1)",
     )
     .bind(comment_id)
     .fetch_optional(&mut *tx)
@@ -97,16 +84,13 @@ pub async fn edit(tx: &mut PgConnection, actor: Actor, edit: CommentEdit) -> Res
     if comment.edit_count != edit.edit_count {
         return Err(stale());
     }
-    let updated = sqlx::query(
-        "UPDATE comments SET content = $3 WHERE id = $1 AND edit_count = $2 AND deleted_at IS NULL",
-    )
-    .bind(edit.comment_id)
-    .bind(edit.edit_count)
-    .bind(&content)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if updated != 1 {
+    let updated: bool = sqlx::query_scalar("SELECT api.edit_comment($1, $2, $3)")
+        .bind(edit.comment_id)
+        .bind(edit.edit_count)
+        .bind(&content)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !updated {
         return Err(stale());
     }
     announce_change(&mut *tx, comment.ticket_id).await?;
@@ -116,7 +100,7 @@ pub async fn edit(tx: &mut PgConnection, actor: Actor, edit: CommentEdit) -> Res
 /// Soft delete: the comment disappears from the ticket but stays in the database.
 pub async fn delete(tx: &mut PgConnection, actor: Actor, comment_id: Uuid) -> Result<TicketDetail> {
     let comment = own_comment(&mut *tx, actor, comment_id).await?;
-    sqlx::query("UPDATE comments SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL")
+    sqlx::query("SELECT api.delete_comment($1)")
         .bind(comment_id)
         .execute(&mut *tx)
         .await?;

@@ -69,6 +69,14 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../sql/api/schema_version.sql"),
     ),
     (
+        "sql/api/comments.sql",
+        include_str!("../../sql/api/comments.sql"),
+    ),
+    (
+        "sql/api/ticket_detail.sql",
+        include_str!("../../sql/api/ticket_detail.sql"),
+    ),
+    (
         "sql/api/attachments.sql",
         include_str!("../../sql/api/attachments.sql"),
     ),

@@ -452,38 +452,6 @@ struct AttachmentRow {
     uploaded_at: DateTime<Utc>,
 }
 
-/// The detail's parts, each a JSON array in its order, with the keys of its row struct.
-/// `$1` the ticket, `$3` whether the actor sees internal notes.
-const COMMENTS: &str = "\
-    SELECT coalesce(json_agg(x ORDER BY x.created_at, x.id), '[]') FROM ( \
-        SELECT c.id, c.user_id, u.first_name || ' ' || u.last_name AS author_name, c.content, \
-               c.is_internal, c.created_at, c.updated_at, c.edit_count \
-        FROM comments c LEFT JOIN users u ON u.id = c.user_id \
-        WHERE c.ticket_id = $1 AND c.deleted_at IS NULL AND (NOT c.is_internal OR $3)) x";
-
-const HISTORY: &str = "\
-    SELECT coalesce(json_agg(x ORDER BY x.timestamp, x.id), '[]') FROM ( \
-        SELECT h.id, h.user_id, u.first_name || ' ' || u.last_name AS actor_name, h.action, \
-               h.field_changed, h.old_value, h.new_value, h.change_reason, h.timestamp \
-        FROM ticket_history h LEFT JOIN users u ON u.id = h.user_id \
-        WHERE h.ticket_id = $1 AND (NOT h.is_internal OR $3)) x";
-
-/// Files on the ticket and on the comments shown (internal or deleted ones excluded). A file
-/// has exactly one parent (chk_attachment_parent), so the two halves never overlap. One
-/// index-driven half each: as one `ticket_id = $1 OR comment_id IN (...)`, row-level security
-/// made PostgreSQL walk every attachment (515 ms at 1,000,000 tickets).
-const ATTACHMENTS: &str = "\
-    SELECT coalesce(json_agg(x ORDER BY x.uploaded_at, x.id), '[]') FROM ( \
-        SELECT f.id, f.comment_id, f.file_name, f.file_type, f.file_size, f.file_hash, \
-               f.uploaded_by, u.first_name || ' ' || u.last_name AS uploader_name, f.uploaded_at \
-        FROM ( \
-            SELECT f.* FROM attachments f WHERE f.ticket_id = $1 AND NOT f.is_deleted \
-            UNION ALL \
-            SELECT f.* FROM comments c JOIN attachments f ON f.comment_id = c.id \
-            WHERE c.ticket_id = $1 AND c.deleted_at IS NULL AND (NOT c.is_internal OR $3) \
-              AND NOT f.is_deleted \
-        ) f LEFT JOIN users u ON u.id = f.uploaded_by) x";
-
 /// One ticket with its comments, history and attachments, as the actor may see it, and what
 /// the actor may do to it. A ticket the actor may not see is reported as not found, so its
 /// existence does not leak. Run it in one transaction (the caller's session transaction) so
@@ -493,22 +461,13 @@ pub async fn detail(
     actor: Actor,
     ticket_id: Uuid,
 ) -> Result<TicketDetail> {
-    let only_requestor = (!permissions::sees_all_tickets(actor)).then_some(actor.id);
     // One statement, one round trip: the ticket with its comments, history and files as JSON
-    // arrays (where four statements took four; issue 7). Each part is still read under the
-    // row-level security of its own table.
-    let row: Option<DetailRow> = sqlx::query_as(&format!(
-        "SELECT {SUMMARY_COLUMNS}, t.description, t.resolution_notes, t.due_date, t.resolved_at, \
-                t.closed_at, t.tags, t.sla_breach, t.reopen_count, t.status_before_escalation, \
-                t.version, \
-                ({COMMENTS}) AS comments, ({HISTORY}) AS history, ({ATTACHMENTS}) AS attachments \
-         {SUMMARY_JOINS} WHERE t.id = $1 AND ($2::uuid IS NULL OR t.requestor_id = $2)"
-    ))
-    .bind(ticket_id)
-    .bind(only_requestor)
-    .bind(permissions::sees_internal_comments(actor))
-    .fetch_optional(&mut *conn)
-    .await?;
+    // arrays (where four statements took four; issue 7), as the server decides the caller
+    // sees them (sql/api/ticket_detail.sql).
+    let row: Option<DetailRow> = sqlx::query_as("SELECT * FROM api.ticket_detail($1)")
+        .bind(ticket_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     let row = row.ok_or_else(|| Error::NotFound("No such ticket.".into()))?;
     let (comments, history, attachments) = (row.comments.0, row.history.0, row.attachments.0);
 

@@ -142,17 +142,33 @@ async fn edits_are_counted_and_stale_edits_refused(pool: PgPool) {
         "neither refused edit landed"
     );
 
-    // The database counts edits itself: a client cannot reset the count.
+    // The database counts edits itself: a client cannot reset the count (it may not even write
+    // the table: issue 13), and the API's edit is counted by the same trigger.
     let mut tx = dev.tx().await;
-    sqlx::query("UPDATE comments SET content = 'x', edit_count = 0, edited = FALSE WHERE id = $1")
+    let denied = sqlx::query(
+        "UPDATE comments SET content = 'x', edit_count = 0, edited = FALSE WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        denied.as_database_error().and_then(|e| e.code()).as_deref(),
+        Some("42501")
+    );
+    drop(tx);
+    let mut tx = dev.tx().await;
+    let edited: bool = sqlx::query_scalar("SELECT api.edit_comment($1, 1, 'x')")
         .bind(id)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
+    assert!(edited);
     let (edited, count): (bool, i32) =
         sqlx::query_as("SELECT edited, edit_count FROM comments WHERE id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&pool)
             .await
             .unwrap();
     assert_eq!((edited, count), (true, 2));

@@ -341,6 +341,77 @@ async fn su_count_f64(pool: &PgPool, sql: &str) -> f64 {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+// 10. ---------------------------------------------------------------- deleted content
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn hole_10_a_deleted_comment_and_its_files_are_unreadable(pool: PgPool) {
+    let w = world(&pool).await;
+    let login = Login::desktop(&pool).await;
+    let mut conn = login.connect().await;
+    let tokens = sign_in(&mut conn, &w.eng).await;
+    act_as(&mut conn, &tokens.session).await;
+    // A file on the public comment, stored for real, so its content exists.
+    let upload = stage_upload(&mut conn, b"the deleted comment's file").await;
+    let file: Uuid = sqlx::query_scalar(&format!(
+        "SELECT api.attach_file('{upload}', '{}', '{}', 'y.txt', 'text/plain')",
+        w.erin_ticket, w.public_comment
+    ))
+    .fetch_one(&mut conn)
+    .await
+    .expect("the engineer attaches a file to his public comment");
+    let in_detail = format!(
+        "SELECT (SELECT count(*) FROM json_array_elements(d.comments) c \
+                 WHERE c->>'id' = '{comment}') \
+              + (SELECT count(*) FROM json_array_elements(d.attachments) f \
+                 WHERE f->>'id' = '{file}') \
+         FROM api.ticket_detail('{ticket}') d",
+        comment = w.public_comment,
+        ticket = w.erin_ticket
+    );
+    let content = format!("SELECT count(*) FROM api.attachment_content('{file}')");
+    assert_eq!(
+        count(&mut conn, &in_detail).await,
+        2,
+        "control: shown before deletion"
+    );
+    assert_eq!(
+        count(&mut conn, &content).await,
+        1,
+        "control: downloadable before deletion"
+    );
+
+    let deleted: bool = sqlx::query_scalar(&format!(
+        "SELECT api.delete_comment('{}')",
+        w.public_comment
+    ))
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(deleted, "its author deletes the comment");
+    assert_eq!(
+        count(&mut conn, &in_detail).await,
+        0,
+        "the detail still shows it"
+    );
+    assert_eq!(
+        count(&mut conn, &content).await,
+        0,
+        "its file is still downloadable"
+    );
+    for attack in [
+        "SELECT content FROM comments WHERE deleted_at IS NOT NULL",
+        "SELECT data FROM attachment_blob_chunks",
+    ] {
+        assert_denied(
+            exec(&mut conn, attack).await,
+            attack,
+            "no grant on comments or stored files (the API only)",
+        );
+    }
+    conn.close().await.ok();
+    login.remove(&pool).await;
+}
+
 // 11. ---------------------------------------------------------------- forged escalations
 
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
@@ -468,12 +539,16 @@ async fn hole_13_no_row_counts_or_storage_dates_without_a_session(pool: PgPool) 
     }
     let tokens = sign_in(&mut conn, &w.eng).await;
     act_as(&mut conn, &tokens.session).await;
-    assert_denied(
-        exec(&mut conn, "SELECT created_at FROM attachment_blobs").await,
-        "when someone first stored a file",
-        "the column grants on attachment_blobs",
-    );
-    count(&mut conn, "SELECT count(file_size) FROM attachment_blobs").await;
+    for attack in [
+        "SELECT created_at FROM attachment_blobs",
+        "SELECT count(file_size) FROM attachment_blobs",
+    ] {
+        assert_denied(
+            exec(&mut conn, attack).await,
+            "when someone first stored a file, or whether",
+            "no grant on attachment_blobs (files are read through the API)",
+        );
+    }
     conn.close().await.ok();
     login.remove(&pool).await;
 }

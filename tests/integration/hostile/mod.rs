@@ -398,18 +398,23 @@ async fn exec(conn: &mut PgConnection, sql: &str) -> Result<u64, sqlx::Error> {
         .map(|r| r.rows_affected())
 }
 
+/// What the connection can count with `sql`. A table it has no privilege on at all (the API's
+/// tables, issue 13) reads as nothing: 42501 is counted as 0, a stronger "no" than RLS's.
 async fn count(conn: &mut PgConnection, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    match sqlx::query_scalar(sql).fetch_one(&mut *conn).await {
+        Ok(n) => n,
+        Err(e) if sqlstate(&e).as_deref() == Some("42501") => 0,
+        Err(e) => panic!("{sql}: {e}"),
+    }
 }
 
+/// The ids the connection can read with `sql` (none from a table it has no privilege on).
 async fn ids(conn: &mut PgConnection, sql: &str) -> Vec<Uuid> {
-    let mut ids: Vec<Uuid> = sqlx::query_scalar(sql)
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut ids: Vec<Uuid> = match sqlx::query_scalar(sql).fetch_all(&mut *conn).await {
+        Ok(ids) => ids,
+        Err(e) if sqlstate(&e).as_deref() == Some("42501") => Vec::new(),
+        Err(e) => panic!("{sql}: {e}"),
+    };
     ids.sort();
     ids
 }
@@ -840,13 +845,7 @@ async fn without_a_session_rls_returns_no_row_of_any_table_but_sign_in_is_callab
     let w = world(&pool).await;
     let login = Login::desktop(&pool).await;
     let mut conn = login.connect().await;
-    let tables = [
-        "users",
-        "tickets",
-        "comments",
-        "attachments",
-        "ticket_history",
-    ];
+    let tables = ["users", "tickets"];
     for table in tables {
         assert_eq!(
             count(&mut conn, &format!("SELECT count(*) FROM {table}")).await,
@@ -890,6 +889,20 @@ async fn without_a_session_rls_returns_no_row_of_any_table_but_sign_in_is_callab
         .await
             > 0,
         "control: a signed-in engineer reads their notifications"
+    );
+    // Comments, files and history through the ticket detail: nothing anonymously, all of it
+    // signed in.
+    let detail = format!(
+        "SELECT (json_array_length(comments) + json_array_length(attachments) \
+                 + json_array_length(history))::bigint FROM api.ticket_detail('{}')",
+        w.erin_ticket
+    );
+    assert!(count(&mut conn, &detail).await > 0, "control: the detail");
+    act_as(&mut conn, "").await;
+    assert_denied(
+        exec(&mut conn, &detail).await,
+        "anonymous ticket detail",
+        "auth.caller()",
     );
     conn.close().await.ok();
     login.remove(&pool).await;
@@ -1031,6 +1044,19 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
     let mallory = sign_in(&mut conn, &w.mallory).await;
     let eng = sign_in(&mut conn, &w.eng).await;
 
+    // Comments, files and history are read through the ticket detail of the API (issue 13);
+    // these ask it for each of the three tickets.
+    let all = format!(
+        "unnest(ARRAY['{}', '{}', '{}']::uuid[]) AS t(id), api.ticket_detail(t.id) d",
+        w.erin_ticket, w.eng_ticket, w.mallory_ticket
+    );
+    let comments_seen =
+        format!("SELECT (c->>'id')::uuid FROM {all}, json_array_elements(d.comments) c");
+    let files_seen =
+        format!("SELECT (f->>'id')::uuid FROM {all}, json_array_elements(d.attachments) f");
+    let history_tickets =
+        format!("SELECT DISTINCT d.id FROM {all} WHERE json_array_length(d.history) > 0");
+
     // Erin, requestor of the ticket with the internal comment.
     act_as(&mut conn, &erin.session).await;
     assert_eq!(
@@ -1039,29 +1065,34 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
         "tickets_select: own only"
     );
     assert_eq!(
-        ids(&mut conn, "SELECT id FROM comments").await,
+        ids(&mut conn, &comments_seen).await,
         [w.public_comment],
-        "comments_select hides the internal comment on her own ticket"
+        "the detail hides the internal comment on her own ticket"
     );
+    for direct in [
+        "SELECT count(*) FROM comments WHERE is_internal".to_string(),
+        format!(
+            "SELECT count(*) FROM comments WHERE id = '{}'",
+            w.internal_comment
+        ),
+        "SELECT count(*) FROM attachments".to_string(),
+        "SELECT count(*) FROM ticket_history".to_string(),
+    ] {
+        assert_denied(
+            exec(&mut conn, &direct).await,
+            &direct,
+            "no grant on comments, files or history (the API only)",
+        );
+    }
     assert_eq!(
-        count(&mut conn, "SELECT count(*) FROM comments WHERE is_internal").await,
-        0
-    );
-    let by_id = format!(
-        "SELECT count(*) FROM comments WHERE id = '{}'",
-        w.internal_comment
-    );
-    assert_eq!(count(&mut conn, &by_id).await, 0, "not even by id");
-    assert_eq!(
-        ids(&mut conn, "SELECT id FROM attachments").await,
+        ids(&mut conn, &files_seen).await,
         [w.ticket_attachment],
-        "attachments_select hides the internal comment's attachment"
+        "the detail hides the internal comment's attachment"
     );
-    let history_tickets = "SELECT DISTINCT ticket_id FROM ticket_history";
     assert_eq!(
-        ids(&mut conn, history_tickets).await,
+        ids(&mut conn, &history_tickets).await,
         [w.erin_ticket],
-        "history_select: own tickets"
+        "history: own tickets"
     );
     assert_eq!(
         ids(&mut conn, OWN_NOTIFICATIONS).await,
@@ -1075,12 +1106,9 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
         ids(&mut conn, "SELECT id FROM tickets").await,
         [w.mallory_ticket]
     );
-    assert_eq!(count(&mut conn, "SELECT count(*) FROM comments").await, 0);
-    assert_eq!(
-        count(&mut conn, "SELECT count(*) FROM attachments").await,
-        0
-    );
-    assert_eq!(ids(&mut conn, history_tickets).await, [w.mallory_ticket]);
+    assert_eq!(ids(&mut conn, &comments_seen).await.len(), 0);
+    assert_eq!(ids(&mut conn, &files_seen).await.len(), 0);
+    assert_eq!(ids(&mut conn, &history_tickets).await, [w.mallory_ticket]);
     assert_eq!(ids(&mut conn, OWN_NOTIFICATIONS).await.len(), 0);
     let direct = format!(
         "SELECT count(*) FROM tickets WHERE id = '{}'",
@@ -1095,15 +1123,15 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
         sorted(vec![w.erin_ticket, w.eng_ticket, w.mallory_ticket])
     );
     assert_eq!(
-        ids(&mut conn, "SELECT id FROM comments").await,
+        ids(&mut conn, &comments_seen).await,
         sorted(vec![w.internal_comment, w.public_comment])
     );
     assert_eq!(
-        ids(&mut conn, "SELECT id FROM attachments").await,
+        ids(&mut conn, &files_seen).await,
         sorted(vec![w.ticket_attachment, w.internal_attachment])
     );
     assert_eq!(
-        ids(&mut conn, history_tickets).await,
+        ids(&mut conn, &history_tickets).await,
         sorted(vec![w.erin_ticket, w.eng_ticket, w.mallory_ticket])
     );
     assert_eq!(
@@ -1144,11 +1172,14 @@ async fn a_failing_cast_cannot_leak_hidden_rows_through_its_error_message(pool: 
         "nor does erin's ticket for mallory"
     );
 
-    // Control: where the rows are visible, the same cast does put them in the error.
+    // Control: where the rows are visible, the same cast does put them in the error. Comments
+    // are out of every desktop's direct reach now (issue 13), the engineer's included.
     act_as(&mut conn, &eng.session).await;
-    let err = exec(&mut conn, leak_comment).await.unwrap_err();
-    assert_eq!(sqlstate(&err).as_deref(), Some("22P02"));
-    assert!(err.to_string().contains(INTERNAL_SECRET), "{err}");
+    assert_denied(
+        exec(&mut conn, leak_comment).await,
+        leak_comment,
+        "no grant on comments (the API only)",
+    );
     let err = exec(&mut conn, &leak_ticket).await.unwrap_err();
     assert!(err.to_string().contains("Erin's laptop VPN"), "{err}");
 
@@ -1263,17 +1294,14 @@ async fn inserts_in_someone_elses_name_or_into_unseen_tickets_fail_rls_with_chec
             "INSERT INTO tickets (ticket_number, title, description, category, priority, requestor_id) \
              VALUES ('TKT-0-00000', 'Mine', 'x', 'OTHER', 'P3_MEDIUM', '{me}')"
         ),
-        format!("INSERT INTO comments (ticket_id, user_id, content) VALUES ('{mine}', '{me}', 'mine')"),
+        format!("SELECT api.add_comment(gen_random_uuid(), '{mine}', 'mine', false)"),
         api_attachment_sql(uploads.pop().expect("a staged upload"), mine),
     ];
     for sql in &own {
         assert_eq!(exec(&mut conn, sql).await.unwrap(), 1, "control: {sql}");
     }
     act_as(&mut conn, &eng.session).await;
-    let internal = format!(
-        "INSERT INTO comments (ticket_id, user_id, content, is_internal) VALUES ('{theirs}', '{}', 'note', TRUE)",
-        w.eng.id()
-    );
+    let internal = format!("SELECT api.add_comment(gen_random_uuid(), '{theirs}', 'note', true)");
     assert_eq!(
         exec(&mut conn, &internal).await.unwrap(),
         1,
@@ -1353,12 +1381,15 @@ async fn ticket_history_and_audit_logs_cannot_be_updated_deleted_or_truncated(po
         audit_before
     );
 
-    // Control: history is readable, and grows only through the changes it records.
+    // Control: history is readable (through the ticket detail, issue 13), and grows only
+    // through the changes it records.
     act_as(&mut conn, &eng.session).await;
-    assert_eq!(
-        count(&mut conn, "SELECT count(*) FROM ticket_history").await,
-        history_before
+    let readable = format!(
+        "SELECT sum(json_array_length(d.history))::bigint \
+         FROM unnest(ARRAY['{}', '{}', '{}']::uuid[]) t(id), api.ticket_detail(t.id) d",
+        w.erin_ticket, w.eng_ticket, w.mallory_ticket
     );
+    assert_eq!(count(&mut conn, &readable).await, history_before);
     let forged = format!(
         "INSERT INTO ticket_history (ticket_id, user_id, action) VALUES ('{}', '{}', 'COMMENT_ADDED')",
         w.eng_ticket,
@@ -1370,13 +1401,12 @@ async fn ticket_history_and_audit_logs_cannot_be_updated_deleted_or_truncated(po
         "no INSERT grant on ticket_history",
     );
     let comment = format!(
-        "INSERT INTO comments (ticket_id, user_id, content) VALUES ('{}', '{}', 'looking')",
-        w.eng_ticket,
-        w.eng.id()
+        "SELECT api.add_comment(gen_random_uuid(), '{}', 'looking', false)",
+        w.eng_ticket
     );
     assert_eq!(exec(&mut conn, &comment).await.unwrap(), 1);
     assert_eq!(
-        count(&mut conn, "SELECT count(*) FROM ticket_history").await,
+        count(&mut conn, &readable).await,
         history_before + 1,
         "the comment's trigger wrote its history row"
     );
@@ -1408,10 +1438,6 @@ async fn an_end_user_cannot_change_other_peoples_tickets_comments_notifications_
         (
             "UPDATE tickets SET title = 'pwned' WHERE title <> 'Mallory''s'".into(),
             "tickets_update USING",
-        ),
-        (
-            "UPDATE comments SET content = 'pwned'".into(),
-            "comments_update USING (own comments only)",
         ),
     ] {
         assert_eq!(
@@ -1446,7 +1472,11 @@ async fn an_end_user_cannot_change_other_peoples_tickets_comments_notifications_
         ),
         (
             "UPDATE attachments SET file_path = '/etc/passwd'".into(),
-            "column grant (is_deleted only)",
+            "no grant on attachments (the API only)",
+        ),
+        (
+            "UPDATE comments SET content = 'pwned'".into(),
+            "no grant on comments (the API only)",
         ),
     ] {
         assert_denied(exec(&mut conn, &attack).await, &attack, why);
@@ -1475,14 +1505,14 @@ async fn an_end_user_cannot_change_other_peoples_tickets_comments_notifications_
     );
     act_as(&mut conn, &erin.session).await;
     let steal = format!(
-        "UPDATE comments SET content = 'pwned' WHERE id = '{}'",
+        "SELECT api.edit_comment('{}', 0, 'pwned')",
         w.public_comment
     );
-    assert_eq!(
-        exec(&mut conn, &steal).await.unwrap(),
-        0,
-        "erin cannot edit the engineer's comment she sees"
-    );
+    let stolen: bool = sqlx::query_scalar(&steal)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(!stolen, "erin cannot edit the engineer's comment she sees");
 
     // Controls: each may change their own rows.
     let read = format!(
@@ -1521,14 +1551,14 @@ async fn an_end_user_cannot_change_other_peoples_tickets_comments_notifications_
     );
     act_as(&mut conn, &eng.session).await;
     let edit = format!(
-        "UPDATE comments SET content = 'edited' WHERE id = '{}'",
+        "SELECT api.edit_comment('{}', 0, 'edited')",
         w.public_comment
     );
-    assert_eq!(
-        exec(&mut conn, &edit).await.unwrap(),
-        1,
-        "control: the author edits his comment"
-    );
+    let edited: bool = sqlx::query_scalar(&edit)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(edited, "control: the author edits his comment");
 
     let (title, requestor): (String, Uuid) =
         sqlx::query_as("SELECT title, requestor_id FROM tickets WHERE id = $1")
@@ -1559,33 +1589,33 @@ async fn an_end_user_cannot_move_her_comment_or_file_into_a_ticket_she_cannot_se
     let mallory = sign_in(&mut conn, &w.mallory).await;
     act_as(&mut conn, &mallory.session).await;
     let (me, mine, theirs) = (w.mallory.id(), w.mallory_ticket, w.erin_ticket);
-    let comment: Uuid = sqlx::query_scalar(
-        "INSERT INTO comments (ticket_id, user_id, content) VALUES ($1, $2, 'planted by mallory') RETURNING id",
-    )
-    .bind(mine)
-    .bind(me)
-    .fetch_one(&mut conn)
-    .await
-    .expect("control: mallory comments on her own ticket");
+    let comment = Uuid::new_v4();
+    let posted: bool =
+        sqlx::query_scalar("SELECT api.add_comment($1, $2, 'planted by mallory', false)")
+            .bind(comment)
+            .bind(mine)
+            .fetch_one(&mut conn)
+            .await
+            .expect("control: mallory comments on her own ticket");
+    assert!(posted);
     let upload = stage_upload(&mut conn, b"MZ").await;
     exec(&mut conn, &api_attachment_sql(upload, mine))
         .await
         .expect("control: mallory attaches to her own ticket");
-    let edit = format!(
-        "UPDATE comments SET content = 'planted by mallory (edited)' WHERE id = '{comment}'"
-    );
-    assert_eq!(
-        exec(&mut conn, &edit).await.unwrap(),
-        1,
-        "control: she may edit her comment"
-    );
+    let edited: bool =
+        sqlx::query_scalar("SELECT api.edit_comment($1, 0, 'planted by mallory (edited)')")
+            .bind(comment)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(edited, "control: she may edit her comment");
 
-    // With a WHERE clause the new row must also pass comments_select, which refuses it.
+    // The tables themselves are out of reach (issue 13), with or without a WHERE clause.
     let moved = format!("UPDATE comments SET ticket_id = '{theirs}' WHERE id = '{comment}'");
     assert_denied(
         exec(&mut conn, &moved).await,
         &moved,
-        "comments_select applied to the new row",
+        "no grant on comments (the API only)",
     );
 
     // Without one, only comments_update / attachments_update WITH CHECK apply — and they do
@@ -2353,8 +2383,13 @@ async fn temp_tables_cannot_forge_a_session_without_signing_in(pool: PgPool) {
     let mut conn = login.connect().await;
     let eng = sign_in(&mut conn, &w.eng).await;
     act_as(&mut conn, &eng.session).await;
+    let internal_seen = format!(
+        "SELECT count(*) FROM api.ticket_detail('{}') d, json_array_elements(d.comments) c \
+         WHERE (c->>'is_internal')::boolean",
+        w.erin_ticket
+    );
     assert_eq!(
-        count(&mut conn, "SELECT count(*) FROM comments WHERE is_internal").await,
+        count(&mut conn, &internal_seen).await,
         1,
         "control: the engineer's real session sees the internal comment"
     );
@@ -2392,7 +2427,11 @@ async fn temp_tables_cannot_forge_a_session_without_signing_in(pool: PgPool) {
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM public.comments WHERE is_internal")
             .fetch_one(&mut conn)
             .await
-            .unwrap_or(0);
+            .unwrap_or(0)
+            + sqlx::query_scalar::<_, i64>(&internal_seen)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap_or(0);
     let as_erin = exec(
         &mut conn,
         &format!(
@@ -2580,7 +2619,7 @@ async fn stored_files_cannot_be_forged_read_from_staging_or_claimed_by_hash(pool
         .unwrap();
     exec(
         &mut conn,
-        &format!("INSERT INTO comments (ticket_id, user_id, content) VALUES ('{mine}', '{me}', 'quiet?')"),
+        &format!("SELECT api.add_comment(gen_random_uuid(), '{mine}', 'quiet?', false)"),
     )
     .await
     .unwrap();
