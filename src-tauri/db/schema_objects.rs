@@ -80,6 +80,10 @@ const FILES: &[(&str, &str)] = &[
         "sql/api/attachments.sql",
         include_str!("../../sql/api/attachments.sql"),
     ),
+    (
+        "sql/api/ticket_changes.sql",
+        include_str!("../../sql/api/ticket_changes.sql"),
+    ),
 ];
 
 /// The repeatable files as one migration, each introduced by its path.

@@ -109,20 +109,18 @@ fn stale(ticket_number: &str) -> Error {
     ))
 }
 
-/// The reason goes into the history rows the triggers write, for this transaction only.
-async fn set_reason(tx: &mut PgConnection, reason: Option<&str>) -> Result<()> {
-    let reason = validate_reason(reason).map_err(Error::Validation)?;
-    sqlx::query("SELECT set_config('ticketdesk.change_reason', $1, true)")
-        .bind(reason.unwrap_or_default())
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
+/// The reason, checked, for the history rows the triggers write (the API sets it).
+fn reason(reason: Option<&str>) -> Result<String> {
+    Ok(validate_reason(reason)
+        .map_err(Error::Validation)?
+        .unwrap_or_default()
+        .to_owned())
 }
 
-/// Checks that the conditional UPDATE hit the version it was based on; if it did not, someone
+/// Checks that the conditional change hit the version it was based on; if it did not, someone
 /// committed a change between our read and our write.
-async fn ensure_applied(tx: &mut PgConnection, ticket_id: Uuid, rows_affected: u64) -> Result<()> {
-    if rows_affected == 1 {
+async fn ensure_applied(tx: &mut PgConnection, ticket_id: Uuid, applied: bool) -> Result<()> {
+    if applied {
         return Ok(());
     }
     let number: Option<String> =
@@ -146,21 +144,18 @@ pub async fn change_status(
         .map(str::trim)
         .filter(|n| !n.is_empty());
     workflow::check_transition(&state, actor, change.to, notes, now)?;
-    set_reason(&mut *tx, change.reason.as_deref()).await?;
+    let reason = reason(change.reason.as_deref())?;
     let assignee = workflow::assignee_after_transition(&state, change.to);
-    let applied = sqlx::query(
-        "UPDATE tickets SET status = $3, assignee_id = $4, \
-                resolution_notes = CASE WHEN $3 = 'RESOLVED' THEN $5 ELSE resolution_notes END \
-         WHERE id = $1 AND version = $2",
-    )
-    .bind(change.ticket_id)
-    .bind(change.version)
-    .bind(change.to.as_str())
-    .bind(assignee)
-    .bind(notes)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let applied: bool =
+        sqlx::query_scalar("SELECT api.change_ticket_status($1, $2, $3, $4, $5, $6)")
+            .bind(change.ticket_id)
+            .bind(change.version)
+            .bind(change.to.as_str())
+            .bind(assignee)
+            .bind(notes)
+            .bind(&reason)
+            .fetch_one(&mut *tx)
+            .await?;
     ensure_applied(&mut *tx, change.ticket_id, applied).await?;
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
@@ -187,18 +182,16 @@ pub async fn assign(
         None => None,
     };
     workflow::check_assignment(&state, actor, assignee)?;
-    set_reason(&mut *tx, change.reason.as_deref()).await?;
+    let reason = reason(change.reason.as_deref())?;
     let status = workflow::status_after_assignment(&state, change.assignee_id);
-    let applied = sqlx::query(
-        "UPDATE tickets SET assignee_id = $3, status = $4 WHERE id = $1 AND version = $2",
-    )
-    .bind(change.ticket_id)
-    .bind(change.version)
-    .bind(change.assignee_id)
-    .bind(status.as_str())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let applied: bool = sqlx::query_scalar("SELECT api.assign_ticket($1, $2, $3, $4, $5)")
+        .bind(change.ticket_id)
+        .bind(change.version)
+        .bind(change.assignee_id)
+        .bind(status.as_str())
+        .bind(&reason)
+        .fetch_one(&mut *tx)
+        .await?;
     ensure_applied(&mut *tx, change.ticket_id, applied).await?;
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
@@ -217,14 +210,14 @@ pub async fn change_priority(
             change.priority
         )));
     }
-    set_reason(&mut *tx, change.reason.as_deref()).await?;
-    let applied = sqlx::query("UPDATE tickets SET priority = $3 WHERE id = $1 AND version = $2")
+    let reason = reason(change.reason.as_deref())?;
+    let applied: bool = sqlx::query_scalar("SELECT api.change_ticket_priority($1, $2, $3, $4)")
         .bind(change.ticket_id)
         .bind(change.version)
         .bind(change.priority.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .bind(&reason)
+        .fetch_one(&mut *tx)
+        .await?;
     ensure_applied(&mut *tx, change.ticket_id, applied).await?;
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await

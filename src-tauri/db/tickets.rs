@@ -569,7 +569,7 @@ pub async fn create(
         };
         workflow::check_assignment(&unfiled, actor, Some((assignee.id, assignee.role)))?;
     }
-    insert_ticket(&mut *tx, actor, &ticket).await
+    insert_ticket(&mut *tx, &ticket).await
 }
 
 /// Wakes every desktop's queue when the transaction commits (payload: the ticket id only).
@@ -586,37 +586,20 @@ pub async fn announce_change(tx: &mut PgConnection, ticket_id: Uuid) -> Result<(
 /// statement (one round trip where three were). The id and ticket number (sql/tickets/
 /// creation.sql), the SLA policy and deadline, history and notifications are the database's
 /// to set.
-async fn insert_ticket(
-    tx: &mut PgConnection,
-    actor: Actor,
-    ticket: &ValidNewTicket,
-) -> Result<TicketSummary> {
-    // A ticket created with an assignee has been triaged: SPEC §3 calls that OPEN.
-    let status = if ticket.assignee_id.is_some() {
-        "OPEN"
-    } else {
-        "NEW"
-    };
-    let row: SummaryRow = sqlx::query_as(&format!(
-        "WITH t AS ( \
-             INSERT INTO tickets (title, description, category, priority, status, \
-                                  requestor_id, assignee_id, environment) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             RETURNING *) \
-         SELECT {SUMMARY_COLUMNS} \
-         FROM t JOIN users r ON r.id = t.requestor_id \
-         LEFT JOIN users a ON a.id = t.assignee_id \
-         CROSS JOIN LATERAL (SELECT pg_notify($9, t.id::text)) AS announced"
-    ))
+async fn insert_ticket(tx: &mut PgConnection, ticket: &ValidNewTicket) -> Result<TicketSummary> {
+    // The requestor is the caller, and the status (OPEN when assigned at once: triaged, SPEC
+    // §3) the server's; sql/api/ticket_changes.sql.
+    let row: SummaryRow = sqlx::query_as(
+        "SELECT id, ticket_number, title, status, priority, category, environment, \
+                requestor_id, requestor_name, assignee_id, assignee_name, created_at, updated_at \
+         FROM api.create_ticket($1, $2, $3, $4, $5, $6)",
+    )
     .bind(&ticket.title)
     .bind(&ticket.description)
     .bind(ticket.category.as_str())
     .bind(ticket.priority.as_str())
-    .bind(status)
-    .bind(actor.id)
     .bind(ticket.assignee_id)
     .bind(&ticket.environment)
-    .bind(TICKET_CHANNEL)
     .fetch_one(&mut *tx)
     .await?;
     row.try_into()

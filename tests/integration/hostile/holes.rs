@@ -237,15 +237,21 @@ async fn hole_07_ticket_numbers_and_ids_are_the_servers_so_nobody_squats_or_prob
     // Squatting numbers a little ahead of the sequence.
     let squatted: Vec<String> = (next + 5..next + 8).map(number).collect();
     for chosen in &squatted {
+        let squat = format!(
+            "INSERT INTO tickets (ticket_number, title, description, category, priority, requestor_id) \
+             VALUES ('{chosen}', 'squat', 'x', 'OTHER', 'P3_MEDIUM', '{me}')"
+        );
+        assert_denied(
+            exec(&mut conn, &squat).await,
+            "squatting a ticket number",
+            "no INSERT on tickets (the API only, which takes no number)",
+        );
         exec(
             &mut conn,
-            &format!(
-                "INSERT INTO tickets (ticket_number, title, description, category, priority, requestor_id) \
-                 VALUES ('{chosen}', 'squat', 'x', 'OTHER', 'P3_MEDIUM', '{me}')"
-            ),
+            "SELECT api.create_ticket('squat', 'x', 'OTHER', 'P3_MEDIUM', NULL, NULL)",
         )
         .await
-        .expect("control: her own ticket is inserted, under the server's number");
+        .expect("control: her own ticket is filed, under the server's number");
     }
     let hers: Vec<String> =
         sqlx::query_scalar("SELECT ticket_number FROM tickets WHERE title = 'squat'")
@@ -267,29 +273,17 @@ async fn hole_07_ticket_numbers_and_ids_are_the_servers_so_nobody_squats_or_prob
         .await;
     }
 
-    // Probing for a ticket she cannot see through a duplicate id.
-    let probe = exec(
-        &mut conn,
-        &format!(
-            "INSERT INTO tickets (id, ticket_number, title, description, category, priority, requestor_id) \
-             VALUES ('{}', 'TKT-1-1', 'probe', 'x', 'OTHER', 'P3_MEDIUM', '{me}')",
-            w.erin_ticket
-        ),
-    )
-    .await;
-    assert!(
-        probe.is_ok(),
-        "a duplicate id must not be an oracle (23505): {probe:?}"
+    // Probing for a ticket she cannot see through a duplicate id: no id can be given at all.
+    let probe = format!(
+        "INSERT INTO tickets (id, ticket_number, title, description, category, priority, requestor_id) \
+         VALUES ('{}', 'TKT-1-1', 'probe', 'x', 'OTHER', 'P3_MEDIUM', '{me}')",
+        w.erin_ticket
     );
-    let mine_with_that_id = su_count(
-        &pool,
-        &format!(
-            "SELECT count(*) FROM tickets WHERE id = '{}' AND requestor_id = '{me}'",
-            w.erin_ticket
-        ),
-    )
-    .await;
-    assert_eq!(mine_with_that_id, 0, "the server chose the id, not her");
+    assert_denied(
+        exec(&mut conn, &probe).await,
+        "a duplicate id as an oracle (23505)",
+        "no INSERT on tickets",
+    );
     conn.close().await.ok();
     login.remove(&pool).await;
 }

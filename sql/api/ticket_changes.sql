@@ -1,0 +1,120 @@
+-- Creating and changing tickets, as the caller. The desktop checks the workflow first to offer
+-- only the moves a user may make; the tables' triggers check it again here, as the desktop's
+-- write (sql/server/callers.sql): who may move which status, assign, reprioritise, what a
+-- requestor may touch, and they keep version, history and notifications. Each change is
+-- optimistic: it applies only to the version the caller saw, and says whether it did.
+
+-- Files a ticket in the caller's name. Its status is the server's: OPEN when it is assigned at
+-- once (triaged, SPEC §3), else NEW; id, number, SLA and history come from the triggers. Wakes
+-- every desktop's queue at commit (channel ticketdesk_ticket, payload the id; the desktop's
+-- db::tickets::TICKET_CHANNEL). Returns the new ticket as the queue shows it.
+CREATE OR REPLACE FUNCTION api.create_ticket(p_title varchar, p_description text,
+                                             p_category varchar, p_priority varchar,
+                                             p_assignee uuid, p_environment varchar)
+RETURNS TABLE (id uuid, ticket_number varchar, title varchar, status varchar, priority varchar,
+               category varchar, environment varchar, requestor_id uuid, requestor_name text,
+               assignee_id uuid, assignee_name text, created_at timestamptz,
+               updated_at timestamptz)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    v_me uuid := (auth.caller()).user_id;
+    v_id uuid;
+BEGIN
+    INSERT INTO tickets (title, description, category, priority, status, requestor_id,
+                         assignee_id, environment)
+    VALUES (p_title, p_description, p_category, p_priority,
+            CASE WHEN p_assignee IS NULL THEN 'NEW' ELSE 'OPEN' END, v_me, p_assignee,
+            p_environment)
+    RETURNING tickets.id INTO v_id;
+    PERFORM pg_notify('ticketdesk_ticket', v_id::text);
+    RETURN QUERY
+    SELECT t.id, t.ticket_number, t.title, t.status, t.priority, t.category, t.environment,
+           t.requestor_id, r.first_name || ' ' || r.last_name,
+           t.assignee_id, a.first_name || ' ' || a.last_name, t.created_at, t.updated_at
+    FROM tickets t JOIN users r ON r.id = t.requestor_id LEFT JOIN users a ON a.id = t.assignee_id
+    WHERE t.id = v_id;
+END;
+$$;
+
+-- The reason a change gives, for the history rows the triggers write (this transaction only).
+CREATE OR REPLACE FUNCTION auth.change_reason(p_reason text) RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT set_config('ticketdesk.change_reason', coalesce(left(p_reason, 1000), ''), true);
+$$;
+ALTER FUNCTION auth.change_reason(text) OWNER TO ticketdesk_definer;
+REVOKE ALL ON FUNCTION auth.change_reason(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth.change_reason(text) TO ticketdesk_definer;
+
+-- A status move (with the assignee it leaves, and the notes when it resolves).
+CREATE OR REPLACE FUNCTION api.change_ticket_status(p_ticket uuid, p_version integer,
+                                                    p_status varchar, p_assignee uuid,
+                                                    p_resolution_notes text, p_reason text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_caller record := auth.caller();
+BEGIN
+    IF NOT auth.sees_ticket(v_caller.user_id, v_caller.role, p_ticket) THEN
+        RETURN false;
+    END IF;
+    PERFORM auth.change_reason(p_reason);
+    UPDATE tickets SET status = p_status, assignee_id = p_assignee,
+           resolution_notes = CASE WHEN p_status = 'RESOLVED' THEN p_resolution_notes
+                                   ELSE resolution_notes END
+    WHERE id = p_ticket AND version = p_version;
+    RETURN FOUND;
+END;
+$$;
+
+-- Taking, giving or releasing a ticket (with the status that follows from it).
+CREATE OR REPLACE FUNCTION api.assign_ticket(p_ticket uuid, p_version integer, p_assignee uuid,
+                                             p_status varchar, p_reason text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_caller record := auth.caller();
+BEGIN
+    IF NOT auth.sees_ticket(v_caller.user_id, v_caller.role, p_ticket) THEN
+        RETURN false;
+    END IF;
+    PERFORM auth.change_reason(p_reason);
+    UPDATE tickets SET assignee_id = p_assignee, status = p_status
+    WHERE id = p_ticket AND version = p_version;
+    RETURN FOUND;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION api.change_ticket_priority(p_ticket uuid, p_version integer,
+                                                      p_priority varchar, p_reason text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_caller record := auth.caller();
+BEGIN
+    IF NOT auth.sees_ticket(v_caller.user_id, v_caller.role, p_ticket) THEN
+        RETURN false;
+    END IF;
+    PERFORM auth.change_reason(p_reason);
+    UPDATE tickets SET priority = p_priority WHERE id = p_ticket AND version = p_version;
+    RETURN FOUND;
+END;
+$$;
+
+ALTER FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.change_ticket_status(uuid, integer, varchar, uuid, text, text) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.assign_ticket(uuid, integer, uuid, varchar, text) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.change_ticket_priority(uuid, integer, varchar, text) OWNER TO ticketdesk_definer;
+REVOKE ALL ON FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar),
+    api.change_ticket_status(uuid, integer, varchar, uuid, text, text),
+    api.assign_ticket(uuid, integer, uuid, varchar, text),
+    api.change_ticket_priority(uuid, integer, varchar, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar),
+    api.change_ticket_status(uuid, integer, varchar, uuid, text, text),
+    api.assign_ticket(uuid, integer, uuid, varchar, text),
+    api.change_ticket_priority(uuid, integer, varchar, text) TO ticketdesk_desktop;
+
+-- Tickets are written through the functions above only: no direct UPDATE whose statement
+-- clears the session half-way (hole 2), and no lock mode that blocks writers (hole 4: with
+-- SELECT alone, LOCK TABLE takes ACCESS SHARE at most).
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON tickets FROM ticketdesk_desktop;
