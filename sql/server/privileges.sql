@@ -21,3 +21,24 @@ DROP POLICY IF EXISTS escalations_update ON escalations;
 
 REVOKE SELECT ON attachment_blobs FROM ticketdesk_desktop;
 GRANT SELECT (file_hash, file_size, chunk_count) ON attachment_blobs TO ticketdesk_desktop;
+
+-- Helpers of the tables' triggers and of the SLA clock. Triggers now fire inside API functions,
+-- as ticketdesk_definer, so neither the desktop nor the worker needs to execute these (some
+-- were executable by PUBLIC, created after the first blanket REVOKE).
+DO $$
+DECLARE
+    v_function text;
+BEGIN
+    FOR v_function IN
+        SELECT p.oid::regprocedure::text FROM pg_proc p
+        WHERE p.pronamespace = 'public'::regnamespace
+          AND p.proname IN ('assignment_refusal', 'role_is_lead', 'role_is_senior',
+                            'history_suppressed', 'is_desktop_caller', 'notification_default',
+                            'sla_policy_for', 'tickets_sla_clock', 'sla_deadline', 'is_time_zone')
+    LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, ticketdesk_desktop, ticketdesk_worker',
+                       v_function);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO ticketdesk_definer', v_function);
+    END LOOP;
+END;
+$$;

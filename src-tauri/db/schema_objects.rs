@@ -84,6 +84,10 @@ const FILES: &[(&str, &str)] = &[
         "sql/api/ticket_changes.sql",
         include_str!("../../sql/api/ticket_changes.sql"),
     ),
+    (
+        "sql/api/outbox.sql",
+        include_str!("../../sql/api/outbox.sql"),
+    ),
 ];
 
 /// The repeatable files as one migration, each introduced by its path.

@@ -1,6 +1,6 @@
 //! The worker's SQL: every statement is one short implicit transaction, and none is open while
-//! a message is being sent. Runs as a `ticketdesk_worker` login, whose grants allow exactly
-//! this (migrations/20261125150000_notification_delivery.sql).
+//! a message is being sent. Runs as a `ticketdesk_worker` login, which may execute exactly
+//! these functions of the API and touch no table (sql/api/outbox.sql).
 
 use std::time::Duration;
 
@@ -50,28 +50,12 @@ pub async fn claim(
     lease: Duration,
 ) -> sqlx::Result<Vec<Outgoing>> {
     let rows: Vec<ClaimedRow> = sqlx::query_as(
-        "WITH claimed AS ( \
-             UPDATE notifications \
-                SET next_attempt_at = now() + $3 * interval '1 millisecond' \
-              WHERE id IN (SELECT id FROM notifications \
-                            WHERE status = 'PENDING' AND channel <> 'IN_APP' \
-                              AND channel = ANY($1) AND next_attempt_at <= now() \
-                            ORDER BY next_attempt_at \
-                            LIMIT $2 \
-                            FOR UPDATE SKIP LOCKED) \
-             RETURNING id, user_id, ticket_id, type, channel, subject, message, priority, \
-                       retry_count, next_attempt_at) \
-         SELECT c.id, c.type AS kind, c.channel, c.subject, c.message, c.priority, \
-                c.retry_count, t.ticket_number, t.title AS ticket_title, \
-                u.first_name, u.last_name, u.email, u.phone_number, \
-                (u.is_active AND u.status = 'ACTIVE') AS active \
-         FROM claimed c \
-         LEFT JOIN users u ON u.id = c.user_id \
-         LEFT JOIN tickets t ON t.id = c.ticket_id \
-         ORDER BY c.next_attempt_at",
+        "SELECT id, kind, channel, subject, message, priority, retry_count, ticket_number, \
+                ticket_title, first_name, last_name, email, phone_number, active \
+         FROM api.outbox_claim($1, $2, $3)",
     )
     .bind(names(channels))
-    .bind(i64::from(limit))
+    .bind(i32::try_from(limit).unwrap_or(i32::MAX))
     .bind(millis(lease))
     .fetch_all(pool)
     .await?;
@@ -114,82 +98,60 @@ pub async fn record(
 ) -> sqlx::Result<bool> {
     let done = match update {
         Update::Sent { external_id } => {
-            sqlx::query(
-                "UPDATE notifications \
-                    SET status = 'SENT', sent_at = now(), external_id = $2, \
-                        failed_reason = NULL, next_attempt_at = NULL \
-                  WHERE id = $1 AND status = 'PENDING'",
-            )
-            .bind(id)
-            .bind(external_id)
-            .execute(pool)
-            .await?
+            sqlx::query_scalar("SELECT api.outbox_sent($1, $2)")
+                .bind(id)
+                .bind(external_id)
+                .fetch_one(pool)
+                .await?
         }
         Update::Retry {
             retry_count,
             failed_reason,
             after,
         } => {
-            sqlx::query(
-                "UPDATE notifications \
-                    SET retry_count = $3, failed_reason = $4, \
-                        next_attempt_at = now() + $5 * interval '1 millisecond' \
-                  WHERE id = $1 AND status = 'PENDING' AND retry_count = $2",
-            )
-            .bind(id)
-            .bind(claimed_retry_count)
-            .bind(retry_count)
-            .bind(failed_reason)
-            .bind(millis(*after))
-            .execute(pool)
-            .await?
+            sqlx::query_scalar("SELECT api.outbox_retry($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(claimed_retry_count)
+                .bind(retry_count)
+                .bind(failed_reason)
+                .bind(millis(*after))
+                .fetch_one(pool)
+                .await?
         }
         Update::Failed {
             retry_count,
             failed_reason,
         } => {
-            sqlx::query(
-                "UPDATE notifications \
-                    SET status = 'FAILED', retry_count = $3, failed_reason = $4, \
-                        next_attempt_at = NULL \
-                  WHERE id = $1 AND status = 'PENDING' AND retry_count = $2",
-            )
-            .bind(id)
-            .bind(claimed_retry_count)
-            .bind(retry_count)
-            .bind(failed_reason)
-            .execute(pool)
-            .await?
+            sqlx::query_scalar("SELECT api.outbox_failed($1, $2, $3, $4)")
+                .bind(id)
+                .bind(claimed_retry_count)
+                .bind(retry_count)
+                .bind(failed_reason)
+                .fetch_one(pool)
+                .await?
         }
     };
-    Ok(done.rows_affected() == 1)
+    Ok(done)
 }
 
 /// Gives a claimed row back unsent (shutting down, or too little of the lease left), so it
 /// need not wait for the lease to run out.
 pub async fn release(pool: &PgPool, id: Uuid, claimed_retry_count: i32) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE notifications SET next_attempt_at = now() \
-          WHERE id = $1 AND status = 'PENDING' AND retry_count = $2",
-    )
-    .bind(id)
-    .bind(claimed_retry_count)
-    .execute(pool)
-    .await?;
+    sqlx::query("SELECT api.outbox_release($1, $2)")
+        .bind(id)
+        .bind(claimed_retry_count)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
 /// How long until the next row of `channels` comes due (a retry's backoff, or another
 /// worker's lease running out); zero if one is due now, None if nothing waits.
 pub async fn next_due(pool: &PgPool, channels: &[Channel]) -> sqlx::Result<Option<Duration>> {
-    let millis: Option<f64> = sqlx::query_scalar(
-        "SELECT (EXTRACT(EPOCH FROM min(next_attempt_at) - now()) * 1000)::float8 \
-           FROM notifications \
-          WHERE status = 'PENDING' AND channel <> 'IN_APP' AND channel = ANY($1)",
-    )
-    .bind(names(channels))
-    .fetch_one(pool)
-    .await?;
+    let millis: Option<f64> = sqlx::query_scalar("SELECT api.outbox_next_due_ms($1)")
+        .bind(names(channels))
+        .fetch_one(pool)
+        .await?;
     Ok(millis.map(|ms| Duration::from_millis(ms.max(0.0).ceil() as u64)))
 }
 
@@ -198,12 +160,8 @@ pub async fn waiting_elsewhere(
     pool: &PgPool,
     configured: &[Channel],
 ) -> sqlx::Result<Vec<(String, i64)>> {
-    sqlx::query_as(
-        "SELECT channel::text, count(*) FROM notifications \
-          WHERE status = 'PENDING' AND channel <> 'IN_APP' AND channel <> ALL($1) \
-          GROUP BY channel ORDER BY channel",
-    )
-    .bind(names(configured))
-    .fetch_all(pool)
-    .await
+    sqlx::query_as("SELECT channel, waiting FROM api.outbox_waiting_elsewhere($1)")
+        .bind(names(configured))
+        .fetch_all(pool)
+        .await
 }

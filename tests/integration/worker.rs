@@ -804,32 +804,38 @@ async fn the_worker_login_sees_only_the_outbox_and_may_change_only_delivery_colu
     .unwrap();
     assert!(member && !desktop && !definer && !dangerous);
 
-    // Row-level security: the in-app rows do not exist for it.
+    // The outbox through the API (issue 13): the in-app rows do not exist for it.
     let in_app_as_owner: i64 =
         sqlx::query_scalar("SELECT count(*) FROM notifications WHERE channel = 'IN_APP'")
             .fetch_one(&pool)
             .await
             .unwrap();
     assert!(in_app_as_owner >= 1, "control: there is an in-app row");
-    let in_app: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM notifications WHERE channel = 'IN_APP'")
+    let waiting: Vec<(String, i64)> =
+        sqlx::query_as("SELECT channel, waiting FROM api.outbox_waiting_elsewhere('{}')")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(waiting, [("EMAIL".to_string(), 1)], "the EMAIL row only");
+    let claimed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM api.outbox_claim('{IN_APP}', 10, 1000)")
             .fetch_one(&mut conn)
             .await
             .unwrap();
-    assert_eq!(in_app, 0);
-    let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM notifications")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(outbox, 1, "the EMAIL row only");
-    let hidden = sqlx::query("UPDATE notifications SET status = 'READ' WHERE channel = 'IN_APP'")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(hidden.rows_affected(), 0);
+    assert_eq!(claimed, 0, "in-app rows are never claimed");
+    // Nor may it call what the desktop calls.
+    denied(
+        &mut conn,
+        "SELECT * FROM api.notifications(false, NULL, NULL, 10)",
+    )
+    .await;
 
-    // Column grants: secrets and content are out of reach, and only delivery columns change.
+    // No table at all: secrets, content and the outbox's columns are out of reach.
     for attack in [
+        "SELECT count(*) FROM notifications",
+        "UPDATE notifications SET status = 'READ' WHERE channel = 'IN_APP'",
+        "SELECT first_name, email FROM users",
+        "SELECT ticket_number FROM tickets",
         "SELECT password_hash FROM users",
         "SELECT * FROM users",
         "SELECT mfa_secret FROM users",

@@ -30,34 +30,24 @@ const LEGACY_FUNCTIONS: &[&str] = &[
     "public.admin_list_accounts()",
     "public.admin_unlock(p_user uuid)",
     "public.admin_update_user(p_user uuid, p_role text, p_department text, p_active boolean)",
-    "public.assignment_refusal(p_actor uuid, p_role character varying, p_old uuid, p_new uuid)",
     "public.current_user_id()",
     "public.current_user_is_engineer()",
     "public.current_user_role()",
     "public.email_verification_issue(p_user uuid)",
     "public.email_verify(p_token text)",
-    "public.history_suppressed()",
-    "public.is_desktop_caller()",
-    "public.is_time_zone(p_zone text)",
     "public.mfa_disable(p_code text)",
     "public.mfa_enrol_begin(p_secret bytea)",
     "public.mfa_enrol_confirm(p_code text)",
     "public.mfa_status()",
-    "public.notification_default(p_type character varying, p_channel character varying)",
     "public.password_reset_complete(p_token text, p_verifier text)",
     "public.password_reset_issue(p_user uuid)",
     "public.refresh_session(p_refresh text)",
-    "public.role_is_lead(p_role character varying)",
-    "public.role_is_senior(p_role character varying)",
     "public.search_tickets(p_query tsquery, p_sort text, p_limit integer, p_statuses text[], p_priorities text[], p_categories text[], p_assignee uuid, p_unassigned boolean, p_requestor uuid, p_tags text[], p_environment text, p_sla_breached boolean, p_after_created timestamp with time zone, p_after_id uuid, p_after_updated timestamp with time zone, p_after_priority text, p_after_rank real)",
     "public.sign_in_check(p_attempt uuid, p_key bytea, p_device text, p_code text)",
     "public.sign_in_complete(p_attempt uuid)",
     "public.sign_in_start(p_login text)",
     "public.sign_out()",
-    "public.sla_deadline(p_start timestamp with time zone, p_minutes integer, p_policy sla_policies)",
-    "public.sla_policy_for(p_priority character varying, p_category character varying, p_day date)",
     "public.sla_sweep(p_batch integer)",
-    "public.tickets_sla_clock()",
 ];
 
 async fn desktop_table_privileges(pool: &PgPool) -> Vec<String> {
@@ -264,4 +254,65 @@ async fn clearing_the_session_mid_statement_does_not_act_as_nobody(pool: PgPool)
     );
     conn.close().await.ok();
     login.remove(&pool).await;
+}
+
+/// The worker login: no table at all, only its outbox functions, the schema check and the
+/// sweep; and the desktop may execute none of the outbox functions (they hand out addresses).
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn the_workers_privileges_are_its_outbox_functions_only(pool: PgPool) {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT n.nspname || '.' || c.relname || ':' || x.privilege_type \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, \
+              aclexplode(c.relacl) x \
+         WHERE x.grantee = 'ticketdesk_worker'::regrole \
+         UNION \
+         SELECT n.nspname || '.' || c.relname || '.' || a.attname || ':' || x.privilege_type \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(a.attacl) x \
+         WHERE x.grantee = 'ticketdesk_worker'::regrole",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        tables,
+        Vec::<String>::new(),
+        "the worker's table privileges"
+    );
+    let functions: Vec<String> = sqlx::query_scalar(
+        "SELECT n.nspname || '.' || p.proname FROM pg_proc p \
+         JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE n.nspname IN ('api', 'public', 'auth') \
+           AND has_function_privilege('ticketdesk_worker', p.oid, 'EXECUTE') \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d \
+                           WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid \
+                             AND d.deptype = 'e') \
+         ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        functions,
+        [
+            "api.outbox_claim",
+            "api.outbox_failed",
+            "api.outbox_next_due_ms",
+            "api.outbox_release",
+            "api.outbox_retry",
+            "api.outbox_sent",
+            "api.outbox_waiting_elsewhere",
+            "api.schema_version",
+            "public.sla_sweep",
+        ]
+    );
+    let desktop_may: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'api'::regnamespace \
+         AND p.proname LIKE 'outbox\\_%' \
+         AND has_function_privilege('ticketdesk_desktop', p.oid, 'EXECUTE')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(desktop_may, 0, "a desktop may call an outbox function");
 }
