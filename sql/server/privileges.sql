@@ -7,6 +7,7 @@
 --     any escalation; escalations are the server's to start and route, and the app reads them
 --     through the API once it shows them (issue 15).
 --   * sla_policies: nothing; the SLA trigger finds a ticket's policy through a definer.
+--   * ticket_transitions: nothing; the workflow trigger reads it, inside the API, as the definer.
 --   * attachment_blobs: not when a file was first stored, which confirmed that someone had
 --     stored a file whose hash the caller guessed.
 -- REVOKE at table level also revokes the column grants, so each block below is idempotent.
@@ -15,7 +16,7 @@ GRANT SELECT (id, username, first_name, last_name, department, role, status, is_
               created_at, updated_at)
     ON users TO ticketdesk_desktop;
 
-REVOKE ALL ON escalations, sla_policies FROM ticketdesk_desktop;
+REVOKE ALL ON escalations, sla_policies, ticket_transitions FROM ticketdesk_desktop;
 DROP POLICY IF EXISTS escalations_write ON escalations;
 DROP POLICY IF EXISTS escalations_update ON escalations;
 
