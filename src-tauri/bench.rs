@@ -1,6 +1,6 @@
 //! `ticketdesk bench`: times the queue, search, detail, write and SLA sweep use cases through
 //! the functions the Tauri commands call (a session transaction, the use case, its end), as a
-//! desktop connects (the least-privileged desktop login, under row-level security), beside
+//! desktop connects (the least-privileged desktop login, through the API schema), beside
 //! their floor: the same answer computed by the plain SQL a DBA would write on the tables, run
 //! on the owner's connection (no session, no row-level security, none of our SQL functions, no
 //! mapping; see `floors`), in the same run. Then the queue from 1, 8 and 32 clients at once
@@ -169,7 +169,7 @@ async fn measure(
         "ticketdesk bench: {tickets} tickets, {samples} samples per case, as {BENCH_USER}"
     ));
 
-    let (deep_cursor, pages) = cursor_after_pages(desk, &session, actor, 10).await?;
+    let (deep_cursor, pages) = cursor_after_pages(desk, &session, 10).await?;
     let cases = [
         Case {
             name: "queue: first page (newest)".into(),
@@ -240,7 +240,7 @@ async fn measure(
         for round in 0..samples + WARM_UP {
             let started = Instant::now();
             let (mut tx, actor) = begin(desk, &session).await?;
-            db::tickets::queue(&mut tx, actor, &case.query)
+            db::tickets::queue(&mut tx, &case.query)
                 .await
                 .map_err(anyhow_from)?;
             auth::end_read(tx);
@@ -257,17 +257,12 @@ async fn measure(
         }
         let row = table.add(&case.name, &mut app, Some(&mut floor), Some(case.target));
         if row.over_target() {
-            let mut plan = explain_queue(desk, &session, actor, &case.query).await?;
-            if let Some(mut inner) =
-                db::tickets::search_plan_sql(&case.query).map_err(anyhow_from)?
-            {
-                // search_tickets() asks who is acting: the explain runs in the bench user's
-                // session (only the plan is shown; nothing here is timed).
-                let mut explain = session_connection(owner, &session).await?;
-                let lines: Vec<String> = inner.build_query_scalar().fetch_all(&mut explain).await?;
-                plan.push_str("\n\nInside search_tickets():\n");
-                plan.push_str(&lines.join("\n"));
-            }
+            // api.queue() asks who is acting: the explain runs in the bench user's session
+            // (only the plan is shown; nothing here is timed).
+            let mut explain = session_connection(owner, &session).await?;
+            let plan = db::tickets::queue_plan(&mut explain, &case.query)
+                .await
+                .map_err(anyhow_from)?;
             table.plan(&case.name, plan);
         }
     }
@@ -286,7 +281,7 @@ async fn measure(
     .await?;
     table.note(&format!(
         "rerun: ticketdesk bench --samples {samples}; app: the Tauri commands' functions on the \
-         desktop login, under row-level security; floors: the same answer by plain SQL on the \
+         desktop login, through the API functions; floors: the same answer by plain SQL on the \
          tables, on the owner's connection (no session, no row-level security, none of our SQL \
          functions; triggers fire on writes)"
     ));
@@ -303,8 +298,8 @@ async fn check_queue_floor(
     actor: Actor,
     case: &Case,
 ) -> anyhow::Result<()> {
-    let (mut tx, actor_now) = begin(desk, session).await?;
-    let page = db::tickets::queue(&mut tx, actor_now, &case.query)
+    let (mut tx, _) = begin(desk, session).await?;
+    let page = db::tickets::queue(&mut tx, &case.query)
         .await
         .map_err(anyhow_from)?;
     auth::end_read(tx);
@@ -599,7 +594,7 @@ async fn begin(
 }
 
 /// A connection of the owner's in the bench user's session, for the one diagnostic that needs
-/// it: the plan of the statement inside `search_tickets()`, which asks who is acting.
+/// it: the plan of the statement inside `api.queue()`, which asks who is acting.
 /// Detached from the pool, so the session goes with it.
 async fn session_connection(owner: &PgPool, session: &str) -> anyhow::Result<sqlx::PgConnection> {
     let mut conn = owner.acquire().await?.detach();
@@ -610,37 +605,11 @@ async fn session_connection(owner: &PgPool, session: &str) -> anyhow::Result<sql
     Ok(conn)
 }
 
-/// `EXPLAIN (ANALYZE, BUFFERS)` of a queue query as the app runs it: in the user's session,
-/// under row-level security.
-async fn explain_queue(
-    desk: &PgPool,
-    session: &str,
-    actor: Actor,
-    query: &QueueQuery,
-) -> anyhow::Result<String> {
-    let mut sql = db::tickets::queue_sql(actor, query).map_err(anyhow_from)?;
-    // The builder's SQL and arguments, re-bound behind the EXPLAIN.
-    let explain = format!("EXPLAIN (ANALYZE, BUFFERS) {}", sql.sql());
-    let args = sqlx::Execute::take_arguments(&mut sql.build()).map_err(|e| anyhow::anyhow!(e))?;
-    let mut tx = auth::begin_as(desk, session).await.map_err(anyhow_from)?;
-    let rows: Vec<String> = match args {
-        Some(args) => {
-            sqlx::query_scalar_with(&explain, args)
-                .fetch_all(&mut *tx)
-                .await?
-        }
-        None => sqlx::query_scalar(&explain).fetch_all(&mut *tx).await?,
-    };
-    tx.rollback().await?;
-    Ok(rows.join("\n"))
-}
-
 /// The cursor after up to `pages` pages of the default queue (fewer when the queue is shorter),
 /// and how many pages that is, so a deep page can be timed.
 async fn cursor_after_pages(
     desk: &PgPool,
     session: &str,
-    actor: Actor,
     pages: usize,
 ) -> anyhow::Result<(Option<String>, usize)> {
     let mut after = None;
@@ -649,7 +618,6 @@ async fn cursor_after_pages(
         let mut tx = auth::begin_as(desk, session).await.map_err(anyhow_from)?;
         let page = db::tickets::queue(
             &mut tx,
-            actor,
             &QueueQuery {
                 after: after.clone(),
                 ..Default::default()

@@ -146,8 +146,8 @@ async fn list_users(state: State<'_, AppState>) -> CommandResult<Vec<UserSummary
 
 #[tauri::command]
 async fn list_queue(state: State<'_, AppState>, query: QueueQuery) -> CommandResult<QueuePage> {
-    let (mut tx, actor) = state.begin().await?;
-    let page = db::tickets::queue(&mut tx, actor, &query).await?;
+    let (mut tx, _) = state.begin().await?;
+    let page = db::tickets::queue(&mut tx, &query).await?;
     db::auth::end_read(tx);
     Ok(page)
 }

@@ -81,6 +81,7 @@ impl From<sqlx::Error> for Error {
                 match db.code().as_deref() {
                     Some("42501") => Error::Forbidden(capitalise(db.message())),
                     Some("P0002") => Error::NotFound(capitalise(db.message())),
+                    Some("22023") => Error::Validation(capitalise(db.message())),
                     Some("23514") if db.constraint().is_none() => {
                         Error::Validation(capitalise(db.message()))
                     }

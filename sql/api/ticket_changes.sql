@@ -118,3 +118,24 @@ GRANT EXECUTE ON FUNCTION api.create_ticket(varchar, text, varchar, varchar, uui
 -- clears the session half-way (hole 2), and no lock mode that blocks writers (hole 4: with
 -- SELECT alone, LOCK TABLE takes ACCESS SHARE at most).
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON tickets FROM ticketdesk_desktop;
+
+-- What a change is checked against: the ticket's workflow fields and version, as the caller
+-- may see it (no row: no such ticket, or not the caller's to see).
+CREATE OR REPLACE FUNCTION api.ticket_state(p_ticket uuid)
+RETURNS TABLE (status varchar, requestor_id uuid, assignee_id uuid, closed_at timestamptz,
+               status_before_escalation varchar, priority varchar, ticket_number varchar,
+               version integer)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_caller record := auth.caller();
+BEGIN
+    RETURN QUERY
+    SELECT t.status, t.requestor_id, t.assignee_id, t.closed_at, t.status_before_escalation,
+           t.priority, t.ticket_number, t.version
+    FROM tickets t
+    WHERE t.id = p_ticket AND (v_caller.role <> 'END_USER' OR t.requestor_id = v_caller.user_id);
+END;
+$$;
+ALTER FUNCTION api.ticket_state(uuid) OWNER TO ticketdesk_definer;
+REVOKE ALL ON FUNCTION api.ticket_state(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.ticket_state(uuid) TO ticketdesk_desktop;

@@ -62,8 +62,8 @@ pub(super) async fn measure(
             let desk = pool.clone();
             let session = session.clone();
             async move {
-                let (mut tx, actor) = begin(&desk, &session).await?;
-                db::tickets::queue(&mut tx, actor, &QueueQuery::default())
+                let (mut tx, _) = begin(&desk, &session).await?;
+                db::tickets::queue(&mut tx, &QueueQuery::default())
                     .await
                     .map_err(anyhow_from)?;
                 auth::end_read(tx);

@@ -45,10 +45,6 @@ const FILES: &[(&str, &str)] = &[
     ),
     ("sql/sla/sweep.sql", include_str!("../../sql/sla/sweep.sql")),
     (
-        "sql/server/privileges.sql",
-        include_str!("../../sql/server/privileges.sql"),
-    ),
-    (
         "sql/api/schema.sql",
         include_str!("../../sql/api/schema.sql"),
     ),
@@ -87,6 +83,13 @@ const FILES: &[(&str, &str)] = &[
     (
         "sql/api/outbox.sql",
         include_str!("../../sql/api/outbox.sql"),
+    ),
+    ("sql/api/queue.sql", include_str!("../../sql/api/queue.sql")),
+    ("sql/api/users.sql", include_str!("../../sql/api/users.sql")),
+    // Last: the privileges the logins end with, whatever a file above granted.
+    (
+        "sql/server/privileges.sql",
+        include_str!("../../sql/server/privileges.sql"),
     ),
 ];
 

@@ -69,6 +69,7 @@ struct CurrentRow {
 struct Current {
     state: TicketState,
     priority: Priority,
+    ticket_number: String,
 }
 
 /// The ticket as the actor may see it, refused as a conflict when it is no longer the version
@@ -77,7 +78,7 @@ async fn current(tx: &mut PgConnection, ticket_id: Uuid, seen_version: i32) -> R
     let row: CurrentRow = sqlx::query_as(
         "SELECT status, requestor_id, assignee_id, closed_at, status_before_escalation, priority, \
                 ticket_number, version \
-         FROM tickets WHERE id = $1",
+         FROM api.ticket_state($1)",
     )
     .bind(ticket_id)
     .fetch_optional(&mut *tx)
@@ -99,6 +100,7 @@ async fn current(tx: &mut PgConnection, ticket_id: Uuid, seen_version: i32) -> R
                 .transpose()?,
         },
         priority: parse_column(&row.priority)?,
+        ticket_number: row.ticket_number,
     })
 }
 
@@ -119,16 +121,12 @@ fn reason(reason: Option<&str>) -> Result<String> {
 
 /// Checks that the conditional change hit the version it was based on; if it did not, someone
 /// committed a change between our read and our write.
-async fn ensure_applied(tx: &mut PgConnection, ticket_id: Uuid, applied: bool) -> Result<()> {
+fn ensure_applied(current: &Current, applied: bool) -> Result<()> {
     if applied {
-        return Ok(());
+        Ok(())
+    } else {
+        Err(stale(&current.ticket_number))
     }
-    let number: Option<String> =
-        sqlx::query_scalar("SELECT ticket_number FROM tickets WHERE id = $1")
-            .bind(ticket_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    Err(stale(&number.unwrap_or_else(|| "The ticket".into())))
 }
 
 pub async fn change_status(
@@ -137,15 +135,16 @@ pub async fn change_status(
     change: StatusChange,
 ) -> Result<TicketDetail> {
     let now = Utc::now();
-    let Current { state, .. } = current(&mut *tx, change.ticket_id, change.version).await?;
+    let current = current(&mut *tx, change.ticket_id, change.version).await?;
+    let state = &current.state;
     let notes = change
         .resolution_notes
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty());
-    workflow::check_transition(&state, actor, change.to, notes, now)?;
+    workflow::check_transition(state, actor, change.to, notes, now)?;
     let reason = reason(change.reason.as_deref())?;
-    let assignee = workflow::assignee_after_transition(&state, change.to);
+    let assignee = workflow::assignee_after_transition(state, change.to);
     let applied: bool =
         sqlx::query_scalar("SELECT api.change_ticket_status($1, $2, $3, $4, $5, $6)")
             .bind(change.ticket_id)
@@ -156,7 +155,7 @@ pub async fn change_status(
             .bind(&reason)
             .fetch_one(&mut *tx)
             .await?;
-    ensure_applied(&mut *tx, change.ticket_id, applied).await?;
+    ensure_applied(&current, applied)?;
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
 }
@@ -166,7 +165,8 @@ pub async fn assign(
     actor: Actor,
     change: Assignment,
 ) -> Result<TicketDetail> {
-    let Current { state, .. } = current(&mut *tx, change.ticket_id, change.version).await?;
+    let current = current(&mut *tx, change.ticket_id, change.version).await?;
+    let state = &current.state;
     let assignee = match change.assignee_id {
         Some(id) => {
             let user = users::find_active(&mut *tx, id)
@@ -181,9 +181,9 @@ pub async fn assign(
         }
         None => None,
     };
-    workflow::check_assignment(&state, actor, assignee)?;
+    workflow::check_assignment(state, actor, assignee)?;
     let reason = reason(change.reason.as_deref())?;
-    let status = workflow::status_after_assignment(&state, change.assignee_id);
+    let status = workflow::status_after_assignment(state, change.assignee_id);
     let applied: bool = sqlx::query_scalar("SELECT api.assign_ticket($1, $2, $3, $4, $5)")
         .bind(change.ticket_id)
         .bind(change.version)
@@ -192,7 +192,7 @@ pub async fn assign(
         .bind(&reason)
         .fetch_one(&mut *tx)
         .await?;
-    ensure_applied(&mut *tx, change.ticket_id, applied).await?;
+    ensure_applied(&current, applied)?;
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
 }
@@ -218,7 +218,7 @@ pub async fn change_priority(
         .bind(&reason)
         .fetch_one(&mut *tx)
         .await?;
-    ensure_applied(&mut *tx, change.ticket_id, applied).await?;
+    ensure_applied(&current, applied)?;
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
 }

@@ -2,12 +2,13 @@
 //! the database's triggers (migration `workflow`), so no code path can forget them.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use sqlx::types::Json;
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::db::{parse_column, users};
-use crate::domain::permissions::{self, Actor};
+use crate::domain::permissions::Actor;
 use crate::domain::ticket::{
     AttachmentView, CommentView, HistoryEntry, NewTicket, Priority, QueueCursor, QueuePage,
     QueueQuery, QueueSort, SortKey, Status, TicketDetail, TicketSummary, ValidNewTicket,
@@ -65,319 +66,126 @@ fn user_ref(id: Option<Uuid>, name: Option<String>) -> Option<UserRef> {
     })
 }
 
-const SUMMARY_COLUMNS: &str = "\
-    t.id, t.ticket_number, t.title, t.status, t.priority, t.category, t.environment, \
-    t.requestor_id, r.first_name || ' ' || r.last_name AS requestor_name, \
-    t.assignee_id, a.first_name || ' ' || a.last_name AS assignee_name, \
-    t.created_at, t.updated_at";
+/// The queue's filter as the database takes it: one typed value, `auth.queue_filter`
+/// (sql/api/queue.sql), with the same names. The filter language, the visibility rule, the
+/// keyset and the order are the server's, written there once; this only says which page.
+#[derive(Debug, Serialize)]
+pub struct QueueFilter<'q> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    search: Option<&'q str>,
+    sort: &'static str,
+    page_rows: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    statuses: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    priorities: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    categories: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    assignee: Option<Uuid>,
+    unassigned: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requestor: Option<Uuid>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'q [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment: Option<&'q str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sla_breached: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after_created: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after_updated: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after_priority: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after_rank: Option<f32>,
+}
 
-const SUMMARY_JOINS: &str = "\
-    FROM tickets t \
-    JOIN users r ON r.id = t.requestor_id \
-    LEFT JOIN users a ON a.id = t.assignee_id";
-
-/// The queue: search text and filters, one keyset page at a time in the chosen order.
-/// Requestors see only their own tickets (and the database's row-level security agrees).
-/// The queue's SQL for `query`, binds included. `queue` runs it; the benchmark runs the very
-/// same statement bare, as its floor.
-pub fn queue_sql(actor: Actor, query: &QueueQuery) -> Result<QueryBuilder<'_, Postgres>> {
-    let sort = query.sort;
-    let cursor = validated_cursor(query)?;
-    let filters = QueueFilters::of(query);
-
-    let mut sql = QueryBuilder::<Postgres>::new(format!("SELECT {SUMMARY_COLUMNS}"));
-    match query.search_text() {
-        Some(text) => {
-            sql.push(", search.rank");
-            sql.push(format!(" {SUMMARY_JOINS}"));
-            push_search_page(&mut sql, text, query, filters, cursor.as_ref());
-        }
-        None => {
-            sql.push(format!(" {SUMMARY_JOINS}"));
-            push_filters(&mut sql, actor, filters);
-            if let Some(c) = cursor {
-                push_keyset(&mut sql, &c);
-            }
-        }
+impl<'q> QueueFilter<'q> {
+    /// The filter for a page of `query`; a query no page could answer, or a cursor that is not
+    /// ours, is a validation error.
+    pub fn of(query: &'q QueueQuery) -> Result<Self> {
+        query.validate().map_err(Error::Validation)?;
+        let cursor = query
+            .after
+            .as_deref()
+            .map(|c| QueueCursor::decode(c, query.sort))
+            .transpose()
+            .map_err(Error::Validation)?;
+        let key = cursor.map(|c| c.key);
+        Ok(QueueFilter {
+            search: query.search_text(),
+            sort: query.sort.as_str(),
+            page_rows: page_rows(query),
+            statuses: query.statuses.iter().map(|s| s.as_str()).collect(),
+            priorities: query.priorities.iter().map(|p| p.as_str()).collect(),
+            categories: query.categories.iter().map(|c| c.as_str()).collect(),
+            assignee: query.assignee_id,
+            unassigned: query.unassigned,
+            requestor: query.requestor_id,
+            tags: &query.tags,
+            environment: query.environment.as_deref(),
+            sla_breached: query.sla_breached,
+            after_created: cursor.map(|c| c.created_at),
+            after_id: cursor.map(|c| c.id),
+            after_updated: match key {
+                Some(SortKey::Updated(at)) => Some(at),
+                _ => None,
+            },
+            after_priority: match key {
+                Some(SortKey::Priority(p)) => Some(p.as_str()),
+                _ => None,
+            },
+            after_rank: match key {
+                Some(SortKey::Rank(r)) => Some(r),
+                _ => None,
+            },
+        })
     }
-    sql.push(match sort {
-        QueueSort::Newest => " ORDER BY t.created_at DESC, t.id DESC",
-        QueueSort::Oldest => " ORDER BY t.created_at ASC, t.id ASC",
-        QueueSort::Updated => " ORDER BY t.updated_at DESC, t.created_at DESC, t.id DESC",
-        QueueSort::Priority => " ORDER BY t.priority ASC, t.created_at DESC, t.id DESC",
-        QueueSort::Relevance => " ORDER BY rank DESC, t.created_at DESC, t.id DESC",
-    });
-    // A literal, like the vocabularies below: with a bound LIMIT the generic plan cannot tell
-    // a page from the whole table, so PostgreSQL planned every page afresh (0.7 ms a page).
-    sql.push(format!(" LIMIT {}", page_rows(query)));
-    Ok(sql)
 }
 
 /// A page's rows plus one, which tells whether another page follows.
-fn page_rows(query: &QueueQuery) -> i64 {
-    i64::from(query.limit()) + 1
+fn page_rows(query: &QueueQuery) -> u32 {
+    query.limit() + 1
 }
 
-/// The queue's filters as the SQL binds them (None: no filter).
-struct QueueFilters<'q> {
-    statuses: Option<Vec<&'static str>>,
-    priorities: Option<Vec<&'static str>>,
-    categories: Option<Vec<&'static str>>,
-    unassigned: bool,
-    assignee: Option<Uuid>,
-    requestor: Option<Uuid>,
-    tags: Option<Vec<&'q str>>,
-    environment: Option<&'q str>,
-    sla_breached: Option<bool>,
-}
-
-impl<'q> QueueFilters<'q> {
-    fn of(query: &'q QueueQuery) -> Self {
-        fn non_empty<T>(values: Vec<T>) -> Option<Vec<T>> {
-            (!values.is_empty()).then_some(values)
-        }
-        QueueFilters {
-            statuses: non_empty(query.statuses.iter().map(|s| s.as_str()).collect()),
-            priorities: non_empty(query.priorities.iter().map(|p| p.as_str()).collect()),
-            categories: non_empty(query.categories.iter().map(|c| c.as_str()).collect()),
-            unassigned: query.unassigned,
-            assignee: query.assignee_id.filter(|_| !query.unassigned),
-            requestor: query.requestor_id,
-            tags: non_empty(
-                query
-                    .tags
-                    .iter()
-                    .map(|t| t.trim())
-                    .filter(|t| !t.is_empty())
-                    .collect(),
-            ),
-            environment: query
-                .environment
-                .as_deref()
-                .map(str::trim)
-                .filter(|e| !e.is_empty()),
-            sla_breached: query.sla_breached,
-        }
-    }
-}
-
-/// Checks the query and decodes its cursor: bad input is a validation error, never SQL.
-fn validated_cursor(query: &QueueQuery) -> Result<Option<QueueCursor>> {
-    query.validate().map_err(Error::Validation)?;
-    query
-        .after
-        .as_deref()
-        .map(|c| QueueCursor::decode(c, query.sort))
-        .transpose()
-        .map_err(Error::Validation)
-}
-
-/// The queue without search text: filters on `tickets` itself, under row-level security.
-fn push_filters<'q>(sql: &mut QueryBuilder<'q, Postgres>, actor: Actor, f: QueueFilters<'q>) {
-    sql.push(" WHERE TRUE");
-    if !permissions::sees_all_tickets(actor) {
-        sql.push(" AND t.requestor_id = ").push_bind(actor.id);
-    }
-    if let Some(statuses) = f.statuses {
-        push_in_list(sql, "t.status", &statuses);
-    }
-    if let Some(priorities) = f.priorities {
-        push_in_list(sql, "t.priority", &priorities);
-    }
-    if let Some(categories) = f.categories {
-        push_in_list(sql, "t.category", &categories);
-    }
-    if f.unassigned {
-        sql.push(" AND t.assignee_id IS NULL");
-    } else if let Some(assignee) = f.assignee {
-        sql.push(" AND t.assignee_id = ").push_bind(assignee);
-    }
-    if let Some(requestor) = f.requestor {
-        sql.push(" AND t.requestor_id = ").push_bind(requestor);
-    }
-    if let Some(tags) = f.tags {
-        sql.push(" AND t.tags @> ").push_bind(tags).push("::text[]");
-    }
-    if let Some(environment) = f.environment {
-        sql.push(" AND lower(t.environment) = lower(")
-            .push_bind(environment)
-            .push(")");
-    }
-    if let Some(breached) = f.sla_breached {
-        sql.push(" AND t.sla_breach = ").push_bind(breached);
-    }
-}
-
-/// ` AND column IN ('A', 'B')`, for our closed vocabularies (statuses, priorities,
-/// categories: `as_str()` of our own enums, never the caller's text). As literals, the plan
-/// PostgreSQL keeps for the statement can use partial indexes such as
-/// `idx_tickets_not_closed_priority`, which a bound array would rule out.
-fn push_in_list(sql: &mut QueryBuilder<'_, Postgres>, column: &str, values: &[&'static str]) {
-    // Belt and braces: a word that is not a plain vocabulary word never reaches the SQL.
-    let quoted: Vec<String> = values
-        .iter()
-        .filter(|v| is_vocabulary_word(v))
-        .map(|v| format!("'{v}'"))
-        .collect();
-    if quoted.is_empty() {
-        sql.push(" AND FALSE");
-    } else {
-        sql.push(format!(" AND {column} IN ({})", quoted.join(", ")));
-    }
-}
-
-fn is_vocabulary_word(word: &str) -> bool {
-    !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-}
-
-/// A search: `search_tickets()` (migration `search_pages`) returns the page itself, filtered,
-/// after the cursor, in order and limited, choosing between the full-text index and the
-/// page's order as the words make cheaper; row-level security would forbid that choice here.
-/// It applies the same visibility rule as the tickets' policy, which still guards the join.
-fn push_search_page<'q>(
-    sql: &mut QueryBuilder<'q, Postgres>,
-    text: &'q str,
-    query: &'q QueueQuery,
-    f: QueueFilters<'q>,
-    cursor: Option<&QueueCursor>,
-) {
-    sql.push(" JOIN search_tickets(");
-    push_search_args(sql, text, query, f, cursor);
-    sql.push(") AS search ON search.id = t.id");
-}
-
-/// `search_tickets()`'s arguments for this page, in its order.
-fn push_search_args<'q>(
-    sql: &mut QueryBuilder<'q, Postgres>,
-    text: &'q str,
-    query: &'q QueueQuery,
-    f: QueueFilters<'q>,
-    cursor: Option<&QueueCursor>,
-) {
-    let (updated, priority, rank) = match cursor.map(|c| c.key) {
-        Some(SortKey::Updated(at)) => (Some(at), None, None),
-        Some(SortKey::Priority(p)) => (None, Some(p.as_str()), None),
-        Some(SortKey::Rank(r)) => (None, None, Some(r)),
-        Some(SortKey::Created) | None => (None, None, None),
+/// The queue: search text and filters, one keyset page at a time in the chosen order, as the
+/// signed-in user may see it (requestors: their own tickets; `api.queue`).
+pub async fn queue(conn: &mut PgConnection, query: &QueueQuery) -> Result<QueuePage> {
+    let limit = query.limit() as usize;
+    let filter = QueueFilter::of(query)?;
+    let rows: Vec<SummaryRow> = sqlx::query_as("SELECT * FROM api.queue($1)")
+        .bind(Json(&filter))
+        .fetch_all(&mut *conn)
+        .await?;
+    let next_cursor = match rows.get(limit - 1) {
+        Some(last) if rows.len() > limit => Some(cursor_after(query.sort, last)?.encode()),
+        _ => None,
     };
-    sql.push("websearch_to_tsquery('english', ")
-        .push_bind(text)
-        .push("), ")
-        .push_bind(query.sort.as_str())
-        .push(", ")
-        .push_bind(page_rows(query) as i32)
-        .push(", ")
-        .push_bind(f.statuses)
-        .push(", ")
-        .push_bind(f.priorities)
-        .push(", ")
-        .push_bind(f.categories)
-        .push(", ")
-        .push_bind(f.assignee)
-        .push(", ")
-        .push_bind(f.unassigned)
-        .push(", ")
-        .push_bind(f.requestor)
-        .push(", ")
-        .push_bind(f.tags)
-        .push("::text[], ")
-        .push_bind(f.environment)
-        .push(", ")
-        .push_bind(f.sla_breached)
-        .push(", ")
-        .push_bind(cursor.map(|c| c.created_at))
-        .push(", ")
-        .push_bind(cursor.map(|c| c.id))
-        .push(", ")
-        .push_bind(updated)
-        .push(", ")
-        .push_bind(priority)
-        .push(", ")
-        .push_bind(rank);
-}
-
-/// For the benchmark: the `EXPLAIN (ANALYZE, BUFFERS)` lines of the statement a search runs
-/// inside `search_tickets()` (migration `search_explain`; the owner's to call), or `None` when
-/// the query has no search text.
-pub fn search_plan_sql(query: &QueueQuery) -> Result<Option<QueryBuilder<'_, Postgres>>> {
-    let cursor = validated_cursor(query)?;
-    let Some(text) = query.search_text() else {
-        return Ok(None);
-    };
-    let mut sql = QueryBuilder::<Postgres>::new("SELECT * FROM search_tickets_explain(");
-    push_search_args(
-        &mut sql,
-        text,
-        query,
-        QueueFilters::of(query),
-        cursor.as_ref(),
-    );
-    sql.push(")");
-    Ok(Some(sql))
-}
-
-pub async fn queue(conn: &mut PgConnection, actor: Actor, query: &QueueQuery) -> Result<QueuePage> {
-    let limit = query.limit();
-    let sort = query.sort;
-    let mut sql = queue_sql(actor, query)?;
-    let rows: Vec<SummaryRow> = sql.build_query_as().fetch_all(&mut *conn).await?;
-    let last_key = rows
-        .get(limit as usize - 1)
-        .filter(|_| rows.len() > limit as usize)
-        .map(|row| cursor_after(sort, row));
     let tickets = rows
         .into_iter()
-        .take(limit as usize)
+        .take(limit)
         .map(TicketSummary::try_from)
         .collect::<Result<Vec<_>>>()?;
     Ok(QueuePage {
         tickets,
-        next_cursor: last_key.transpose()?.map(|c| c.encode()),
+        next_cursor,
     })
 }
 
-/// Rows strictly after the cursor in the page's order (without search text; a search's
-/// cursor goes to `search_tickets()`).
-fn push_keyset(sql: &mut QueryBuilder<'_, Postgres>, c: &QueueCursor) {
-    match (c.sort, c.key) {
-        (QueueSort::Oldest, _) => {
-            sql.push(" AND (t.created_at, t.id) > (")
-                .push_bind(c.created_at)
-                .push(", ")
-                .push_bind(c.id)
-                .push(")");
-        }
-        (QueueSort::Updated, SortKey::Updated(updated_at)) => {
-            sql.push(" AND (t.updated_at, t.created_at, t.id) < (")
-                .push_bind(updated_at)
-                .push(", ")
-                .push_bind(c.created_at)
-                .push(", ")
-                .push_bind(c.id)
-                .push(")");
-        }
-        (QueueSort::Priority, SortKey::Priority(priority)) => {
-            sql.push(" AND (t.priority > ")
-                .push_bind(priority.as_str())
-                .push(" OR (t.priority = ")
-                .push_bind(priority.as_str())
-                .push(" AND (t.created_at, t.id) < (")
-                .push_bind(c.created_at)
-                .push(", ")
-                .push_bind(c.id)
-                .push(")))");
-        }
-        _ => {
-            sql.push(" AND (t.created_at, t.id) < (")
-                .push_bind(c.created_at)
-                .push(", ")
-                .push_bind(c.id)
-                .push(")");
-        }
-    }
+/// For the benchmark: the `EXPLAIN (ANALYZE, BUFFERS)` lines of the statement `api.queue`
+/// runs for `query`, acting for the session set on `conn` (`auth.queue_explain`; the owner's
+/// to call: a plan shows row counts).
+pub async fn queue_plan(conn: &mut PgConnection, query: &QueueQuery) -> Result<String> {
+    let filter = QueueFilter::of(query)?;
+    let lines: Vec<String> = sqlx::query_scalar("SELECT * FROM auth.queue_explain($1)")
+        .bind(Json(&filter))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(lines.join("\n"))
 }
 
 fn cursor_after(sort: QueueSort, row: &SummaryRow) -> Result<QueueCursor> {
@@ -608,41 +416,40 @@ async fn insert_ticket(tx: &mut PgConnection, ticket: &ValidNewTicket) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ticket::Category;
 
     #[test]
-    fn every_vocabulary_word_may_be_a_literal_and_nothing_else_may() {
-        let words = Status::ALL
-            .iter()
-            .map(|s| s.as_str())
-            .chain(Priority::ALL.iter().map(|p| p.as_str()))
-            .chain(Category::ALL.iter().map(|c| c.as_str()));
-        for word in words {
-            assert!(is_vocabulary_word(word), "{word}");
-        }
-        for hostile in ["", "OPEN'", "OPEN') OR (TRUE", "open", "IN PROGRESS"] {
-            assert!(!is_vocabulary_word(hostile), "{hostile}");
-        }
-    }
-
-    #[test]
-    fn filters_on_the_vocabularies_are_literals_and_the_limit_is_too() {
+    fn a_filter_names_only_what_is_set() {
         let query = QueueQuery {
             statuses: vec![Status::Open, Status::InProgress],
             priorities: vec![Priority::P1Critical],
             ..Default::default()
         };
-        let actor = Actor {
-            id: Uuid::nil(),
-            role: crate::domain::user::Role::DevopsEngineer,
-        };
-        let sql = queue_sql(actor, &query).unwrap().into_sql();
-        assert!(sql.contains("t.status IN ('OPEN', 'IN_PROGRESS')"), "{sql}");
-        assert!(sql.contains("t.priority IN ('P1_CRITICAL')"), "{sql}");
-        assert!(
-            sql.ends_with(&format!(" LIMIT {}", page_rows(&query))),
-            "{sql}"
+        let filter = serde_json::to_value(QueueFilter::of(&query).unwrap()).unwrap();
+        assert_eq!(
+            filter,
+            serde_json::json!({
+                "sort": "NEWEST",
+                "page_rows": 51,
+                "statuses": ["OPEN", "IN_PROGRESS"],
+                "priorities": ["P1_CRITICAL"],
+                "unassigned": false,
+            })
         );
-        assert!(!sql.contains('$'), "nothing else to bind here: {sql}");
+    }
+
+    #[test]
+    fn a_cursor_of_another_order_is_a_validation_error() {
+        let page = QueueCursor {
+            sort: QueueSort::Newest,
+            key: SortKey::Created,
+            created_at: Utc::now(),
+            id: Uuid::nil(),
+        };
+        let query = QueueQuery {
+            after: Some(page.encode()),
+            sort: QueueSort::Priority,
+            ..Default::default()
+        };
+        assert!(matches!(QueueFilter::of(&query), Err(Error::Validation(_))));
     }
 }

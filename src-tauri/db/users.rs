@@ -30,41 +30,38 @@ impl TryFrom<UserRow> for UserSummary {
     }
 }
 
-const SELECT_USER: &str = "SELECT id, username, first_name || ' ' || last_name AS display_name, \
-                           role, department FROM users";
-
-/// Active users, most privileged first, then by name.
+/// Active users, most privileged first, then by name: names, roles and departments for pickers
+/// and bylines (`api.active_users`).
 pub async fn list_active(db: impl PgExecutor<'_>) -> Result<Vec<UserSummary>> {
-    let rows: Vec<UserRow> = sqlx::query_as(&format!(
-        "{SELECT_USER} WHERE is_active \
-         ORDER BY array_position(ARRAY['ADMIN','MANAGER','TEAM_LEAD','SENIOR_ENGINEER',\
-         'DEVOPS_ENGINEER','END_USER']::varchar[], role), first_name, last_name"
-    ))
-    .fetch_all(db)
-    .await?;
+    let rows: Vec<UserRow> = sqlx::query_as("SELECT * FROM api.active_users(NULL)")
+        .fetch_all(db)
+        .await?;
     rows.into_iter().map(UserSummary::try_from).collect()
 }
 
 /// An active user, or `NotFound`.
 pub async fn find_active(db: impl PgExecutor<'_>, id: Uuid) -> Result<UserSummary> {
-    let row: Option<UserRow> =
-        sqlx::query_as(&format!("{SELECT_USER} WHERE id = $1 AND is_active"))
-            .bind(id)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<UserRow> = sqlx::query_as("SELECT * FROM api.active_users($1)")
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
     row.ok_or_else(|| Error::NotFound("No active user with that id.".into()))?
         .try_into()
 }
 
+/// An active user by login name, for the server administrator's commands (`ticketdesk
+/// reset-password`, `unlock`), which run on the owner's connection.
 pub async fn find_active_by_username(
     db: impl PgExecutor<'_>,
     username: &str,
 ) -> Result<UserSummary> {
-    let row: Option<UserRow> =
-        sqlx::query_as(&format!("{SELECT_USER} WHERE username = $1 AND is_active"))
-            .bind(username)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT id, username, first_name || ' ' || last_name AS display_name, role, \
+             department FROM users WHERE username = $1 AND is_active",
+    )
+    .bind(username)
+    .fetch_optional(db)
+    .await?;
     row.ok_or_else(|| Error::NotFound(format!("No active user named {username:?}.")))?
         .try_into()
 }

@@ -104,9 +104,13 @@ pub async fn signed_in(pool: &PgPool, username: &str, role: Role) -> Desk {
         ticketdesk::db::auth::sign_in(&desk_pool, username, DESK_PASSWORD, None, Some("test"))
             .await
             .expect("signing in");
-    let user = ticketdesk::db::users::find_active(pool, actor.id)
+    let mut tx = ticketdesk::db::auth::begin_as(&desk_pool, &tokens.session_token)
+        .await
+        .expect("acting as the new session");
+    let user = ticketdesk::db::users::find_active(&mut *tx, actor.id)
         .await
         .expect("the user exists");
+    tx.commit().await.unwrap();
     Desk {
         id: actor.id,
         role,
@@ -130,7 +134,7 @@ pub async fn queue(
     query: &ticketdesk::domain::ticket::QueueQuery,
 ) -> ticketdesk::error::Result<ticketdesk::domain::ticket::QueuePage> {
     let mut tx = desk.tx().await;
-    ticketdesk::db::tickets::queue(&mut tx, desk.actor(), query).await
+    ticketdesk::db::tickets::queue(&mut tx, query).await
 }
 
 pub async fn detail(

@@ -1,24 +1,9 @@
 //! Issue 13's design, as properties of the catalog: the desktop login reaches data through the
-//! `api` schema of functions, and every table privilege it still holds is on a list that only
-//! shrinks as domains move to the API. Every API function refuses an anonymous caller.
+//! `api` schema of functions alone (no privilege on any table), and the functions outside it it
+//! may still execute are on a list that only shrinks. Every API function refuses an anonymous
+//! caller.
 
 use super::*;
-
-/// Table and column privileges the desktop group still holds, as `schema.table[.column]:PRIV`.
-/// Remove lines as domains move to the API; adding one fails this test on purpose.
-const LEGACY_TABLE_PRIVILEGES: &[&str] = &[
-    "public.tickets:SELECT",
-    "public.users.created_at:SELECT",
-    "public.users.department:SELECT",
-    "public.users.first_name:SELECT",
-    "public.users.id:SELECT",
-    "public.users.is_active:SELECT",
-    "public.users.last_name:SELECT",
-    "public.users.role:SELECT",
-    "public.users.status:SELECT",
-    "public.users.updated_at:SELECT",
-    "public.users.username:SELECT",
-];
 
 /// Functions outside `api` the desktop group may still execute (sign-in steps and account
 /// functions, and what the tables' triggers and policies call while the desktop still writes
@@ -41,7 +26,6 @@ const LEGACY_FUNCTIONS: &[&str] = &[
     "public.password_reset_complete(p_token text, p_verifier text)",
     "public.password_reset_issue(p_user uuid)",
     "public.refresh_session(p_refresh text)",
-    "public.search_tickets(p_query tsquery, p_sort text, p_limit integer, p_statuses text[], p_priorities text[], p_categories text[], p_assignee uuid, p_unassigned boolean, p_requestor uuid, p_tags text[], p_environment text, p_sla_breached boolean, p_after_created timestamp with time zone, p_after_id uuid, p_after_updated timestamp with time zone, p_after_priority text, p_after_rank real)",
     "public.sign_in_check(p_attempt uuid, p_key bytea, p_device text, p_code text)",
     "public.sign_in_complete(p_attempt uuid)",
     "public.sign_in_start(p_login text)",
@@ -89,16 +73,11 @@ async fn desktop_functions(pool: &PgPool, in_api: bool) -> Vec<String> {
 }
 
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
-async fn the_desktops_privileges_outside_the_api_only_shrink(pool: PgPool) {
-    let mut legacy: Vec<String> = LEGACY_TABLE_PRIVILEGES
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    legacy.sort();
+async fn the_desktop_holds_no_table_and_its_functions_outside_the_api_only_shrink(pool: PgPool) {
     assert_eq!(
         desktop_table_privileges(&pool).await,
-        legacy,
-        "table privileges of ticketdesk_desktop (update LEGACY_TABLE_PRIVILEGES only by removing)"
+        Vec::<String>::new(),
+        "ticketdesk_desktop holds no privilege on any table, view, sequence or column"
     );
     let mut legacy: Vec<String> = LEGACY_FUNCTIONS.iter().map(|s| s.to_string()).collect();
     legacy.sort();
@@ -123,6 +102,8 @@ async fn the_desktops_privileges_outside_the_api_only_shrink(pool: PgPool) {
         "attachment_blob_chunks",
         "ticket_history",
         "ticket_transitions",
+        "tickets",
+        "users",
     ] {
         for attack in [
             format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"),

@@ -24,6 +24,10 @@ mod api;
 mod holes;
 
 /// The caller's own notifications, as the API lists them.
+/// The tickets the session may see, as its queue lists them (the desktop reads no table).
+const QUEUE_IDS: &str = "SELECT id FROM api.queue('{}')";
+const QUEUE_COUNT: &str = "SELECT count(*) FROM api.queue('{}')";
+
 const OWN_NOTIFICATIONS: &str = "SELECT id FROM api.notifications(false, NULL, NULL, 100)";
 
 /// What an internal comment says; no END_USER may ever read it, not even in an error message.
@@ -564,7 +568,8 @@ async fn desktop_login_is_not_superuser_has_no_bypassrls_and_cannot_create_or_al
     .unwrap();
     assert!(!group_super && !group_bypass, "nor does the group role");
 
-    // Every table the desktop can reach is owned by someone else and has FORCE'd RLS.
+    // The desktop reaches no table (only the API's functions), and every table keeps FORCE'd
+    // row-level security, owned by someone else, as a second wall.
     let reachable: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c \
          WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm') \
@@ -574,15 +579,14 @@ async fn desktop_login_is_not_superuser_has_no_bypassrls_and_cannot_create_or_al
     .fetch_all(&pool)
     .await
     .unwrap();
-    assert!(
-        reachable.iter().any(|t| t == "tickets") && reachable.iter().any(|t| t == "users"),
-        "control: the desktop reaches tickets and users: {reachable:?}"
+    assert_eq!(
+        reachable,
+        Vec::<String>::new(),
+        "tables the desktop reaches"
     );
     let unguarded: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c \
-         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm') \
-           AND (has_table_privilege('ticketdesk_desktop', c.oid, 'SELECT, INSERT, UPDATE, DELETE') \
-                OR has_any_column_privilege('ticketdesk_desktop', c.oid, 'SELECT, UPDATE')) \
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') \
            AND (NOT c.relrowsecurity OR NOT c.relforcerowsecurity \
                 OR pg_has_role('ticketdesk_desktop', c.relowner, 'MEMBER')) \
            AND c.relname <> '_sqlx_migrations'",
@@ -590,11 +594,20 @@ async fn desktop_login_is_not_superuser_has_no_bypassrls_and_cannot_create_or_al
     .fetch_all(&pool)
     .await
     .unwrap();
-    // (_sqlx_migrations is readable on purpose — the desktop checks the schema version — and
-    // holds no user data.)
     assert!(
         unguarded.is_empty(),
         "tables without forced RLS or owned by the desktop: {unguarded:?}"
+    );
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace \
+         AND relkind = 'r' AND relforcerowsecurity",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        tables >= 12,
+        "control: the seed's tables are there, guarded ({tables})"
     );
 
     for (attack, why) in [
@@ -788,7 +801,7 @@ async fn identity_cannot_be_switched_by_set_role_session_authorization_user_id_s
         "a user-id setting is not an identity"
     );
     assert_eq!(
-        count(&mut conn, "SELECT count(*) FROM tickets").await,
+        count(&mut conn, QUEUE_COUNT).await,
         0,
         "RLS: no session, no tickets"
     );
@@ -822,7 +835,7 @@ async fn identity_cannot_be_switched_by_set_role_session_authorization_user_id_s
             "forged token {token:?} resolves to nobody"
         );
         assert_eq!(
-            count(&mut conn, "SELECT count(*) FROM tickets").await,
+            count(&mut conn, QUEUE_COUNT).await,
             0,
             "forged token {token:?}: RLS shows no tickets"
         );
@@ -830,7 +843,7 @@ async fn identity_cannot_be_switched_by_set_role_session_authorization_user_id_s
     // Control: the real token is the engineer, who sees every ticket.
     act_as(&mut conn, &real.session).await;
     assert_eq!(whoami(&mut conn).await, Some(w.eng.id()));
-    assert_eq!(count(&mut conn, "SELECT count(*) FROM tickets").await, 3);
+    assert_eq!(count(&mut conn, QUEUE_COUNT).await, 3);
 
     // The app's per-transaction setting does not outlive its transaction.
     act_as(&mut conn, "").await;
@@ -859,12 +872,12 @@ async fn without_a_session_rls_returns_no_row_of_any_table_but_sign_in_is_callab
     let w = world(&pool).await;
     let login = Login::desktop(&pool).await;
     let mut conn = login.connect().await;
-    let tables = ["users", "tickets"];
-    for table in tables {
-        assert_eq!(
-            count(&mut conn, &format!("SELECT count(*) FROM {table}")).await,
-            0,
-            "anonymous read of {table}: RLS policies require current_user_id()"
+    let reads = [QUEUE_COUNT, "SELECT count(*) FROM api.active_users(NULL)"];
+    for read in reads {
+        assert_denied(
+            exec(&mut conn, read).await,
+            read,
+            "auth.caller(): sign in first",
         );
     }
     // Notifications are read through the API only, which refuses an anonymous caller.
@@ -889,10 +902,10 @@ async fn without_a_session_rls_returns_no_row_of_any_table_but_sign_in_is_callab
     // Control: the sign-in functions work anonymously, and once signed in every table answers.
     let tokens = sign_in(&mut conn, &w.eng).await;
     act_as(&mut conn, &tokens.session).await;
-    for table in tables {
+    for read in reads {
         assert!(
-            count(&mut conn, &format!("SELECT count(*) FROM {table}")).await > 0,
-            "control: a signed-in engineer reads {table}"
+            count(&mut conn, read).await > 0,
+            "control: a signed-in engineer: {read}"
         );
     }
     assert!(
@@ -1027,10 +1040,11 @@ async fn password_hashes_mfa_secrets_and_tokens_are_unreadable_even_from_an_engi
     );
 
     // Control: the same session reads the non-secret columns of every user, the owner the secrets.
-    let names: Vec<String> = sqlx::query_scalar("SELECT username FROM users ORDER BY username")
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT username FROM api.active_users(NULL) ORDER BY username")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
     assert_eq!(names, ["eng", "erin", "mallory"]);
     let hash: String =
         sqlx::query_scalar("SELECT password_hash FROM users WHERE username = 'erin'")
@@ -1074,7 +1088,7 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
     // Erin, requestor of the ticket with the internal comment.
     act_as(&mut conn, &erin.session).await;
     assert_eq!(
-        ids(&mut conn, "SELECT id FROM tickets").await,
+        ids(&mut conn, QUEUE_IDS).await,
         [w.erin_ticket],
         "tickets_select: own only"
     );
@@ -1116,10 +1130,7 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
 
     // Mallory, another END_USER: none of erin's data.
     act_as(&mut conn, &mallory.session).await;
-    assert_eq!(
-        ids(&mut conn, "SELECT id FROM tickets").await,
-        [w.mallory_ticket]
-    );
+    assert_eq!(ids(&mut conn, QUEUE_IDS).await, [w.mallory_ticket]);
     assert_eq!(ids(&mut conn, &comments_seen).await.len(), 0);
     assert_eq!(ids(&mut conn, &files_seen).await.len(), 0);
     assert_eq!(ids(&mut conn, &history_tickets).await, [w.mallory_ticket]);
@@ -1133,7 +1144,7 @@ async fn end_user_sees_only_own_tickets_and_no_internal_comment_not_even_by_coun
     // Control: the engineer sees everything, but only their own notifications.
     act_as(&mut conn, &eng.session).await;
     assert_eq!(
-        ids(&mut conn, "SELECT id FROM tickets").await,
+        ids(&mut conn, QUEUE_IDS).await,
         sorted(vec![w.erin_ticket, w.eng_ticket, w.mallory_ticket])
     );
     assert_eq!(
@@ -1180,22 +1191,33 @@ async fn a_failing_cast_cannot_leak_hidden_rows_through_its_error_message(pool: 
         "RLS quals run before the (non-leakproof) cast: no internal row reaches it"
     );
     act_as(&mut conn, &mallory.session).await;
-    assert_eq!(
-        count(&mut conn, &leak_ticket).await,
-        0,
-        "nor does erin's ticket for mallory"
+    assert_denied(
+        exec(&mut conn, &leak_ticket).await,
+        &leak_ticket,
+        "no grant on tickets (the API only)",
     );
 
-    // Control: where the rows are visible, the same cast does put them in the error. Comments
-    // are out of every desktop's direct reach now (issue 13), the engineer's included.
+    // Comments and tickets are out of every desktop's direct reach now (issue 13), the
+    // engineer's included; what the engineer may see comes through the API.
     act_as(&mut conn, &eng.session).await;
     assert_denied(
         exec(&mut conn, leak_comment).await,
         leak_comment,
         "no grant on comments (the API only)",
     );
-    let err = exec(&mut conn, &leak_ticket).await.unwrap_err();
-    assert!(err.to_string().contains("Erin's laptop VPN"), "{err}");
+    assert_denied(
+        exec(&mut conn, &leak_ticket).await,
+        &leak_ticket,
+        "no grant on tickets (the API only)",
+    );
+    let titles: Vec<String> = sqlx::query_scalar("SELECT title FROM api.queue('{}')")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        titles.iter().any(|t| t == "Erin's laptop VPN"),
+        "control: the engineer reads erin's ticket through the API: {titles:?}"
+    );
 
     conn.close().await.ok();
     login.remove(&pool).await;
@@ -2487,7 +2509,7 @@ async fn an_end_user_cannot_raise_her_role_with_a_temp_users_table(pool: PgPool)
     let mallory = sign_in(&mut conn, &w.mallory).await;
     act_as(&mut conn, &mallory.session).await;
     assert_eq!(
-        count(&mut conn, "SELECT count(*) FROM tickets").await,
+        count(&mut conn, QUEUE_COUNT).await,
         1,
         "control: her own ticket"
     );
@@ -2511,7 +2533,7 @@ async fn an_end_user_cannot_raise_her_role_with_a_temp_users_table(pool: PgPool)
         .fetch_one(&mut conn)
         .await
         .unwrap_or(None);
-    let tickets_seen = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM public.tickets")
+    let tickets_seen = sqlx::query_scalar::<_, i64>(QUEUE_COUNT)
         .fetch_one(&mut conn)
         .await
         .unwrap_or(0);
@@ -2663,10 +2685,10 @@ async fn stored_files_cannot_be_forged_read_from_staging_or_claimed_by_hash(pool
     login.remove(&pool).await;
 }
 
-/// search_tickets() runs as the definer (so the GIN index can serve it under RLS); it must
-/// still return only tickets the caller may see.
+/// api.queue() runs as the definer (so the full-text index can serve a search); it must still
+/// return only tickets the caller may see.
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
-async fn search_through_the_definer_function_finds_only_visible_tickets(pool: PgPool) {
+async fn search_through_the_queue_finds_only_visible_tickets(pool: PgPool) {
     let w = world(&pool).await;
     let login = Login::desktop(&pool).await;
     let mut conn = login.connect().await;
@@ -2675,69 +2697,70 @@ async fn search_through_the_definer_function_finds_only_visible_tickets(pool: Pg
     // Every world ticket has the description "Something is broken and needs a look."
     act_as(&mut conn, &mallory.session).await;
     assert_eq!(
-        found_broken(&mut conn).await,
+        ids(&mut conn, FIND_BROKEN).await,
         vec![w.mallory_ticket],
         "an END_USER finds only her own tickets"
     );
     act_as(&mut conn, &eng.session).await;
     assert_eq!(
-        found_broken(&mut conn).await,
+        ids(&mut conn, FIND_BROKEN).await,
         sorted(vec![w.erin_ticket, w.eng_ticket, w.mallory_ticket]),
         "control: an engineer finds every ticket"
     );
     act_as(&mut conn, "").await;
-    assert!(
-        found_broken(&mut conn).await.is_empty(),
-        "without a session, nothing"
+    assert_denied(
+        exec(&mut conn, FIND_BROKEN).await,
+        "an anonymous search",
+        "auth.caller()",
     );
     conn.close().await.ok();
     login.remove(&pool).await;
 }
 
-/// search_tickets() builds its statement inside a definer function: what a caller passes is
-/// only ever a bound value, and an order it does not know is refused.
+/// api.queue() builds its statement inside a definer function: what a caller passes is only
+/// ever a value of the typed filter, and an order, a page size or a filter name it does not
+/// know is refused.
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
-async fn search_tickets_takes_values_never_sql(pool: PgPool) {
+async fn the_queue_takes_values_never_sql(pool: PgPool) {
     let w = world(&pool).await;
     let login = Login::desktop(&pool).await;
     let mut conn = login.connect().await;
     let mallory = sign_in(&mut conn, &w.mallory).await;
     act_as(&mut conn, &mallory.session).await;
-    let injected_order = sqlx::query(
-        "SELECT id FROM search_tickets(websearch_to_tsquery('english', 'broken'), \
-         'NEWEST; SELECT 1', 100, NULL, NULL, NULL, NULL, FALSE, NULL, NULL, NULL, NULL, NULL, \
-         NULL, NULL, NULL, NULL)",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .expect_err("an unknown order is refused");
+    for (filter, refusal) in [
+        (r#"{"sort": "NEWEST; SELECT 1"}"#, "unknown order"),
+        (r#"{"page_rows": 100000}"#, "is not a page"),
+        (
+            r#"{"search": "broken", "sort": "RELEVANCE", "evil": 1}"#,
+            "unknown filter evil",
+        ),
+        (r#"{"sort": "RELEVANCE"}"#, "needs search text"),
+        (r#"[]"#, "JSON object"),
+    ] {
+        let err = sqlx::query("SELECT * FROM api.queue($1::jsonb)")
+            .bind(filter)
+            .fetch_all(&mut conn)
+            .await
+            .expect_err(filter);
+        assert_eq!(sqlstate(&err).as_deref(), Some("22023"), "{filter}: {err}");
+        assert!(err.to_string().contains(refusal), "{filter}: {err}");
+    }
+    let injected: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM api.queue($1::jsonb)")
+        .bind(r#"{"search": "broken", "environment": "x') OR TRUE OR (lower('x"}"#)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
     assert!(
-        injected_order.to_string().contains("unknown order"),
-        "{injected_order}"
-    );
-    let injected_value: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM search_tickets(websearch_to_tsquery('english', 'broken'), 'NEWEST', 100, \
-         NULL, NULL, NULL, NULL, FALSE, NULL, NULL, $1, NULL, NULL, NULL, NULL, NULL, NULL)",
-    )
-    .bind("x') OR TRUE OR (lower('x")
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    assert!(
-        injected_value.is_empty(),
+        injected.is_empty(),
         "an environment filter that reads like SQL matches no environment"
+    );
+    assert_eq!(
+        ids(&mut conn, FIND_BROKEN).await,
+        vec![w.mallory_ticket],
+        "control: the same search, honest, finds her ticket"
     );
     conn.close().await.ok();
     login.remove(&pool).await;
 }
 
-async fn found_broken(conn: &mut PgConnection) -> Vec<Uuid> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM search_tickets(websearch_to_tsquery('english', 'broken'), 'NEWEST', 100, \
-         NULL, NULL, NULL, NULL, FALSE, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
-    )
-    .fetch_all(conn)
-    .await
-    .unwrap();
-    sorted(ids)
-}
+const FIND_BROKEN: &str = r#"SELECT id FROM api.queue('{"search": "broken"}')"#;

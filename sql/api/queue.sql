@@ -1,0 +1,192 @@
+-- The queue and search (issue 13, items 1 and 5): one function, one typed filter value. The
+-- desktop sends the filter as a JSON object whose names are the attributes of
+-- auth.queue_filter (src-tauri/db/tickets.rs, QueueFilter, serializes to exactly these; a test
+-- compares the two lists); an unknown name is refused rather than ignored. The filter language,
+-- the visibility rule, the keyset and the order are written here once, for the queue and the
+-- search alike.
+--
+-- Rebuilt on every migrate: a type cannot be replaced in place, and its functions go with it.
+DROP FUNCTION IF EXISTS api.queue(jsonb);
+DROP FUNCTION IF EXISTS auth.queue_explain(jsonb);
+DROP FUNCTION IF EXISTS auth.queue_sql(auth.queue_filter, boolean);
+DROP FUNCTION IF EXISTS auth.queue_filter_of(jsonb);
+DROP TYPE IF EXISTS auth.queue_filter;
+
+CREATE TYPE auth.queue_filter AS (
+    search        text,        -- web-search syntax over title and description
+    sort          text,        -- NEWEST | OLDEST | UPDATED | PRIORITY | RELEVANCE
+    page_rows     integer,     -- rows to return: a page and one more (tells whether more follow)
+    statuses      text[],
+    priorities    text[],
+    categories    text[],
+    assignee      uuid,
+    unassigned    boolean,     -- wins over assignee
+    requestor     uuid,
+    tags          text[],      -- all of them
+    environment   text,        -- case-insensitive
+    sla_breached  boolean,
+    -- The keyset: the last row of the previous page (absent on the first page).
+    after_created timestamptz,
+    after_id      uuid,
+    after_updated timestamptz,
+    after_priority text,
+    after_rank    real
+);
+ALTER TYPE auth.queue_filter OWNER TO ticketdesk_definer;
+
+-- The filter, typed and checked: an order or page size no page could answer is refused, and a
+-- blank value means no filter.
+CREATE FUNCTION auth.queue_filter_of(p_filter jsonb) RETURNS auth.queue_filter
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    f auth.queue_filter;
+    v_unknown text;
+BEGIN
+    IF jsonb_typeof(p_filter) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'queue: the filter is a JSON object' USING ERRCODE = '22023';
+    END IF;
+    SELECT string_agg(k, ', ' ORDER BY k) INTO v_unknown
+    FROM jsonb_object_keys(p_filter) k
+    WHERE k NOT IN (SELECT a.attname FROM pg_attribute a
+                    WHERE a.attrelid = 'auth.queue_filter'::regclass
+                      AND a.attnum > 0 AND NOT a.attisdropped);
+    IF v_unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'queue: unknown filter %', v_unknown USING ERRCODE = '22023';
+    END IF;
+    f := jsonb_populate_record(NULL::auth.queue_filter, p_filter);
+
+    f.sort := coalesce(f.sort, 'NEWEST');
+    IF f.sort NOT IN ('NEWEST', 'OLDEST', 'UPDATED', 'PRIORITY', 'RELEVANCE') THEN
+        RAISE EXCEPTION 'queue: unknown order %', f.sort USING ERRCODE = '22023';
+    END IF;
+    f.page_rows := coalesce(f.page_rows, 51);
+    IF f.page_rows < 1 OR f.page_rows > 201 THEN
+        RAISE EXCEPTION 'queue: % rows is not a page', f.page_rows USING ERRCODE = '22023';
+    END IF;
+    f.search := nullif(btrim(f.search), '');
+    IF char_length(f.search) > 500 THEN
+        RAISE EXCEPTION 'queue: search text is limited to 500 characters' USING ERRCODE = '22023';
+    END IF;
+    IF f.sort = 'RELEVANCE' AND f.search IS NULL THEN
+        RAISE EXCEPTION 'queue: sorting by relevance needs search text' USING ERRCODE = '22023';
+    END IF;
+    f.statuses := nullif(f.statuses, '{}');
+    f.priorities := nullif(f.priorities, '{}');
+    f.categories := nullif(f.categories, '{}');
+    f.unassigned := coalesce(f.unassigned, false);
+    f.tags := nullif(ARRAY(SELECT btrim(t) FROM unnest(f.tags) t WHERE btrim(t) <> ''), '{}');
+    f.environment := nullif(btrim(f.environment), '');
+    RETURN f;
+END;
+$$;
+
+-- The statement for a filter: fixed fragments only, chosen by which filters are present, the
+-- order and the caller's visibility. Every value stays in the filter ($1; the caller is $2),
+-- which EXECUTE ... USING passes as a constant: each page is planned for its own values, so
+-- `status = ANY(...)` can prove a partial index (idx_tickets_not_closed_priority) and the
+-- planner sees the page size. Under row-level security `@@` (not leakproof) could not drive the
+-- full-text index; here the visibility rule is a condition of its own.
+CREATE FUNCTION auth.queue_sql(f auth.queue_filter, p_sees_all boolean) RETURNS text
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_words constant text := 'websearch_to_tsquery(''english'', ($1).search)';
+    v_rank constant text := CASE WHEN f.sort = 'RELEVANCE'
+                                 THEN 'ts_rank(t.search_vector, ' || v_words || ')'
+                                 ELSE '0::real' END;
+    v_sql text;
+BEGIN
+    -- Names by scalar subqueries: evaluated for the page's rows only, after the LIMIT.
+    v_sql := 'SELECT t.id, t.ticket_number, t.title, t.status, t.priority, t.category, '
+          || 't.environment, t.requestor_id, '
+          || '(SELECT u.first_name || '' '' || u.last_name FROM users u WHERE u.id = t.requestor_id), '
+          || 't.assignee_id, '
+          || '(SELECT u.first_name || '' '' || u.last_name FROM users u WHERE u.id = t.assignee_id), '
+          || 't.created_at, t.updated_at, ' || v_rank || ' AS rank FROM tickets t WHERE TRUE';
+    IF f.search IS NOT NULL THEN v_sql := v_sql || ' AND t.search_vector @@ ' || v_words; END IF;
+    IF NOT p_sees_all THEN v_sql := v_sql || ' AND t.requestor_id = $2'; END IF;
+    IF f.statuses IS NOT NULL THEN v_sql := v_sql || ' AND t.status = ANY(($1).statuses)'; END IF;
+    IF f.priorities IS NOT NULL THEN
+        v_sql := v_sql || ' AND t.priority = ANY(($1).priorities)';
+    END IF;
+    IF f.categories IS NOT NULL THEN
+        v_sql := v_sql || ' AND t.category = ANY(($1).categories)';
+    END IF;
+    IF f.unassigned THEN
+        v_sql := v_sql || ' AND t.assignee_id IS NULL';
+    ELSIF f.assignee IS NOT NULL THEN
+        v_sql := v_sql || ' AND t.assignee_id = ($1).assignee';
+    END IF;
+    IF f.requestor IS NOT NULL THEN v_sql := v_sql || ' AND t.requestor_id = ($1).requestor'; END IF;
+    IF f.tags IS NOT NULL THEN v_sql := v_sql || ' AND t.tags @> ($1).tags'; END IF;
+    IF f.environment IS NOT NULL THEN
+        v_sql := v_sql || ' AND lower(t.environment) = lower(($1).environment)';
+    END IF;
+    IF f.sla_breached IS NOT NULL THEN
+        v_sql := v_sql || ' AND t.sla_breach = ($1).sla_breached';
+    END IF;
+
+    IF f.after_id IS NOT NULL THEN
+        v_sql := v_sql || CASE f.sort
+            WHEN 'OLDEST' THEN ' AND (t.created_at, t.id) > (($1).after_created, ($1).after_id)'
+            WHEN 'UPDATED' THEN ' AND (t.updated_at, t.created_at, t.id)'
+                                || ' < (($1).after_updated, ($1).after_created, ($1).after_id)'
+            WHEN 'PRIORITY' THEN ' AND (t.priority > ($1).after_priority'
+                                 || ' OR (t.priority = ($1).after_priority'
+                                 || ' AND (t.created_at, t.id) < (($1).after_created, ($1).after_id)))'
+            WHEN 'RELEVANCE' THEN ' AND (' || v_rank || ' < ($1).after_rank'
+                                  || ' OR (' || v_rank || ' = ($1).after_rank'
+                                  || ' AND (t.created_at, t.id) < (($1).after_created, ($1).after_id)))'
+            ELSE ' AND (t.created_at, t.id) < (($1).after_created, ($1).after_id)'
+        END;
+    END IF;
+
+    RETURN v_sql || CASE f.sort
+        WHEN 'OLDEST' THEN ' ORDER BY t.created_at ASC, t.id ASC'
+        WHEN 'UPDATED' THEN ' ORDER BY t.updated_at DESC, t.created_at DESC, t.id DESC'
+        WHEN 'PRIORITY' THEN ' ORDER BY t.priority ASC, t.created_at DESC, t.id DESC'
+        WHEN 'RELEVANCE' THEN ' ORDER BY rank DESC, t.created_at DESC, t.id DESC'
+        ELSE ' ORDER BY t.created_at DESC, t.id DESC'
+    END || ' LIMIT ($1).page_rows';
+END;
+$$;
+
+-- One page of the queue or of a search, as the caller may see it: requestors their own
+-- tickets, everyone else every ticket.
+CREATE FUNCTION api.queue(p_filter jsonb)
+RETURNS TABLE (id uuid, ticket_number varchar, title varchar, status varchar, priority varchar,
+               category varchar, environment varchar, requestor_id uuid, requestor_name text,
+               assignee_id uuid, assignee_name text, created_at timestamptz,
+               updated_at timestamptz, rank real)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_caller record := auth.caller();
+    f auth.queue_filter := auth.queue_filter_of(p_filter);
+BEGIN
+    RETURN QUERY EXECUTE auth.queue_sql(f, v_caller.role <> 'END_USER')
+        USING f, v_caller.user_id;
+END;
+$$;
+
+-- The plan of the statement api.queue() runs, for the benchmark (only the owner may call it: a
+-- plan shows row counts). Acts for the session set on the connection, like api.queue().
+CREATE FUNCTION auth.queue_explain(p_filter jsonb) RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_caller record := auth.caller();
+    f auth.queue_filter := auth.queue_filter_of(p_filter);
+BEGIN
+    RETURN QUERY EXECUTE 'EXPLAIN (ANALYZE, BUFFERS) '
+                         || auth.queue_sql(f, v_caller.role <> 'END_USER')
+        USING f, v_caller.user_id;
+END;
+$$;
+
+ALTER FUNCTION auth.queue_filter_of(jsonb) OWNER TO ticketdesk_definer;
+ALTER FUNCTION auth.queue_sql(auth.queue_filter, boolean) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.queue(jsonb) OWNER TO ticketdesk_definer;
+ALTER FUNCTION auth.queue_explain(jsonb) OWNER TO ticketdesk_definer;
+REVOKE ALL ON FUNCTION auth.queue_filter_of(jsonb), auth.queue_sql(auth.queue_filter, boolean),
+    api.queue(jsonb), auth.queue_explain(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth.queue_filter_of(jsonb), auth.queue_sql(auth.queue_filter, boolean)
+    TO ticketdesk_definer;
+GRANT EXECUTE ON FUNCTION api.queue(jsonb) TO ticketdesk_desktop;
