@@ -2,7 +2,7 @@
 -- a channel that proves the mailbox; a caller who is not a signed-in admin (an anonymous
 -- desktop credential included: the old guard was NULL for it, so it raised nothing) is
 -- refused, and nobody can issue a code to themself and verify a mailbox they never read.
-CREATE OR REPLACE FUNCTION public.email_verification_issue(p_user uuid) RETURNS text
+CREATE OR REPLACE FUNCTION api.email_verification_issue(p_user uuid) RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_token text := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
@@ -22,7 +22,7 @@ END;
 $$;
 
 -- Redeeming a code needs no session: whoever holds the code read the mailbox.
-CREATE OR REPLACE FUNCTION public.email_verify(p_token text) RETURNS boolean
+CREATE OR REPLACE FUNCTION api.email_verify(p_token text) RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_user uuid;

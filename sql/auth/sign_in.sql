@@ -35,7 +35,7 @@ ALTER FUNCTION auth.account_for_login(text) OWNER TO ticketdesk_definer;
 -- Step 1: what the desktop needs to derive the key. Records (and commits, in the caller's
 -- transaction, which must end before step 2) an attempt that counts as failed until step 3
 -- succeeds. Unknown logins get a stable fake salt and the default parameters.
-CREATE OR REPLACE FUNCTION public.sign_in_start(p_login text)
+CREATE OR REPLACE FUNCTION api.sign_in_start(p_login text)
 RETURNS TABLE (attempt_id uuid, salt text, m_cost int, t_cost int, p_cost int)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -86,7 +86,7 @@ $$;
 -- is stored with the attempt; only step 3, in a later transaction, acts on it. So a caller who
 -- rolls step 2 back learns nothing, and every guess that teaches something costs a committed
 -- attempt (step 1).
-CREATE OR REPLACE FUNCTION public.sign_in_check(p_attempt uuid, p_key bytea, p_device text DEFAULT NULL,
+CREATE OR REPLACE FUNCTION api.sign_in_check(p_attempt uuid, p_key bytea, p_device text DEFAULT NULL,
                                                 p_code text DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -132,7 +132,7 @@ $$;
 -- refresh-token family and returns both tokens (they exist nowhere else: only their hashes
 -- are stored). On failure returns no row; the message the desktop shows does not say whether
 -- the login exists or is throttled.
-CREATE OR REPLACE FUNCTION public.sign_in_complete(p_attempt uuid)
+CREATE OR REPLACE FUNCTION api.sign_in_complete(p_attempt uuid)
 RETURNS TABLE (session_token text, refresh_token text, expires_at timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE

@@ -14,23 +14,9 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA public, auth FROM ticketdesk_desktop, tick
 DROP POLICY IF EXISTS escalations_write ON escalations;
 DROP POLICY IF EXISTS escalations_update ON escalations;
 
--- Helpers of the tables' triggers and of the SLA clock. Triggers now fire inside API functions,
--- as ticketdesk_definer, so neither the desktop nor the worker needs to execute these (some
--- were executable by PUBLIC, created after the first blanket REVOKE).
-DO $$
-DECLARE
-    v_function text;
-BEGIN
-    FOR v_function IN
-        SELECT p.oid::regprocedure::text FROM pg_proc p
-        WHERE p.pronamespace = 'public'::regnamespace
-          AND p.proname IN ('assignment_refusal', 'role_is_lead', 'role_is_senior',
-                            'history_suppressed', 'is_desktop_caller', 'notification_default',
-                            'sla_policy_for', 'tickets_sla_clock', 'sla_deadline', 'is_time_zone')
-    LOOP
-        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC, ticketdesk_desktop, ticketdesk_worker',
-                       v_function);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO ticketdesk_definer', v_function);
-    END LOOP;
-END;
-$$;
+-- Functions outside the API are the server's own: the tables' triggers and policies, their
+-- helpers, pgcrypto's functions. They run inside API functions, as ticketdesk_definer, so
+-- neither the desktop nor the worker executes any of them (some were executable by PUBLIC, as
+-- every new function is by default; pgcrypto's always were).
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public, auth FROM PUBLIC, ticketdesk_desktop, ticketdesk_worker;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public, auth TO ticketdesk_definer;

@@ -3,13 +3,15 @@
 -- Flags up to `p_batch` open tickets past their deadline, most overdue first, once each
 -- (`sla_breach`, `sla_breach_time` = the deadline missed), and tells each one's assignee.
 -- Set-based over idx_tickets_sla_due. Returns how many it flagged (the batch size:
--- call again), or NULL when another process is sweeping.
+-- call again), or NULL when another process is sweeping. Any desktop and the worker may run it,
+-- signed in or not: it acts for nobody and decides everything itself (the batch is capped, so a
+-- hostile caller cannot make one sweep hold thousands of row locks).
 --   * Batches keep each sweep short after a long outage: flagging costs about 0.8 ms per
 --     ticket at 1M tickets (the row update and its indexes), and rows stay locked until
 --     the sweep commits.
 --   * SKIP LOCKED: a ticket someone is saving right now is flagged by the next sweep, and
 --     nobody waits for the sweep.
-CREATE OR REPLACE FUNCTION public.sla_sweep(p_batch integer DEFAULT 500) RETURNS integer
+CREATE OR REPLACE FUNCTION api.sla_sweep(p_batch integer DEFAULT 500) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_flagged integer := 0;
@@ -31,7 +33,7 @@ BEGIN
                      WHERE NOT sla_breach AND status NOT IN ('CLOSED', 'RESOLVED')
                        AND due_date <= now()
                      ORDER BY due_date
-                     LIMIT greatest(p_batch, 1)
+                     LIMIT least(greatest(p_batch, 1), 5000)
                      FOR UPDATE SKIP LOCKED)
         RETURNING id, ticket_number, title, assignee_id, due_date
     LOOP

@@ -73,7 +73,7 @@ async fn assign(pool: &PgPool, by: &Desk, ticket: Uuid, to: Option<Uuid>) -> any
     let mut tx = auth::begin_as(pool, &by.signed_in.tokens.session_token)
         .await
         .map_err(anyhow_from)?;
-    let version: i32 = sqlx::query_scalar("SELECT version FROM tickets WHERE id = $1")
+    let version: i32 = sqlx::query_scalar("SELECT version FROM api.ticket_state($1)")
         .bind(ticket)
         .fetch_one(&mut *tx)
         .await?;

@@ -72,7 +72,7 @@ pub async fn list(conn: &mut PgConnection) -> Result<Vec<AccountView>> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, username, email, display_name, role, department, is_active, \
                 account_locked_until, failed_login_attempts, is_email_verified, mfa_enabled \
-         FROM admin_list_accounts()",
+         FROM api.admin_list_accounts()",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -115,7 +115,7 @@ pub async fn create(conn: &mut PgConnection, account: NewAccount) -> Result<Uuid
         .as_deref()
         .map(str::trim)
         .filter(|d| !d.is_empty());
-    let id = sqlx::query_scalar("SELECT admin_create_user($1, $2, $3, $4, $5, $6, $7)")
+    let id = sqlx::query_scalar("SELECT api.admin_create_user($1, $2, $3, $4, $5, $6, $7)")
         .bind(&username)
         .bind(account.email.trim())
         .bind(first)
@@ -134,7 +134,7 @@ pub async fn update(conn: &mut PgConnection, user: Uuid, change: AccountChange) 
         .as_deref()
         .map(str::trim)
         .filter(|d| !d.is_empty());
-    sqlx::query("SELECT admin_update_user($1, $2, $3, $4)")
+    sqlx::query("SELECT api.admin_update_user($1, $2, $3, $4)")
         .bind(user)
         .bind(change.role.as_str())
         .bind(department)
@@ -145,7 +145,7 @@ pub async fn update(conn: &mut PgConnection, user: Uuid, change: AccountChange) 
 }
 
 pub async fn unlock(conn: &mut PgConnection, user: Uuid) -> Result<()> {
-    sqlx::query("SELECT admin_unlock($1)")
+    sqlx::query("SELECT api.admin_unlock($1)")
         .bind(user)
         .execute(&mut *conn)
         .await?;
@@ -154,7 +154,7 @@ pub async fn unlock(conn: &mut PgConnection, user: Uuid) -> Result<()> {
 
 /// A one-hour, single-use reset code for `user`, to hand over out of band.
 pub async fn issue_reset(conn: &mut PgConnection, user: Uuid) -> Result<String> {
-    Ok(sqlx::query_scalar("SELECT password_reset_issue($1)")
+    Ok(sqlx::query_scalar("SELECT api.password_reset_issue($1)")
         .bind(user)
         .fetch_one(&mut *conn)
         .await?)
@@ -169,7 +169,7 @@ pub async fn complete_reset(pool: &PgPool, code: &str, new_password: &str) -> Re
         ));
     }
     let verifier = verifier_for(new_password.to_owned()).await?;
-    let done: bool = sqlx::query_scalar("SELECT password_reset_complete($1, $2)")
+    let done: bool = sqlx::query_scalar("SELECT api.password_reset_complete($1, $2)")
         .bind(code)
         .bind(verifier)
         .fetch_one(pool)
@@ -184,14 +184,16 @@ pub async fn complete_reset(pool: &PgPool, code: &str, new_password: &str) -> Re
 }
 
 pub async fn issue_email_verification(conn: &mut PgConnection, user: Uuid) -> Result<String> {
-    Ok(sqlx::query_scalar("SELECT email_verification_issue($1)")
-        .bind(user)
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT api.email_verification_issue($1)")
+            .bind(user)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 pub async fn verify_email(pool: &PgPool, code: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT email_verify($1)")
+    Ok(sqlx::query_scalar("SELECT api.email_verify($1)")
         .bind(code.trim())
         .fetch_one(pool)
         .await?)

@@ -51,11 +51,12 @@ pub async fn sign_in(
     if login.chars().count() > 255 || password.chars().count() > password::PASSWORD_MAX_CHARS {
         return Err(Error::Unauthenticated(SIGN_IN_FAILED.into()));
     }
-    let (attempt, salt, m_cost, t_cost, p_cost): (Uuid, String, i32, i32, i32) =
-        sqlx::query_as("SELECT attempt_id, salt, m_cost, t_cost, p_cost FROM sign_in_start($1)")
-            .bind(login)
-            .fetch_one(pool)
-            .await?;
+    let (attempt, salt, m_cost, t_cost, p_cost): (Uuid, String, i32, i32, i32) = sqlx::query_as(
+        "SELECT attempt_id, salt, m_cost, t_cost, p_cost FROM api.sign_in_start($1)",
+    )
+    .bind(login)
+    .fetch_one(pool)
+    .await?;
     let params = KdfParams {
         salt,
         m_cost_kib: u32::try_from(m_cost).unwrap_or(u32::MAX),
@@ -69,35 +70,39 @@ pub async fn sign_in(
         .map_err(|e| Error::Unexpected(anyhow::anyhow!(e)))?;
     // Step 2 records the verdict without revealing it; step 3, in a later transaction, acts on
     // it. Each statement here is its own (autocommitted) transaction.
-    sqlx::query("SELECT sign_in_check($1, $2, $3, $4)")
+    sqlx::query("SELECT api.sign_in_check($1, $2, $3, $4)")
         .bind(attempt)
         .bind(&key[..])
         .bind(device)
         .bind(mfa_code.map(str::trim))
         .execute(pool)
         .await?;
-    let row: Option<(String, String, DateTime<Utc>)> =
-        sqlx::query_as("SELECT session_token, refresh_token, expires_at FROM sign_in_complete($1)")
-            .bind(attempt)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT session_token, refresh_token, expires_at FROM api.sign_in_complete($1)",
+    )
+    .bind(attempt)
+    .fetch_optional(pool)
+    .await?;
     tokens(row).ok_or_else(|| Error::Unauthenticated(SIGN_IN_FAILED.into()))
 }
 
 /// Rotates the refresh token. A token used twice revokes its whole family.
 pub async fn refresh(pool: &PgPool, refresh_token: &str) -> Result<SessionTokens> {
-    let row: Option<(String, String, DateTime<Utc>)> =
-        sqlx::query_as("SELECT session_token, refresh_token, expires_at FROM refresh_session($1)")
-            .bind(refresh_token)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT session_token, refresh_token, expires_at FROM api.refresh_session($1)",
+    )
+    .bind(refresh_token)
+    .fetch_optional(pool)
+    .await?;
     tokens(row)
         .ok_or_else(|| Error::Unauthenticated("Your session has ended; sign in again.".into()))
 }
 
 pub async fn sign_out(pool: &PgPool, session_token: &str) -> Result<()> {
     let mut tx = begin_as(pool, session_token).await?;
-    sqlx::query("SELECT sign_out()").execute(&mut *tx).await?;
+    sqlx::query("SELECT api.sign_out()")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -122,7 +127,7 @@ pub async fn begin_acting<'c>(
 ) -> Result<(Transaction<'c, Postgres>, Option<Actor>)> {
     let mut tx = pool.begin().await?;
     let (id, role): (Option<Uuid>, Option<String>) =
-        sqlx::query_as("SELECT user_id, role::text FROM act_as($1)")
+        sqlx::query_as("SELECT user_id, role::text FROM api.act_as($1)")
             .bind(session_token)
             .fetch_one(&mut *tx)
             .await?;
@@ -160,7 +165,7 @@ pub struct SignedIn {
 
 /// Whether the signed-in user has two-factor authentication on.
 pub async fn mfa_status(conn: &mut sqlx::PgConnection) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT mfa_status()")
+    Ok(sqlx::query_scalar("SELECT api.mfa_status()")
         .fetch_one(&mut *conn)
         .await?)
 }
@@ -173,7 +178,7 @@ pub async fn mfa_begin(
 ) -> Result<crate::domain::mfa::MfaEnrolment> {
     let (secret, enrolment) = crate::domain::mfa::new_enrolment(account)
         .map_err(|e| Error::Unexpected(anyhow::anyhow!(e)))?;
-    sqlx::query("SELECT mfa_enrol_begin($1)")
+    sqlx::query("SELECT api.mfa_enrol_begin($1)")
         .bind(secret)
         .execute(&mut *conn)
         .await?;
@@ -182,7 +187,7 @@ pub async fn mfa_begin(
 
 /// Turns MFA on with a code from the authenticator; false when the code does not match.
 pub async fn mfa_confirm(conn: &mut sqlx::PgConnection, code: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT mfa_enrol_confirm($1)")
+    Ok(sqlx::query_scalar("SELECT api.mfa_enrol_confirm($1)")
         .bind(code.trim())
         .fetch_one(&mut *conn)
         .await?)
@@ -190,7 +195,7 @@ pub async fn mfa_confirm(conn: &mut sqlx::PgConnection, code: &str) -> Result<bo
 
 /// Turns MFA off with a current code; false when the code does not match.
 pub async fn mfa_disable(conn: &mut sqlx::PgConnection, code: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT mfa_disable($1)")
+    Ok(sqlx::query_scalar("SELECT api.mfa_disable($1)")
         .bind(code.trim())
         .fetch_one(&mut *conn)
         .await?)

@@ -28,6 +28,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../sql/server/callers.sql"),
     ),
     (
+        "sql/api/schema.sql",
+        include_str!("../../sql/api/schema.sql"),
+    ),
+    (
         "sql/auth/sign_in.sql",
         include_str!("../../sql/auth/sign_in.sql"),
     ),
@@ -44,10 +48,6 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../sql/comments/after_insert.sql"),
     ),
     ("sql/sla/sweep.sql", include_str!("../../sql/sla/sweep.sql")),
-    (
-        "sql/api/schema.sql",
-        include_str!("../../sql/api/schema.sql"),
-    ),
     (
         "sql/api/notification_preferences.sql",
         include_str!("../../sql/api/notification_preferences.sql"),
@@ -86,6 +86,15 @@ const FILES: &[(&str, &str)] = &[
     ),
     ("sql/api/queue.sql", include_str!("../../sql/api/queue.sql")),
     ("sql/api/users.sql", include_str!("../../sql/api/users.sql")),
+    (
+        "sql/api/sessions.sql",
+        include_str!("../../sql/api/sessions.sql"),
+    ),
+    ("sql/api/mfa.sql", include_str!("../../sql/api/mfa.sql")),
+    (
+        "sql/api/accounts.sql",
+        include_str!("../../sql/api/accounts.sql"),
+    ),
     // Last: the privileges the logins end with, whatever a file above granted.
     (
         "sql/server/privileges.sql",

@@ -1,5 +1,5 @@
 //! The SLA breach sweep (SPEC §5). The deadline itself is set by the database when a ticket is
-//! created or re-prioritised (migration `sla_clock`); this runs `sla_sweep()` periodically.
+//! created or re-prioritised (migration `sla_clock`); this runs `api.sla_sweep()` periodically.
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use sqlx::{PgExecutor, PgPool};
 use crate::error::Result;
 
 /// How often a desktop or the worker sweeps. Any number of them may: the advisory lock inside
-/// `sla_sweep()` lets one through at a time and the others return at once.
+/// `api.sla_sweep()` lets one through at a time and the others return at once.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
 /// The most tickets one sweep flags; a full batch is followed by another at once.
@@ -17,7 +17,7 @@ pub const SWEEP_BATCH: i32 = 500;
 /// One sweep (on a pool: in its own transaction): how many tickets it flagged as breached, at
 /// most [`SWEEP_BATCH`], or `None` when another process was sweeping at that moment.
 pub async fn sweep(conn: impl PgExecutor<'_>) -> Result<Option<i32>> {
-    Ok(sqlx::query_scalar("SELECT sla_sweep($1)")
+    Ok(sqlx::query_scalar("SELECT api.sla_sweep($1)")
         .bind(SWEEP_BATCH)
         .fetch_one(conn)
         .await?)

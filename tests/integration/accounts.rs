@@ -95,7 +95,7 @@ async fn role_changes_are_audited_and_deactivation_ends_sessions(pool: PgPool) {
 
     // The obvious escalation: a signed-in engineer makes himself admin, straight through SQL.
     let mut tx = dev.tx().await;
-    let err = sqlx::query("SELECT admin_update_user($1, 'ADMIN', NULL, TRUE)")
+    let err = sqlx::query("SELECT api.admin_update_user($1, 'ADMIN', NULL, TRUE)")
         .bind(dev.id)
         .execute(&mut *tx)
         .await
@@ -132,10 +132,7 @@ async fn role_changes_are_audited_and_deactivation_ends_sessions(pool: PgPool) {
     .await
     .unwrap();
     let mut tx = dev.tx().await;
-    let me: Option<Uuid> = sqlx::query_scalar("SELECT current_user_id()")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let me: Option<Uuid> = crate::helpers::acting_user(&mut tx).await;
     assert_eq!(me, None, "a deactivated user's session ends at once");
     drop(tx);
     assert!(auth::sign_in(&admin.pool, "dev", DESK_PASSWORD, None, None)
@@ -224,10 +221,7 @@ async fn a_reset_code_works_once_revokes_sessions_and_expires(pool: PgPool) {
         .await
         .expect("the code works");
     let mut tx = erin.tx().await;
-    let me: Option<Uuid> = sqlx::query_scalar("SELECT current_user_id()")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let me: Option<Uuid> = crate::helpers::acting_user(&mut tx).await;
     assert_eq!(me, None, "the reset revoked erin's open session");
     drop(tx);
     assert!(

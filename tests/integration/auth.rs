@@ -33,10 +33,7 @@ async fn audit_events(pool: &PgPool, user: Uuid) -> Vec<(String, String)> {
 /// session must also stay set for the rest of that transaction, which row-level security reads.
 async fn session_user(pool: &PgPool, token: &str) -> Option<Uuid> {
     let (mut tx, actor) = auth::begin_acting(pool, token).await.unwrap();
-    let id: Option<Uuid> = sqlx::query_scalar("SELECT current_user_id()")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let id: Option<Uuid> = crate::helpers::acting_user(&mut tx).await;
     tx.rollback().await.unwrap();
     assert_eq!(
         actor.map(|a| a.id),
@@ -44,10 +41,7 @@ async fn session_user(pool: &PgPool, token: &str) -> Option<Uuid> {
         "the actor is the transaction's session user"
     );
     let mut tx = auth::begin_as(pool, token).await.unwrap();
-    let listener_view: Option<Uuid> = sqlx::query_scalar("SELECT current_user_id()")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let listener_view: Option<Uuid> = crate::helpers::acting_user(&mut tx).await;
     tx.rollback().await.unwrap();
     assert_eq!(listener_view, id, "begin_as resolves the same user");
     id
@@ -119,7 +113,7 @@ async fn wrong_passwords_and_unknown_logins_fail_alike(pool: PgPool) {
     let salt = |login: &'static str| {
         let pool = pool.clone();
         async move {
-            sqlx::query_scalar::<_, String>("SELECT salt FROM sign_in_start($1)")
+            sqlx::query_scalar::<_, String>("SELECT salt FROM api.sign_in_start($1)")
                 .bind(login)
                 .fetch_one(&pool)
                 .await

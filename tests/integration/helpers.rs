@@ -153,3 +153,15 @@ pub async fn claim(desk: &Desk) -> Vec<ticketdesk::db::notifications::Notificati
     tx.commit().await.expect("committing the claim");
     claimed
 }
+
+/// Whom the API takes the connection's current session for (`None`: nobody). The desktop
+/// login may call only `api.*`, so this asks the API itself rather than an internal helper.
+pub async fn acting_user(conn: &mut sqlx::PgConnection) -> Option<Uuid> {
+    sqlx::query_scalar::<_, Option<Uuid>>(
+        "SELECT user_id FROM api.act_as(coalesce(current_setting('ticketdesk.session', true), ''))",
+    )
+    .fetch_optional(conn)
+    .await
+    .unwrap()
+    .flatten()
+}

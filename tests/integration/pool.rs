@@ -85,18 +85,12 @@ async fn a_read_ended_without_commit_leaves_nothing_to_the_next_command(pool: Pg
         .unwrap();
     assert_eq!(same_pid, pid, "control: the same connection");
     assert_ne!(next_tx, read_tx, "a transaction of its own");
-    let acting: Option<Uuid> = sqlx::query_scalar("SELECT current_user_id()")
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
+    let acting: Option<Uuid> = crate::helpers::acting_user(&mut tx).await;
     assert_eq!(acting, Some(second.id));
     tx.commit().await.unwrap();
 
     // Without a session of its own, a statement sees nobody: the ended read's is gone.
-    let nobody: Option<Uuid> = sqlx::query_scalar("SELECT current_user_id()")
-        .fetch_one(&app)
-        .await
-        .unwrap();
+    let nobody: Option<Uuid> = crate::helpers::acting_user(&mut app.acquire().await.unwrap()).await;
     assert_eq!(nobody, None);
     app.close().await;
 }

@@ -343,7 +343,7 @@ async fn sweeps_go_in_batches_and_skip_tickets_being_saved(pool: PgPool) {
         .execute(&mut *saving)
         .await
         .unwrap();
-    let batch_of_one: Option<i32> = sqlx::query_scalar("SELECT sla_sweep(1)")
+    let batch_of_one: Option<i32> = sqlx::query_scalar("SELECT api.sla_sweep(1)")
         .fetch_one(&dev.pool)
         .await
         .unwrap();

@@ -34,14 +34,14 @@ async fn finish_with_code(
     key: &[u8],
     code: &str,
 ) -> Option<(String, String)> {
-    sqlx::query("SELECT sign_in_check($1, $2, NULL, $3)")
+    sqlx::query("SELECT api.sign_in_check($1, $2, NULL, $3)")
         .bind(attempt)
         .bind(key)
         .bind(code)
         .execute(&mut *conn)
         .await
         .expect("sign_in_check answers nothing, and no error");
-    sqlx::query_as("SELECT session_token, refresh_token FROM sign_in_complete($1)")
+    sqlx::query_as("SELECT session_token, refresh_token FROM api.sign_in_complete($1)")
         .bind(attempt)
         .fetch_optional(&mut *conn)
         .await
@@ -61,7 +61,7 @@ async fn hole_01_a_totp_code_is_spent_and_tested_only_behind_the_right_key(pool:
     // The attack: a wrong key with the right code, watching this transaction's statistics.
     let (attempt, _) = start(&mut conn, "erin").await;
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("SELECT sign_in_check($1, '\\x00', NULL, $2)")
+    sqlx::query("SELECT api.sign_in_check($1, '\\x00', NULL, $2)")
         .bind(attempt)
         .bind(&code)
         .execute(&mut *tx)
@@ -123,7 +123,7 @@ async fn hole_03_nobody_but_an_admin_issues_an_email_verification_code(pool: PgP
     let login = Login::desktop(&pool).await;
     let mut conn = login.connect().await;
     let verify_erin = format!(
-        "SELECT email_verify(email_verification_issue('{}'))",
+        "SELECT api.email_verify(api.email_verification_issue('{}'))",
         erin.id()
     );
 
@@ -210,7 +210,7 @@ async fn hole_05_06_no_desktop_takes_the_sweeps_lock_or_disconnects_the_others(p
         .await
         .expect("control: the other desktop is still connected");
     assert_eq!(alive, 1);
-    let swept: Option<i32> = sqlx::query_scalar("SELECT sla_sweep(10)")
+    let swept: Option<i32> = sqlx::query_scalar("SELECT api.sla_sweep(10)")
         .fetch_one(&mut victim)
         .await
         .expect("control: a desktop runs the sweep");

@@ -309,12 +309,13 @@ struct Tokens {
 
 /// Step 1 alone (commits the attempt unless `conn` is inside a transaction).
 async fn start(conn: &mut PgConnection, login: &str) -> (Uuid, KdfParams) {
-    let (attempt, salt, m, t, p): (Uuid, String, i32, i32, i32) =
-        sqlx::query_as("SELECT attempt_id, salt, m_cost, t_cost, p_cost FROM sign_in_start($1)")
-            .bind(login)
-            .fetch_one(&mut *conn)
-            .await
-            .expect("sign_in_start is callable by the desktop role and always answers");
+    let (attempt, salt, m, t, p): (Uuid, String, i32, i32, i32) = sqlx::query_as(
+        "SELECT attempt_id, salt, m_cost, t_cost, p_cost FROM api.sign_in_start($1)",
+    )
+    .bind(login)
+    .fetch_one(&mut *conn)
+    .await
+    .expect("sign_in_start is callable by the desktop role and always answers");
     let params = KdfParams {
         salt,
         m_cost_kib: m as u32,
@@ -332,7 +333,7 @@ async fn finish(
     key: &[u8],
     device: Option<&str>,
 ) -> Option<Tokens> {
-    sqlx::query("SELECT sign_in_check($1, $2, $3)")
+    sqlx::query("SELECT api.sign_in_check($1, $2, $3)")
         .bind(attempt)
         .bind(key)
         .bind(device)
@@ -340,7 +341,7 @@ async fn finish(
         .await
         .expect("sign_in_check answers nothing, and no error");
     sqlx::query_as::<_, (String, String)>(
-        "SELECT session_token, refresh_token FROM sign_in_complete($1)",
+        "SELECT session_token, refresh_token FROM api.sign_in_complete($1)",
     )
     .bind(attempt)
     .fetch_optional(&mut *conn)
@@ -372,10 +373,7 @@ async fn act_as(conn: &mut PgConnection, token: &str) {
 }
 
 async fn whoami(conn: &mut PgConnection) -> Option<Uuid> {
-    sqlx::query_scalar("SELECT current_user_id()")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap()
+    crate::helpers::acting_user(conn).await
 }
 
 // ---------------------------------------------------------------- raw SQL and its outcomes
@@ -625,9 +623,9 @@ async fn desktop_login_is_not_superuser_has_no_bypassrls_and_cannot_create_or_al
         ("ALTER TABLE public.tickets DISABLE ROW LEVEL SECURITY", "ownership (tickets is not the desktop's)"),
         ("ALTER TABLE public.tickets NO FORCE ROW LEVEL SECURITY", "ownership"),
         ("DROP POLICY tickets_select ON public.tickets", "ownership"),
-        ("ALTER FUNCTION public.sign_in_start(text) SECURITY INVOKER", "ownership"),
+        ("ALTER FUNCTION api.sign_in_start(text) SECURITY INVOKER", "ownership"),
         (
-            "ALTER FUNCTION public.sign_in_start(text) SET search_path = pg_temp, public",
+            "ALTER FUNCTION api.sign_in_start(text) SET search_path = pg_temp, public",
             "ownership",
         ),
         ("GRANT ticketdesk_definer TO CURRENT_USER", "no ADMIN option on ticketdesk_definer"),
@@ -678,7 +676,8 @@ async fn definer_functions_are_not_executable_by_public_so_an_outsider_login_can
                 EXISTS (SELECT 1 FROM unnest(coalesce(p.proconfig, '{}')) c \
                         WHERE c LIKE 'search\\_path=%') \
          FROM pg_proc p \
-         WHERE p.prosecdef AND p.pronamespace IN ('public'::regnamespace, 'auth'::regnamespace)",
+         WHERE p.prosecdef \
+           AND p.pronamespace IN ('api'::regnamespace, 'public'::regnamespace, 'auth'::regnamespace)",
     )
     .fetch_all(&pool)
     .await
@@ -686,7 +685,7 @@ async fn definer_functions_are_not_executable_by_public_so_an_outsider_login_can
     assert!(
         definers
             .iter()
-            .any(|(f, _, _)| f.starts_with("sign_in_start")),
+            .any(|(f, _, _)| f.starts_with("api.sign_in_start")),
         "control: the catalog query finds the definer functions: {definers:?}"
     );
     for (function, public_execute, pinned) in &definers {
@@ -705,16 +704,16 @@ async fn definer_functions_are_not_executable_by_public_so_an_outsider_login_can
     let outsider = Login::outsider(&pool).await;
     exec_pool(
         &pool,
-        &format!("GRANT USAGE ON SCHEMA public TO \"{}\"", outsider.role),
+        &format!("GRANT USAGE ON SCHEMA api, public TO \"{}\"", outsider.role),
     )
     .await;
     let mut conn = outsider.connect().await;
     for attack in [
-        "SELECT * FROM public.sign_in_start('erin')",
-        "SELECT public.sign_in_check(gen_random_uuid(), '\\x00'::bytea, NULL)",
-        "SELECT * FROM public.sign_in_complete(gen_random_uuid())",
-        "SELECT * FROM public.refresh_session('x')",
-        "SELECT public.sign_out()",
+        "SELECT * FROM api.sign_in_start('erin')",
+        "SELECT api.sign_in_check(gen_random_uuid(), '\\x00'::bytea, NULL)",
+        "SELECT * FROM api.sign_in_complete(gen_random_uuid())",
+        "SELECT * FROM api.refresh_session('x')",
+        "SELECT api.sign_out()",
         "SELECT public.current_user_id()",
     ] {
         assert_denied(
@@ -1907,7 +1906,7 @@ async fn a_rolled_back_check_reveals_nothing_so_every_informative_guess_costs_an
     }
     // Committing a wrong check spends the attempt: the right key cannot be tried on it.
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("SELECT sign_in_check($1, $2, NULL)")
+    sqlx::query("SELECT api.sign_in_check($1, $2, NULL)")
         .bind(attempt)
         .bind(&[0u8; 32][..])
         .execute(&mut *tx)
@@ -2152,7 +2151,7 @@ async fn sql_injection_through_the_refresh_token_refreshes_nothing(pool: PgPool)
         tokens.session.as_str(),
     ]) {
         let row: Option<(String, String)> =
-            sqlx::query_as("SELECT session_token, refresh_token FROM refresh_session($1)")
+            sqlx::query_as("SELECT session_token, refresh_token FROM api.refresh_session($1)")
                 .bind(payload)
                 .fetch_optional(&mut conn)
                 .await
@@ -2176,7 +2175,7 @@ async fn sql_injection_through_the_refresh_token_refreshes_nothing(pool: PgPool)
 
     // Control: the real refresh token rotates into a working session.
     let (session, _): (String, String) =
-        sqlx::query_as("SELECT session_token, refresh_token FROM refresh_session($1)")
+        sqlx::query_as("SELECT session_token, refresh_token FROM api.refresh_session($1)")
             .bind(&tokens.refresh)
             .fetch_one(&mut conn)
             .await
@@ -2342,7 +2341,7 @@ async fn shadow_users_for_sign_in(
         .execute(&mut *conn)
         .await?;
     let (attempt, salt): (Uuid, String) =
-        sqlx::query_as("SELECT attempt_id, salt FROM public.sign_in_start($1)")
+        sqlx::query_as("SELECT attempt_id, salt FROM api.sign_in_start($1)")
             .bind(&victim.username)
             .fetch_one(&mut *conn)
             .await?;
@@ -2354,13 +2353,13 @@ async fn shadow_users_for_sign_in(
         },
     )
     .unwrap();
-    sqlx::query("SELECT public.sign_in_check($1, $2, NULL)")
+    sqlx::query("SELECT api.sign_in_check($1, $2, NULL)")
         .bind(attempt)
         .bind(&key[..])
         .execute(&mut *conn)
         .await?;
     sqlx::query_as::<_, (String, String)>(
-        "SELECT session_token, refresh_token FROM public.sign_in_complete($1)",
+        "SELECT session_token, refresh_token FROM api.sign_in_complete($1)",
     )
     .bind(attempt)
     .fetch_optional(&mut *conn)
@@ -2384,12 +2383,8 @@ async fn temp_tables_cannot_shadow_users_to_mint_a_session(pool: PgPool) {
         // A fresh connection has no temp table: the token is a real session in public.user_sessions.
         let mut fresh = login.connect().await;
         act_as(&mut fresh, &tokens.session).await;
-        let (who, role): (Option<Uuid>, Option<String>) =
-            sqlx::query_as("SELECT current_user_id(), current_user_role()")
-                .fetch_one(&mut fresh)
-                .await
-                .unwrap();
-        verdict = format!("fresh connection: current_user_id() = {who:?}, role {role:?}");
+        let who = crate::helpers::acting_user(&mut fresh).await;
+        verdict = format!("fresh connection: the API acts as {who:?}");
         fresh.close().await.ok();
     }
     let sessions = su_count(
