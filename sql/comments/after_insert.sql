@@ -25,3 +25,5 @@ BEGIN
     RETURN NULL;
 END;
 $$;
+
+CREATE OR REPLACE TRIGGER trg_comments_after_insert AFTER INSERT ON public.comments FOR EACH ROW EXECUTE FUNCTION comments_after_insert();

@@ -11,9 +11,6 @@
 REVOKE ALL ON ALL TABLES IN SCHEMA public, auth FROM ticketdesk_desktop, ticketdesk_worker;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public, auth FROM ticketdesk_desktop, ticketdesk_worker;
 
-DROP POLICY IF EXISTS escalations_write ON escalations;
-DROP POLICY IF EXISTS escalations_update ON escalations;
-
 -- Functions outside the API are the server's own: the tables' triggers and policies, their
 -- helpers, pgcrypto's functions. They run inside API functions, as ticketdesk_definer, so
 -- neither the desktop nor the worker executes any of them (some were executable by PUBLIC, as

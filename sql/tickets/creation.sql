@@ -1,3 +1,14 @@
+-- The next ticket number, TKT-<year>-<at least five digits>, from one sequence (moved from
+-- migration ticketdesk_foundations, issue 13, unchanged).
+CREATE OR REPLACE FUNCTION public.next_ticket_number()
+ RETURNS character varying
+ LANGUAGE sql
+AS $function$
+    SELECT 'TKT-' || to_char(CURRENT_TIMESTAMP AT TIME ZONE 'UTC', 'YYYY') || '-'
+        || lpad(n::text, greatest(5, length(n::text)), '0')
+    FROM (SELECT nextval('ticket_number_seq') AS n) AS s;
+$function$;
+
 -- Keys of a new ticket are the server's to choose (issue 13). A desktop that picked its own
 -- ticket number could squat the next ones (the app's insert then failed with 23505), and one
 -- that picked its own id learned from a 23505 that a ticket it cannot see exists. So a desktop's

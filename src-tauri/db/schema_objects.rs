@@ -17,89 +17,50 @@ use sqlx::migrate::{Migration, MigrationType};
 /// Sorts after every dated migration (`YYYYMMDDhhmmss`).
 pub const VERSION: i64 = 99_999_999_999_999;
 
-/// In the order they are applied: a file may use what an earlier one defines.
-const FILES: &[(&str, &str)] = &[
-    (
-        "sql/server/hardening.sql",
-        include_str!("../../sql/server/hardening.sql"),
-    ),
-    (
-        "sql/server/callers.sql",
-        include_str!("../../sql/server/callers.sql"),
-    ),
-    (
-        "sql/api/schema.sql",
-        include_str!("../../sql/api/schema.sql"),
-    ),
-    (
-        "sql/auth/sign_in.sql",
-        include_str!("../../sql/auth/sign_in.sql"),
-    ),
-    (
-        "sql/auth/email_verification.sql",
-        include_str!("../../sql/auth/email_verification.sql"),
-    ),
-    (
-        "sql/tickets/creation.sql",
-        include_str!("../../sql/tickets/creation.sql"),
-    ),
-    (
-        "sql/comments/after_insert.sql",
-        include_str!("../../sql/comments/after_insert.sql"),
-    ),
-    ("sql/sla/sweep.sql", include_str!("../../sql/sla/sweep.sql")),
-    (
-        "sql/api/notification_preferences.sql",
-        include_str!("../../sql/api/notification_preferences.sql"),
-    ),
-    (
-        "sql/api/uploads.sql",
-        include_str!("../../sql/api/uploads.sql"),
-    ),
-    (
-        "sql/api/notifications.sql",
-        include_str!("../../sql/api/notifications.sql"),
-    ),
-    (
-        "sql/api/schema_version.sql",
-        include_str!("../../sql/api/schema_version.sql"),
-    ),
-    (
-        "sql/api/comments.sql",
-        include_str!("../../sql/api/comments.sql"),
-    ),
-    (
-        "sql/api/ticket_detail.sql",
-        include_str!("../../sql/api/ticket_detail.sql"),
-    ),
-    (
-        "sql/api/attachments.sql",
-        include_str!("../../sql/api/attachments.sql"),
-    ),
-    (
-        "sql/api/ticket_changes.sql",
-        include_str!("../../sql/api/ticket_changes.sql"),
-    ),
-    (
-        "sql/api/outbox.sql",
-        include_str!("../../sql/api/outbox.sql"),
-    ),
-    ("sql/api/queue.sql", include_str!("../../sql/api/queue.sql")),
-    ("sql/api/users.sql", include_str!("../../sql/api/users.sql")),
-    (
-        "sql/api/sessions.sql",
-        include_str!("../../sql/api/sessions.sql"),
-    ),
-    ("sql/api/mfa.sql", include_str!("../../sql/api/mfa.sql")),
-    (
-        "sql/api/accounts.sql",
-        include_str!("../../sql/api/accounts.sql"),
-    ),
-    // Last: the privileges the logins end with, whatever a file above granted.
-    (
-        "sql/server/privileges.sql",
-        include_str!("../../sql/server/privileges.sql"),
-    ),
+/// The files in `FILES`, each with its text.
+macro_rules! sql_files {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../../", $path)))),*]
+    };
+}
+
+/// In the order they are applied: a file may use what an earlier one defines. The last two are
+/// the row-level policies and the privileges the logins end with, whatever a file above granted.
+const FILES: &[(&str, &str)] = sql_files![
+    "sql/server/hardening.sql",
+    "sql/server/callers.sql",
+    "sql/api/schema.sql",
+    "sql/auth/tokens.sql",
+    "sql/auth/acting.sql",
+    "sql/auth/totp.sql",
+    "sql/server/updated_at.sql",
+    "sql/tickets/workflow.sql",
+    "sql/tickets/history.sql",
+    "sql/comments/checks.sql",
+    "sql/attachments/sealing.sql",
+    "sql/notifications/fan_out.sql",
+    "sql/sla/deadline.sql",
+    "sql/auth/sign_in.sql",
+    "sql/auth/email_verification.sql",
+    "sql/tickets/creation.sql",
+    "sql/comments/after_insert.sql",
+    "sql/sla/sweep.sql",
+    "sql/api/notification_preferences.sql",
+    "sql/api/uploads.sql",
+    "sql/api/notifications.sql",
+    "sql/api/schema_version.sql",
+    "sql/api/comments.sql",
+    "sql/api/ticket_detail.sql",
+    "sql/api/attachments.sql",
+    "sql/api/ticket_changes.sql",
+    "sql/api/outbox.sql",
+    "sql/api/queue.sql",
+    "sql/api/users.sql",
+    "sql/api/sessions.sql",
+    "sql/api/mfa.sql",
+    "sql/api/accounts.sql",
+    "sql/server/row_security.sql",
+    "sql/server/privileges.sql",
 ];
 
 /// The repeatable files as one migration, each introduced by its path.

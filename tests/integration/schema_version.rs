@@ -119,3 +119,76 @@ fn every_file_under_sql_is_in_the_repeatable_step() {
     listed.sort();
     assert_eq!(found, listed);
 }
+
+/// One home per SQL object (issue 13): every function of ours, every trigger and every policy
+/// on the migrated database is created by exactly one file under `sql/`, which is therefore the
+/// definition to read and to change; a definition left behind in a migration fails here.
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn every_function_trigger_and_policy_has_one_home_under_sql(pool: PgPool) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files: Vec<(&str, String)> = db::schema_objects::paths()
+        // A file that drops a function first creates it without OR REPLACE.
+        .map(|path| {
+            let text = std::fs::read_to_string(root.join(path)).unwrap();
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            (
+                path,
+                text.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"),
+            )
+        })
+        .collect();
+    let homes = |needle: &str| -> Vec<&str> {
+        files
+            .iter()
+            .filter(|(_, text)| text.contains(needle))
+            .map(|(path, _)| *path)
+            .collect()
+    };
+    let functions: Vec<String> = sqlx::query_scalar(
+        "SELECT n.nspname || '.' || p.proname FROM pg_proc p \
+         JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE n.nspname IN ('api', 'auth', 'public') \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
+                           AND d.objid = p.oid AND d.deptype = 'e')",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let triggers: Vec<String> =
+        sqlx::query_scalar("SELECT tgname::text FROM pg_trigger WHERE NOT tgisinternal")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let policies: Vec<(String, String)> =
+        sqlx::query_as("SELECT policyname::text, tablename::text FROM pg_policies")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    // Controls: the catalog queries find what the schema is known to have.
+    assert!(functions.contains(&"public.tickets_workflow".to_owned()));
+    assert!(triggers.contains(&"trg_tickets_workflow".to_owned()));
+    assert!(policies.contains(&("tickets_select".to_owned(), "tickets".to_owned())));
+
+    let mut homeless = Vec::new();
+    let objects = functions
+        .iter()
+        .map(|f| format!("FUNCTION {f}("))
+        .map(|f| f.replacen("FUNCTION", "CREATE OR REPLACE FUNCTION", 1))
+        .chain(triggers.iter().map(|t| format!("TRIGGER {t} ")))
+        .chain(
+            policies
+                .iter()
+                .map(|(p, t)| format!("CREATE POLICY {p} ON {t} ")),
+        );
+    for needle in objects {
+        let found = homes(&needle);
+        if found.len() != 1 {
+            homeless.push(format!("{needle} in {found:?}"));
+        }
+    }
+    assert_eq!(
+        homeless,
+        Vec::<String>::new(),
+        "objects without exactly one home under sql/"
+    );
+}
