@@ -55,7 +55,6 @@ pub struct AccountChange {
 }
 
 pub async fn list(conn: &mut PgConnection) -> Result<Vec<AccountView>> {
-    #[derive(sqlx::FromRow)]
     struct Row {
         id: Uuid,
         username: String,
@@ -69,10 +68,15 @@ pub async fn list(conn: &mut PgConnection) -> Result<Vec<AccountView>> {
         is_email_verified: bool,
         mfa_enabled: bool,
     }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, username, email, display_name, role, department, is_active, \
-                account_locked_until, failed_login_attempts, is_email_verified, mfa_enabled \
-         FROM api.admin_list_accounts()",
+    // A function's columns infer as nullable: "!" and "?" keep the types as declared above.
+    let rows: Vec<Row> = sqlx::query_as!(
+        Row,
+        r#"SELECT id AS "id!", username AS "username!", email AS "email!",
+                  display_name AS "display_name!", role AS "role!", department AS "department?",
+                  is_active AS "is_active!", account_locked_until AS "account_locked_until?",
+                  failed_login_attempts AS "failed_login_attempts!",
+                  is_email_verified AS "is_email_verified!", mfa_enabled AS "mfa_enabled!"
+           FROM api.admin_list_accounts()"#
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -115,16 +119,18 @@ pub async fn create(conn: &mut PgConnection, account: NewAccount) -> Result<Uuid
         .as_deref()
         .map(str::trim)
         .filter(|d| !d.is_empty());
-    let id = sqlx::query_scalar("SELECT api.admin_create_user($1, $2, $3, $4, $5, $6, $7)")
-        .bind(&username)
-        .bind(account.email.trim())
-        .bind(first)
-        .bind(last)
-        .bind(account.role.as_str())
-        .bind(department)
-        .bind(verifier)
-        .fetch_one(&mut *conn)
-        .await?;
+    let id = sqlx::query_scalar!(
+        r#"SELECT api.admin_create_user($1, $2, $3, $4, $5, $6, $7) AS "id!""#,
+        &username,
+        account.email.trim(),
+        first,
+        last,
+        account.role.as_str(),
+        department,
+        verifier
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(id)
 }
 
@@ -134,19 +140,20 @@ pub async fn update(conn: &mut PgConnection, user: Uuid, change: AccountChange) 
         .as_deref()
         .map(str::trim)
         .filter(|d| !d.is_empty());
-    sqlx::query("SELECT api.admin_update_user($1, $2, $3, $4)")
-        .bind(user)
-        .bind(change.role.as_str())
-        .bind(department)
-        .bind(change.is_active)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "SELECT api.admin_update_user($1, $2, $3, $4)",
+        user,
+        change.role.as_str(),
+        department,
+        change.is_active
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 pub async fn unlock(conn: &mut PgConnection, user: Uuid) -> Result<()> {
-    sqlx::query("SELECT api.admin_unlock($1)")
-        .bind(user)
+    sqlx::query!("SELECT api.admin_unlock($1)", user)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -154,10 +161,11 @@ pub async fn unlock(conn: &mut PgConnection, user: Uuid) -> Result<()> {
 
 /// A one-hour, single-use reset code for `user`, to hand over out of band.
 pub async fn issue_reset(conn: &mut PgConnection, user: Uuid) -> Result<String> {
-    Ok(sqlx::query_scalar("SELECT api.password_reset_issue($1)")
-        .bind(user)
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"SELECT api.password_reset_issue($1) AS "code!""#, user)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 /// Sets a new password with a reset code; needs no session. Every session of the user ends.
@@ -169,11 +177,13 @@ pub async fn complete_reset(pool: &PgPool, code: &str, new_password: &str) -> Re
         ));
     }
     let verifier = verifier_for(new_password.to_owned()).await?;
-    let done: bool = sqlx::query_scalar("SELECT api.password_reset_complete($1, $2)")
-        .bind(code)
-        .bind(verifier)
-        .fetch_one(pool)
-        .await?;
+    let done: bool = sqlx::query_scalar!(
+        r#"SELECT api.password_reset_complete($1, $2) AS "done!""#,
+        code,
+        verifier
+    )
+    .fetch_one(pool)
+    .await?;
     if done {
         Ok(())
     } else {
@@ -184,19 +194,20 @@ pub async fn complete_reset(pool: &PgPool, code: &str, new_password: &str) -> Re
 }
 
 pub async fn issue_email_verification(conn: &mut PgConnection, user: Uuid) -> Result<String> {
-    Ok(
-        sqlx::query_scalar("SELECT api.email_verification_issue($1)")
-            .bind(user)
-            .fetch_one(&mut *conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT api.email_verification_issue($1) AS "code!""#,
+        user
     )
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 pub async fn verify_email(pool: &PgPool, code: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT api.email_verify($1)")
-        .bind(code.trim())
-        .fetch_one(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"SELECT api.email_verify($1) AS "verified!""#, code.trim())
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 async fn verifier_for(password: String) -> Result<String> {

@@ -22,12 +22,14 @@ pub async fn stage_chunk(
     data: &[u8],
 ) -> Result<()> {
     attachment::check_chunk(seq, data.len()).map_err(Error::Validation)?;
-    sqlx::query("SELECT api.stage_upload_chunk($1, $2, $3)")
-        .bind(upload_id)
-        .bind(seq as i32)
-        .bind(data)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "SELECT api.stage_upload_chunk($1, $2, $3)",
+        upload_id,
+        seq as i32,
+        data
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -40,14 +42,17 @@ pub async fn attach(
     let file_name = attachment::clean_file_name(&input.file_name).map_err(Error::Validation)?;
     let file_type = attachment::clean_file_type(input.file_type.as_deref());
     // The server checks what the caller may see, seals the upload and names it, in one call.
-    sqlx::query("SELECT api.attach_file($1, $2, $3, $4, $5)")
-        .bind(input.upload_id)
-        .bind(input.ticket_id)
-        .bind(input.comment_id)
-        .bind(&file_name)
-        .bind(&file_type)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "SELECT api.attach_file($1, $2, $3, $4, $5)",
+        input.upload_id,
+        input.ticket_id,
+        input.comment_id,
+        &file_name,
+        &file_type
+    )
+    // fetch_one, not execute: query! has no execute for a statement that returns a value.
+    .fetch_one(&mut *tx)
+    .await?;
     announce_change(&mut *tx, input.ticket_id).await?;
     tickets::detail(&mut *tx, actor, input.ticket_id).await
 }
@@ -69,22 +74,24 @@ pub async fn download(
     attachment_id: Uuid,
     mut sink: impl FnMut(&[u8], u64) -> Result<()>,
 ) -> Result<Downloaded> {
-    let (file_name, file_type, file_size, file_hash): (String, String, i64, Option<String>) =
-        sqlx::query_as(
-            // Only a file the caller sees; one on a deleted comment went with it.
-            "SELECT file_name, file_type, file_size, file_hash FROM api.attachment_download($1)",
-        )
-        .bind(attachment_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| Error::NotFound("No such attachment.".into()))?;
-    let file_hash = file_hash.unwrap_or_default();
+    // Only a file the caller sees; one on a deleted comment went with it.
+    let file = sqlx::query!(
+        r#"SELECT file_name AS "file_name!", file_type AS "file_type!",
+                  file_size AS "file_size!", file_hash AS "file_hash?"
+           FROM api.attachment_download($1)"#,
+        attachment_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| Error::NotFound("No such attachment.".into()))?;
+    let (file_name, file_type, file_size) = (file.file_name, file.file_type, file.file_size);
+    let file_hash = file.file_hash.unwrap_or_default();
     let mut hasher = Sha256::new();
     let mut delivered: u64 = 0;
-    let mut parts = sqlx::query_scalar::<_, Vec<u8>>(
-        "SELECT data FROM api.attachment_content($1) ORDER BY seq",
+    let mut parts = sqlx::query_scalar!(
+        r#"SELECT data AS "data!" FROM api.attachment_content($1) ORDER BY seq"#,
+        attachment_id
     )
-    .bind(attachment_id)
     .fetch(&mut *conn);
     while let Some(part) = parts.try_next().await? {
         hasher.update(&part);

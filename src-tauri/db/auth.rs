@@ -51,17 +51,21 @@ pub async fn sign_in(
     if login.chars().count() > 255 || password.chars().count() > password::PASSWORD_MAX_CHARS {
         return Err(Error::Unauthenticated(SIGN_IN_FAILED.into()));
     }
-    let (attempt, salt, m_cost, t_cost, p_cost): (Uuid, String, i32, i32, i32) = sqlx::query_as(
-        "SELECT attempt_id, salt, m_cost, t_cost, p_cost FROM api.sign_in_start($1)",
+    // A function's columns infer as nullable; "!" and "?" keep the types as they were.
+    let start = sqlx::query!(
+        r#"SELECT attempt_id AS "attempt_id!", salt AS "salt!", m_cost AS "m_cost!",
+                  t_cost AS "t_cost!", p_cost AS "p_cost!"
+           FROM api.sign_in_start($1)"#,
+        login
     )
-    .bind(login)
     .fetch_one(pool)
     .await?;
+    let attempt: Uuid = start.attempt_id;
     let params = KdfParams {
-        salt,
-        m_cost_kib: u32::try_from(m_cost).unwrap_or(u32::MAX),
-        t_cost: u32::try_from(t_cost).unwrap_or(u32::MAX),
-        p_cost: u32::try_from(p_cost).unwrap_or(u32::MAX),
+        salt: start.salt,
+        m_cost_kib: u32::try_from(start.m_cost).unwrap_or(u32::MAX),
+        t_cost: u32::try_from(start.t_cost).unwrap_or(u32::MAX),
+        p_cost: u32::try_from(start.p_cost).unwrap_or(u32::MAX),
     };
     let password = password.to_owned();
     let key = tokio::task::spawn_blocking(move || password::derive_key(&password, &params))
@@ -70,37 +74,44 @@ pub async fn sign_in(
         .map_err(|e| Error::Unexpected(anyhow::anyhow!(e)))?;
     // Step 2 records the verdict without revealing it; step 3, in a later transaction, acts on
     // it. Each statement here is its own (autocommitted) transaction.
-    sqlx::query("SELECT api.sign_in_check($1, $2, $3, $4)")
-        .bind(attempt)
-        .bind(&key[..])
-        .bind(device)
-        .bind(mfa_code.map(str::trim))
-        .execute(pool)
-        .await?;
-    let row: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT session_token, refresh_token, expires_at FROM api.sign_in_complete($1)",
+    sqlx::query!(
+        "SELECT api.sign_in_check($1, $2, $3, $4)",
+        attempt,
+        &key[..],
+        device,
+        mfa_code.map(str::trim)
     )
-    .bind(attempt)
+    .execute(pool)
+    .await?;
+    let tokens = sqlx::query_as!(
+        SessionTokens,
+        r#"SELECT session_token AS "session_token!", refresh_token AS "refresh_token!",
+                  expires_at AS "expires_at!"
+           FROM api.sign_in_complete($1)"#,
+        attempt
+    )
     .fetch_optional(pool)
     .await?;
-    tokens(row).ok_or_else(|| Error::Unauthenticated(SIGN_IN_FAILED.into()))
+    tokens.ok_or_else(|| Error::Unauthenticated(SIGN_IN_FAILED.into()))
 }
 
 /// Rotates the refresh token. A token used twice revokes its whole family.
 pub async fn refresh(pool: &PgPool, refresh_token: &str) -> Result<SessionTokens> {
-    let row: Option<(String, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT session_token, refresh_token, expires_at FROM api.refresh_session($1)",
+    let tokens = sqlx::query_as!(
+        SessionTokens,
+        r#"SELECT session_token AS "session_token!", refresh_token AS "refresh_token!",
+                  expires_at AS "expires_at!"
+           FROM api.refresh_session($1)"#,
+        refresh_token
     )
-    .bind(refresh_token)
     .fetch_optional(pool)
     .await?;
-    tokens(row)
-        .ok_or_else(|| Error::Unauthenticated("Your session has ended; sign in again.".into()))
+    tokens.ok_or_else(|| Error::Unauthenticated("Your session has ended; sign in again.".into()))
 }
 
 pub async fn sign_out(pool: &PgPool, session_token: &str) -> Result<()> {
     let mut tx = begin_as(pool, session_token).await?;
-    sqlx::query("SELECT api.sign_out()")
+    sqlx::query!("SELECT api.sign_out()")
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -112,10 +123,13 @@ pub async fn sign_out(pool: &PgPool, session_token: &str) -> Result<()> {
 /// PgBouncer's transaction pooling and never leaks to the next user of the connection.
 pub async fn begin_as<'c>(pool: &PgPool, session_token: &str) -> Result<Transaction<'c, Postgres>> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT set_config('ticketdesk.session', $1, true)")
-        .bind(session_token)
-        .execute(&mut *tx)
-        .await?;
+    // fetch_one, not execute: query! has no execute for a statement that returns a value.
+    sqlx::query!(
+        "SELECT set_config('ticketdesk.session', $1, true)",
+        session_token
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     Ok(tx)
 }
 
@@ -126,12 +140,13 @@ pub async fn begin_acting<'c>(
     session_token: &str,
 ) -> Result<(Transaction<'c, Postgres>, Option<Actor>)> {
     let mut tx = pool.begin().await?;
-    let (id, role): (Option<Uuid>, Option<String>) =
-        sqlx::query_as("SELECT user_id, role::text FROM api.act_as($1)")
-            .bind(session_token)
-            .fetch_one(&mut *tx)
-            .await?;
-    let actor = match (id, role) {
+    let row = sqlx::query!(
+        r#"SELECT user_id AS "user_id?", role::text AS "role?" FROM api.act_as($1)"#,
+        session_token
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let actor = match (row.user_id, row.role) {
         (Some(id), Some(role)) => Some(Actor {
             id,
             role: crate::db::parse_column(&role)?,
@@ -148,14 +163,6 @@ pub fn end_read(tx: Transaction<'_, Postgres>) {
     drop(tx);
 }
 
-fn tokens(row: Option<(String, String, DateTime<Utc>)>) -> Option<SessionTokens> {
-    row.map(|(session_token, refresh_token, expires_at)| SessionTokens {
-        session_token,
-        refresh_token,
-        expires_at,
-    })
-}
-
 /// A signed-in desktop: who, and the tokens that prove it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedIn {
@@ -165,9 +172,11 @@ pub struct SignedIn {
 
 /// Whether the signed-in user has two-factor authentication on.
 pub async fn mfa_status(conn: &mut sqlx::PgConnection) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT api.mfa_status()")
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"SELECT api.mfa_status() AS "enabled!""#)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 /// Starts enrolment for the signed-in user: a new secret, stored by the server, returned once
@@ -178,8 +187,7 @@ pub async fn mfa_begin(
 ) -> Result<crate::domain::mfa::MfaEnrolment> {
     let (secret, enrolment) = crate::domain::mfa::new_enrolment(account)
         .map_err(|e| Error::Unexpected(anyhow::anyhow!(e)))?;
-    sqlx::query("SELECT api.mfa_enrol_begin($1)")
-        .bind(secret)
+    sqlx::query!("SELECT api.mfa_enrol_begin($1)", secret)
         .execute(&mut *conn)
         .await?;
     Ok(enrolment)
@@ -187,16 +195,19 @@ pub async fn mfa_begin(
 
 /// Turns MFA on with a code from the authenticator; false when the code does not match.
 pub async fn mfa_confirm(conn: &mut sqlx::PgConnection, code: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT api.mfa_enrol_confirm($1)")
-        .bind(code.trim())
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(sqlx::query_scalar!(
+        r#"SELECT api.mfa_enrol_confirm($1) AS "confirmed!""#,
+        code.trim()
+    )
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// Turns MFA off with a current code; false when the code does not match.
 pub async fn mfa_disable(conn: &mut sqlx::PgConnection, code: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar("SELECT api.mfa_disable($1)")
-        .bind(code.trim())
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"SELECT api.mfa_disable($1) AS "disabled!""#, code.trim())
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }

@@ -20,13 +20,15 @@ pub async fn add(tx: &mut PgConnection, actor: Actor, input: NewComment) -> Resu
             "Only engineers write internal notes.".into(),
         ));
     }
-    let inserted: bool = sqlx::query_scalar("SELECT api.add_comment($1, $2, $3, $4)")
-        .bind(input.id)
-        .bind(input.ticket_id)
-        .bind(&content)
-        .bind(input.is_internal)
-        .fetch_one(&mut *tx)
-        .await?;
+    let inserted: bool = sqlx::query_scalar!(
+        r#"SELECT api.add_comment($1, $2, $3, $4) AS "inserted!""#,
+        input.id,
+        input.ticket_id,
+        &content,
+        input.is_internal
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if inserted {
         announce_change(&mut *tx, input.ticket_id).await?;
     }
@@ -43,7 +45,6 @@ pub struct CommentEdit {
     pub content: String,
 }
 
-#[derive(sqlx::FromRow)]
 struct OwnComment {
     ticket_id: Uuid,
     user_id: Option<Uuid>,
@@ -53,10 +54,14 @@ struct OwnComment {
 
 /// The comment, if the actor may change it.
 async fn own_comment(tx: &mut PgConnection, actor: Actor, comment_id: Uuid) -> Result<OwnComment> {
-    let comment: OwnComment = sqlx::query_as(
-        "SELECT ticket_id, user_id, edit_count, deleted FROM api.comment_for_change($1)",
+    // A function's columns infer as nullable; "!" and "?" keep OwnComment's types.
+    let comment: OwnComment = sqlx::query_as!(
+        OwnComment,
+        r#"SELECT ticket_id AS "ticket_id!", user_id AS "user_id?", edit_count AS "edit_count!",
+                  deleted AS "deleted!"
+           FROM api.comment_for_change($1)"#,
+        comment_id
     )
-    .bind(comment_id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| Error::NotFound("No such comment.".into()))?;
@@ -84,12 +89,14 @@ pub async fn edit(tx: &mut PgConnection, actor: Actor, edit: CommentEdit) -> Res
     if comment.edit_count != edit.edit_count {
         return Err(stale());
     }
-    let updated: bool = sqlx::query_scalar("SELECT api.edit_comment($1, $2, $3)")
-        .bind(edit.comment_id)
-        .bind(edit.edit_count)
-        .bind(&content)
-        .fetch_one(&mut *tx)
-        .await?;
+    let updated: bool = sqlx::query_scalar!(
+        r#"SELECT api.edit_comment($1, $2, $3) AS "updated!""#,
+        edit.comment_id,
+        edit.edit_count,
+        &content
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if !updated {
         return Err(stale());
     }
@@ -100,9 +107,9 @@ pub async fn edit(tx: &mut PgConnection, actor: Actor, edit: CommentEdit) -> Res
 /// Soft delete: the comment disappears from the ticket but stays in the database.
 pub async fn delete(tx: &mut PgConnection, actor: Actor, comment_id: Uuid) -> Result<TicketDetail> {
     let comment = own_comment(&mut *tx, actor, comment_id).await?;
-    sqlx::query("SELECT api.delete_comment($1)")
-        .bind(comment_id)
-        .execute(&mut *tx)
+    // fetch_one, not execute: query! has no execute for a statement that returns a value.
+    sqlx::query!("SELECT api.delete_comment($1)", comment_id)
+        .fetch_one(&mut *tx)
         .await?;
     announce_change(&mut *tx, comment.ticket_id).await?;
     tickets::detail(&mut *tx, actor, comment.ticket_id).await

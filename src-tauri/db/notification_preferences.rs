@@ -28,18 +28,21 @@ pub async fn list(conn: &mut PgConnection) -> Result<Vec<NotificationPreference>
         .map(|k| k.as_str())
         .collect();
     let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
-    let rows: Vec<(String, String, bool)> =
-        sqlx::query_as("SELECT kind, channel, enabled FROM api.notification_preferences($1, $2)")
-            .bind(&kinds)
-            .bind(&channels)
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows = sqlx::query!(
+        r#"SELECT kind AS "kind!", channel AS "channel!", enabled AS "enabled!"
+           FROM api.notification_preferences($1, $2)"#,
+        // Slices of &str; the macro's check wants Vec<String> for a varchar[].
+        &kinds as _,
+        &channels as _
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     rows.into_iter()
-        .map(|(kind, channel, enabled)| {
+        .map(|row| {
             Ok(NotificationPreference {
-                kind: parse_column(&kind)?,
-                channel: parse_column(&channel)?,
-                enabled,
+                kind: parse_column(&row.kind)?,
+                channel: parse_column(&row.channel)?,
+                enabled: row.enabled,
             })
         })
         .collect()
@@ -52,11 +55,13 @@ pub async fn set(
     choice: NotificationPreference,
 ) -> Result<Vec<NotificationPreference>> {
     check_choosable(choice.kind).map_err(Error::Validation)?;
-    sqlx::query("SELECT api.set_notification_preference($1, $2, $3)")
-        .bind(choice.kind.as_str())
-        .bind(choice.channel.as_str())
-        .bind(choice.enabled)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "SELECT api.set_notification_preference($1, $2, $3)",
+        choice.kind.as_str(),
+        choice.channel.as_str(),
+        choice.enabled
+    )
+    .execute(&mut *conn)
+    .await?;
     list(conn).await
 }

@@ -16,7 +16,7 @@ use crate::error::Result;
 pub const CHANNEL: &str = "ticketdesk_notification";
 
 /// A notification as the desktop shows it (also the payload of the UI's `notification` event).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct NotificationEvent {
@@ -32,15 +32,19 @@ pub struct NotificationEvent {
 /// first. Rows another desktop is claiming are skipped and rows it already claimed no longer
 /// match, so each notification is returned to exactly one caller.
 pub async fn claim_undelivered(db: impl PgExecutor<'_>) -> Result<Vec<NotificationEvent>> {
-    Ok(sqlx::query_as(
-        "SELECT id, ticket_id, kind, subject, message FROM api.claim_notifications()",
+    // A function's columns infer as nullable; "!" and "?" keep the struct's types.
+    Ok(sqlx::query_as!(
+        NotificationEvent,
+        r#"SELECT id AS "id!", ticket_id AS "ticket_id?", kind AS "kind!", subject AS "subject?",
+                  message AS "message!"
+           FROM api.claim_notifications()"#
     )
     .fetch_all(db)
     .await?)
 }
 
 /// One entry of the notification centre.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct NotificationItem {
@@ -95,15 +99,17 @@ pub async fn list(conn: &mut PgConnection, query: &NotificationQuery) -> Result<
         .map(decode_cursor)
         .transpose()
         .map_err(crate::error::Error::Validation)?;
-    let mut items: Vec<NotificationItem> = sqlx::query_as(
-        "SELECT id, ticket_id, ticket_number, kind, subject, message, priority, created_at, \
-                read_at \
-         FROM api.notifications($1, $2, $3, $4)",
+    let mut items: Vec<NotificationItem> = sqlx::query_as!(
+        NotificationItem,
+        r#"SELECT id AS "id!", ticket_id AS "ticket_id?", ticket_number AS "ticket_number?",
+                  kind AS "kind!", subject AS "subject?", message AS "message!",
+                  priority AS "priority!", created_at AS "created_at!", read_at AS "read_at?"
+           FROM api.notifications($1, $2, $3, $4)"#,
+        query.unread_only,
+        before.map(|b| b.0),
+        before.map(|b| b.1),
+        limit as i32 + 1
     )
-    .bind(query.unread_only)
-    .bind(before.map(|b| b.0))
-    .bind(before.map(|b| b.1))
-    .bind(limit as i32 + 1)
     .fetch_all(&mut *conn)
     .await?;
     let next_cursor = if items.len() > limit as usize {
@@ -133,22 +139,25 @@ fn decode_cursor(text: &str) -> std::result::Result<(DateTime<Utc>, Uuid), Strin
 }
 
 pub async fn unread_count(conn: &mut PgConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT api.unread_notifications()")
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"SELECT api.unread_notifications() AS "unread!""#)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 /// Marks one notification read (again is harmless); returns the unread count after.
 pub async fn mark_read(conn: &mut PgConnection, id: Uuid) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT api.mark_notification_read($1)")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"SELECT api.mark_notification_read($1) AS "unread!""#, id)
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 pub async fn mark_all_read(conn: &mut PgConnection) -> Result<i64> {
     Ok(
-        sqlx::query_scalar("SELECT api.mark_all_notifications_read()")
+        sqlx::query_scalar!(r#"SELECT api.mark_all_notifications_read() AS "unread!""#)
             .fetch_one(&mut *conn)
             .await?,
     )

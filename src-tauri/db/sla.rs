@@ -17,10 +17,12 @@ pub const SWEEP_BATCH: i32 = 500;
 /// One sweep (on a pool: in its own transaction): how many tickets it flagged as breached, at
 /// most [`SWEEP_BATCH`], or `None` when another process was sweeping at that moment.
 pub async fn sweep(conn: impl PgExecutor<'_>) -> Result<Option<i32>> {
-    Ok(sqlx::query_scalar("SELECT api.sla_sweep($1)")
-        .bind(SWEEP_BATCH)
-        .fetch_one(conn)
-        .await?)
+    // "?": NULL when another process holds the sweep's lock.
+    Ok(
+        sqlx::query_scalar!(r#"SELECT api.sla_sweep($1) AS "flagged?""#, SWEEP_BATCH)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// Sweeps every `period` for as long as the task lives. A failure (the server away, say) is

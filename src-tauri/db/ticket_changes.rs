@@ -54,7 +54,6 @@ pub struct PriorityChange {
     pub reason: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
 struct CurrentRow {
     status: String,
     requestor_id: Uuid,
@@ -75,12 +74,17 @@ struct Current {
 /// The ticket as the actor may see it, refused as a conflict when it is no longer the version
 /// the change was based on.
 async fn current(tx: &mut PgConnection, ticket_id: Uuid, seen_version: i32) -> Result<Current> {
-    let row: CurrentRow = sqlx::query_as(
-        "SELECT status, requestor_id, assignee_id, closed_at, status_before_escalation, priority, \
-                ticket_number, version \
-         FROM api.ticket_state($1)",
+    // A function's columns infer as nullable; "!" and "?" keep CurrentRow's types.
+    let row: CurrentRow = sqlx::query_as!(
+        CurrentRow,
+        r#"SELECT status AS "status!", requestor_id AS "requestor_id!",
+                  assignee_id AS "assignee_id?", closed_at AS "closed_at?",
+                  status_before_escalation AS "status_before_escalation?",
+                  priority AS "priority!", ticket_number AS "ticket_number!",
+                  version AS "version!"
+           FROM api.ticket_state($1)"#,
+        ticket_id
     )
-    .bind(ticket_id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| Error::NotFound("No such ticket.".into()))?;
@@ -145,16 +149,17 @@ pub async fn change_status(
     workflow::check_transition(state, actor, change.to, notes, now)?;
     let reason = reason(change.reason.as_deref())?;
     let assignee = workflow::assignee_after_transition(state, change.to);
-    let applied: bool =
-        sqlx::query_scalar("SELECT api.change_ticket_status($1, $2, $3, $4, $5, $6)")
-            .bind(change.ticket_id)
-            .bind(change.version)
-            .bind(change.to.as_str())
-            .bind(assignee)
-            .bind(notes)
-            .bind(&reason)
-            .fetch_one(&mut *tx)
-            .await?;
+    let applied: bool = sqlx::query_scalar!(
+        r#"SELECT api.change_ticket_status($1, $2, $3, $4, $5, $6) AS "applied!""#,
+        change.ticket_id,
+        change.version,
+        change.to.as_str(),
+        assignee,
+        notes,
+        &reason
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     ensure_applied(&current, applied)?;
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
@@ -184,14 +189,16 @@ pub async fn assign(
     workflow::check_assignment(state, actor, assignee)?;
     let reason = reason(change.reason.as_deref())?;
     let status = workflow::status_after_assignment(state, change.assignee_id);
-    let applied: bool = sqlx::query_scalar("SELECT api.assign_ticket($1, $2, $3, $4, $5)")
-        .bind(change.ticket_id)
-        .bind(change.version)
-        .bind(change.assignee_id)
-        .bind(status.as_str())
-        .bind(&reason)
-        .fetch_one(&mut *tx)
-        .await?;
+    let applied: bool = sqlx::query_scalar!(
+        r#"SELECT api.assign_ticket($1, $2, $3, $4, $5) AS "applied!""#,
+        change.ticket_id,
+        change.version,
+        change.assignee_id,
+        status.as_str(),
+        &reason
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     ensure_applied(&current, applied)?;
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await
@@ -211,13 +218,15 @@ pub async fn change_priority(
         )));
     }
     let reason = reason(change.reason.as_deref())?;
-    let applied: bool = sqlx::query_scalar("SELECT api.change_ticket_priority($1, $2, $3, $4)")
-        .bind(change.ticket_id)
-        .bind(change.version)
-        .bind(change.priority.as_str())
-        .bind(&reason)
-        .fetch_one(&mut *tx)
-        .await?;
+    let applied: bool = sqlx::query_scalar!(
+        r#"SELECT api.change_ticket_priority($1, $2, $3, $4) AS "applied!""#,
+        change.ticket_id,
+        change.version,
+        change.priority.as_str(),
+        &reason
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     ensure_applied(&current, applied)?;
     announce_change(&mut *tx, change.ticket_id).await?;
     tickets::detail(&mut *tx, actor, change.ticket_id).await

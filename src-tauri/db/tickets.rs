@@ -17,7 +17,8 @@ use crate::domain::user::UserRef;
 use crate::domain::workflow::{self, TicketState};
 use crate::error::{Error, Result};
 
-#[derive(sqlx::FromRow)]
+/// The queue's, creation's and the detail's common columns. Functions' columns infer as
+/// nullable, so the queries mark each "!" (NOT NULL) or "?" to keep these types.
 struct SummaryRow {
     id: Uuid,
     ticket_number: String,
@@ -32,8 +33,7 @@ struct SummaryRow {
     assignee_name: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-    /// Only selected when searching.
-    #[sqlx(default)]
+    /// Only set when searching.
     rank: Option<f32>,
 }
 
@@ -157,10 +157,20 @@ fn page_rows(query: &QueueQuery) -> u32 {
 pub async fn queue(conn: &mut PgConnection, query: &QueueQuery) -> Result<QueuePage> {
     let limit = query.limit() as usize;
     let filter = QueueFilter::of(query)?;
-    let rows: Vec<SummaryRow> = sqlx::query_as("SELECT * FROM api.queue($1)")
-        .bind(Json(&filter))
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<SummaryRow> = sqlx::query_as!(
+        SummaryRow,
+        r#"SELECT id AS "id!", ticket_number AS "ticket_number!", title AS "title!",
+                  status AS "status!", priority AS "priority!", category AS "category!",
+                  environment AS "environment?", requestor_id AS "requestor_id!",
+                  requestor_name AS "requestor_name!", assignee_id AS "assignee_id?",
+                  assignee_name AS "assignee_name?", created_at AS "created_at!",
+                  updated_at AS "updated_at!", rank AS "rank?"
+           FROM api.queue($1)"#,
+        // jsonb: the macro's check wants a serde_json::Value.
+        Json(&filter) as _
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let next_cursor = match rows.get(limit - 1) {
         Some(last) if rows.len() > limit => Some(cursor_after(query.sort, last)?.encode()),
         _ => None,
@@ -181,10 +191,12 @@ pub async fn queue(conn: &mut PgConnection, query: &QueueQuery) -> Result<QueueP
 /// to call: a plan shows row counts).
 pub async fn queue_plan(conn: &mut PgConnection, query: &QueueQuery) -> Result<String> {
     let filter = QueueFilter::of(query)?;
-    let lines: Vec<String> = sqlx::query_scalar("SELECT * FROM auth.queue_explain($1)")
-        .bind(Json(&filter))
-        .fetch_all(&mut *conn)
-        .await?;
+    let lines: Vec<String> = sqlx::query_scalar!(
+        r#"SELECT line AS "line!" FROM auth.queue_explain($1) AS line"#,
+        Json(&filter) as _
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(lines.join("\n"))
 }
 
@@ -203,26 +215,8 @@ fn cursor_after(sort: QueueSort, row: &SummaryRow) -> Result<QueueCursor> {
     })
 }
 
-#[derive(sqlx::FromRow)]
-struct DetailRow {
-    #[sqlx(flatten)]
-    summary: SummaryRow,
-    description: String,
-    resolution_notes: Option<String>,
-    due_date: Option<DateTime<Utc>>,
-    resolved_at: Option<DateTime<Utc>>,
-    closed_at: Option<DateTime<Utc>>,
-    tags: Option<Vec<String>>,
-    sla_breach: bool,
-    reopen_count: i32,
-    status_before_escalation: Option<String>,
-    version: i32,
-    comments: Json<Vec<CommentRow>>,
-    history: Json<Vec<HistoryRow>>,
-    attachments: Json<Vec<AttachmentRow>>,
-}
-
-#[derive(serde::Deserialize)]
+// Debug: query!'s record derives it.
+#[derive(Debug, serde::Deserialize)]
 struct CommentRow {
     id: Uuid,
     user_id: Option<Uuid>,
@@ -234,7 +228,7 @@ struct CommentRow {
     edit_count: i32,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 struct HistoryRow {
     id: Uuid,
     user_id: Option<Uuid>,
@@ -247,7 +241,7 @@ struct HistoryRow {
     timestamp: DateTime<Utc>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 struct AttachmentRow {
     id: Uuid,
     comment_id: Option<Uuid>,
@@ -272,14 +266,46 @@ pub async fn detail(
     // One statement, one round trip: the ticket with its comments, history and files as JSON
     // arrays (where four statements took four; issue 7), as the server decides the caller
     // sees them (sql/api/ticket_detail.sql).
-    let row: Option<DetailRow> = sqlx::query_as("SELECT * FROM api.ticket_detail($1)")
-        .bind(ticket_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query!(
+        r#"SELECT id AS "id!", ticket_number AS "ticket_number!", title AS "title!",
+                  status AS "status!", priority AS "priority!", category AS "category!",
+                  environment AS "environment?", requestor_id AS "requestor_id!",
+                  requestor_name AS "requestor_name!", assignee_id AS "assignee_id?",
+                  assignee_name AS "assignee_name?", created_at AS "created_at!",
+                  updated_at AS "updated_at!", description AS "description!",
+                  resolution_notes AS "resolution_notes?", due_date AS "due_date?",
+                  resolved_at AS "resolved_at?", closed_at AS "closed_at?", tags AS "tags?",
+                  sla_breach AS "sla_breach!", reopen_count AS "reopen_count!",
+                  status_before_escalation AS "status_before_escalation?",
+                  version AS "version!",
+                  comments AS "comments!: Json<Vec<CommentRow>>",
+                  history AS "history!: Json<Vec<HistoryRow>>",
+                  attachments AS "attachments!: Json<Vec<AttachmentRow>>"
+           FROM api.ticket_detail($1)"#,
+        ticket_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     let row = row.ok_or_else(|| Error::NotFound("No such ticket.".into()))?;
     let (comments, history, attachments) = (row.comments.0, row.history.0, row.attachments.0);
 
-    let summary: TicketSummary = row.summary.try_into()?;
+    let summary: TicketSummary = SummaryRow {
+        id: row.id,
+        ticket_number: row.ticket_number,
+        title: row.title,
+        status: row.status,
+        priority: row.priority,
+        category: row.category,
+        environment: row.environment,
+        requestor_id: row.requestor_id,
+        requestor_name: row.requestor_name,
+        assignee_id: row.assignee_id,
+        assignee_name: row.assignee_name,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        rank: None,
+    }
+    .try_into()?;
     let status_before_escalation = row
         .status_before_escalation
         .as_deref()
@@ -382,11 +408,13 @@ pub async fn create(
 
 /// Wakes every desktop's queue when the transaction commits (payload: the ticket id only).
 pub async fn announce_change(tx: &mut PgConnection, ticket_id: Uuid) -> Result<()> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(TICKET_CHANNEL)
-        .bind(ticket_id.to_string())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "SELECT pg_notify($1, $2)",
+        TICKET_CHANNEL,
+        ticket_id.to_string()
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -397,17 +425,23 @@ pub async fn announce_change(tx: &mut PgConnection, ticket_id: Uuid) -> Result<(
 async fn insert_ticket(tx: &mut PgConnection, ticket: &ValidNewTicket) -> Result<TicketSummary> {
     // The requestor is the caller, and the status (OPEN when assigned at once: triaged, SPEC
     // §3) the server's; sql/api/ticket_changes.sql.
-    let row: SummaryRow = sqlx::query_as(
-        "SELECT id, ticket_number, title, status, priority, category, environment, \
-                requestor_id, requestor_name, assignee_id, assignee_name, created_at, updated_at \
-         FROM api.create_ticket($1, $2, $3, $4, $5, $6)",
+    // No rank: only a search has one (query_as! fills every field from a column).
+    let row: SummaryRow = sqlx::query_as!(
+        SummaryRow,
+        r#"SELECT id AS "id!", ticket_number AS "ticket_number!", title AS "title!",
+                  status AS "status!", priority AS "priority!", category AS "category!",
+                  environment AS "environment?", requestor_id AS "requestor_id!",
+                  requestor_name AS "requestor_name!", assignee_id AS "assignee_id?",
+                  assignee_name AS "assignee_name?", created_at AS "created_at!",
+                  updated_at AS "updated_at!", NULL::real AS "rank?"
+           FROM api.create_ticket($1, $2, $3, $4, $5, $6)"#,
+        &ticket.title,
+        &ticket.description,
+        ticket.category.as_str(),
+        ticket.priority.as_str(),
+        ticket.assignee_id,
+        ticket.environment.as_deref()
     )
-    .bind(&ticket.title)
-    .bind(&ticket.description)
-    .bind(ticket.category.as_str())
-    .bind(ticket.priority.as_str())
-    .bind(ticket.assignee_id)
-    .bind(&ticket.environment)
     .fetch_one(&mut *tx)
     .await?;
     row.try_into()

@@ -8,7 +8,6 @@ use crate::domain::permissions::Actor;
 use crate::domain::user::UserSummary;
 use crate::error::{Error, Result};
 
-#[derive(sqlx::FromRow)]
 struct UserRow {
     id: Uuid,
     username: String,
@@ -33,18 +32,29 @@ impl TryFrom<UserRow> for UserSummary {
 /// Active users, most privileged first, then by name: names, roles and departments for pickers
 /// and bylines (`api.active_users`).
 pub async fn list_active(db: impl PgExecutor<'_>) -> Result<Vec<UserSummary>> {
-    let rows: Vec<UserRow> = sqlx::query_as("SELECT * FROM api.active_users(NULL)")
-        .fetch_all(db)
-        .await?;
+    // A function's columns infer as nullable; "!" and "?" keep UserRow's types.
+    let rows: Vec<UserRow> = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", username AS "username!", display_name AS "display_name!",
+                  role AS "role!", department AS "department?"
+           FROM api.active_users(NULL)"#
+    )
+    .fetch_all(db)
+    .await?;
     rows.into_iter().map(UserSummary::try_from).collect()
 }
 
 /// An active user, or `NotFound`.
 pub async fn find_active(db: impl PgExecutor<'_>, id: Uuid) -> Result<UserSummary> {
-    let row: Option<UserRow> = sqlx::query_as("SELECT * FROM api.active_users($1)")
-        .bind(id)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<UserRow> = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", username AS "username!", display_name AS "display_name!",
+                  role AS "role!", department AS "department?"
+           FROM api.active_users($1)"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
     row.ok_or_else(|| Error::NotFound("No active user with that id.".into()))?
         .try_into()
 }
@@ -55,11 +65,14 @@ pub async fn find_active_by_username(
     db: impl PgExecutor<'_>,
     username: &str,
 ) -> Result<UserSummary> {
-    let row: Option<UserRow> = sqlx::query_as(
-        "SELECT id, username, first_name || ' ' || last_name AS display_name, role, \
-             department FROM users WHERE username = $1 AND is_active",
+    let row: Option<UserRow> = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", username AS "username!",
+                  first_name || ' ' || last_name AS "display_name!", role AS "role!",
+                  department AS "department?"
+           FROM users WHERE username = $1 AND is_active"#,
+        username
     )
-    .bind(username)
     .fetch_optional(db)
     .await?;
     row.ok_or_else(|| Error::NotFound(format!("No active user named {username:?}.")))?

@@ -21,7 +21,6 @@ fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-#[derive(sqlx::FromRow)]
 struct ClaimedRow {
     id: Uuid,
     kind: String,
@@ -49,14 +48,19 @@ pub async fn claim(
     limit: u32,
     lease: Duration,
 ) -> sqlx::Result<Vec<Outgoing>> {
-    let rows: Vec<ClaimedRow> = sqlx::query_as(
-        "SELECT id, kind, channel, subject, message, priority, retry_count, ticket_number, \
-                ticket_title, first_name, last_name, email, phone_number, active \
-         FROM api.outbox_claim($1, $2, $3)",
+    // A function's columns infer as nullable; "!" and "?" keep ClaimedRow's types.
+    let rows: Vec<ClaimedRow> = sqlx::query_as!(
+        ClaimedRow,
+        r#"SELECT id AS "id!", kind AS "kind!", channel AS "channel!", subject AS "subject?",
+                  message AS "message!", priority AS "priority!", retry_count AS "retry_count!",
+                  ticket_number AS "ticket_number?", ticket_title AS "ticket_title?",
+                  first_name AS "first_name?", last_name AS "last_name?", email AS "email?",
+                  phone_number AS "phone_number?", active AS "active?"
+           FROM api.outbox_claim($1, $2, $3)"#,
+        &names(channels),
+        i32::try_from(limit).unwrap_or(i32::MAX),
+        millis(lease)
     )
-    .bind(names(channels))
-    .bind(i32::try_from(limit).unwrap_or(i32::MAX))
-    .bind(millis(lease))
     .fetch_all(pool)
     .await?;
     Ok(rows
@@ -98,37 +102,43 @@ pub async fn record(
 ) -> sqlx::Result<bool> {
     let done = match update {
         Update::Sent { external_id } => {
-            sqlx::query_scalar("SELECT api.outbox_sent($1, $2)")
-                .bind(id)
-                .bind(external_id)
-                .fetch_one(pool)
-                .await?
+            sqlx::query_scalar!(
+                r#"SELECT api.outbox_sent($1, $2) AS "done!""#,
+                id,
+                external_id.as_deref()
+            )
+            .fetch_one(pool)
+            .await?
         }
         Update::Retry {
             retry_count,
             failed_reason,
             after,
         } => {
-            sqlx::query_scalar("SELECT api.outbox_retry($1, $2, $3, $4, $5)")
-                .bind(id)
-                .bind(claimed_retry_count)
-                .bind(retry_count)
-                .bind(failed_reason)
-                .bind(millis(*after))
-                .fetch_one(pool)
-                .await?
+            sqlx::query_scalar!(
+                r#"SELECT api.outbox_retry($1, $2, $3, $4, $5) AS "done!""#,
+                id,
+                claimed_retry_count,
+                retry_count,
+                failed_reason,
+                millis(*after)
+            )
+            .fetch_one(pool)
+            .await?
         }
         Update::Failed {
             retry_count,
             failed_reason,
         } => {
-            sqlx::query_scalar("SELECT api.outbox_failed($1, $2, $3, $4)")
-                .bind(id)
-                .bind(claimed_retry_count)
-                .bind(retry_count)
-                .bind(failed_reason)
-                .fetch_one(pool)
-                .await?
+            sqlx::query_scalar!(
+                r#"SELECT api.outbox_failed($1, $2, $3, $4) AS "done!""#,
+                id,
+                claimed_retry_count,
+                retry_count,
+                failed_reason
+            )
+            .fetch_one(pool)
+            .await?
         }
     };
     Ok(done)
@@ -137,9 +147,7 @@ pub async fn record(
 /// Gives a claimed row back unsent (shutting down, or too little of the lease left), so it
 /// need not wait for the lease to run out.
 pub async fn release(pool: &PgPool, id: Uuid, claimed_retry_count: i32) -> sqlx::Result<()> {
-    sqlx::query("SELECT api.outbox_release($1, $2)")
-        .bind(id)
-        .bind(claimed_retry_count)
+    sqlx::query!("SELECT api.outbox_release($1, $2)", id, claimed_retry_count)
         .execute(pool)
         .await?;
     Ok(())
@@ -148,10 +156,12 @@ pub async fn release(pool: &PgPool, id: Uuid, claimed_retry_count: i32) -> sqlx:
 /// How long until the next row of `channels` comes due (a retry's backoff, or another
 /// worker's lease running out); zero if one is due now, None if nothing waits.
 pub async fn next_due(pool: &PgPool, channels: &[Channel]) -> sqlx::Result<Option<Duration>> {
-    let millis: Option<f64> = sqlx::query_scalar("SELECT api.outbox_next_due_ms($1)")
-        .bind(names(channels))
-        .fetch_one(pool)
-        .await?;
+    let millis: Option<f64> = sqlx::query_scalar!(
+        r#"SELECT api.outbox_next_due_ms($1) AS "ms?""#,
+        &names(channels)
+    )
+    .fetch_one(pool)
+    .await?;
     Ok(millis.map(|ms| Duration::from_millis(ms.max(0.0).ceil() as u64)))
 }
 
@@ -160,8 +170,12 @@ pub async fn waiting_elsewhere(
     pool: &PgPool,
     configured: &[Channel],
 ) -> sqlx::Result<Vec<(String, i64)>> {
-    sqlx::query_as("SELECT channel, waiting FROM api.outbox_waiting_elsewhere($1)")
-        .bind(names(configured))
-        .fetch_all(pool)
-        .await
+    let rows = sqlx::query!(
+        r#"SELECT channel AS "channel!", waiting AS "waiting!"
+           FROM api.outbox_waiting_elsewhere($1)"#,
+        &names(configured)
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.channel, r.waiting)).collect())
 }
