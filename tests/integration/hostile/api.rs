@@ -96,6 +96,32 @@ async fn the_desktop_executes_the_api_and_holds_nothing_else(pool: PgPool) {
             );
         }
     }
+    // Hole 13's helpers, called directly: sla_policy_for() answered with no session,
+    // seal_upload() + attachment_sealed() stored 50 MB a call that nothing referenced, and
+    // pgcrypto's functions were everyone's. Each is refused; the owner's connection (the
+    // control) runs the same call.
+    for attack in [
+        "SELECT * FROM public.sla_policy_for('P1_CRITICAL', 'OTHER', current_date)",
+        "SELECT * FROM public.seal_upload(gen_random_uuid())",
+        "SELECT public.attachment_sealed('0', 0)",
+        "SELECT public.current_user_id()",
+        "SELECT public.digest('x'::text, 'sha256')",
+    ] {
+        let mut tx = conn.begin().await.unwrap();
+        assert_denied(
+            exec(&mut tx, attack).await,
+            attack,
+            "EXECUTE only on api (sql/server/privileges.sql)",
+        );
+        let mut owner = pool.begin().await.unwrap();
+        // (seal_upload itself then refuses the owner, who has no session: "sign in first".)
+        if let Err(e) = exec(&mut owner, attack).await {
+            assert!(
+                !e.to_string().contains("permission denied"),
+                "control: the owner may call {attack}: {e}"
+            );
+        }
+    }
     conn.close().await.ok();
     login.remove(&pool).await;
 }
