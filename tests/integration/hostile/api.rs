@@ -314,3 +314,97 @@ async fn the_workers_privileges_are_its_outbox_functions_only(pool: PgPool) {
     .unwrap();
     assert_eq!(desktop_may, 0, "a desktop may call an outbox function");
 }
+
+/// The ids `api.queue` answers on `conn` for `filter`.
+async fn queue_ids(conn: &mut PgConnection, filter: &str) -> Vec<Uuid> {
+    let mut tx = conn.begin().await.unwrap();
+    let ids = sqlx::query_scalar("SELECT id FROM api.queue($1::jsonb)")
+        .bind(filter)
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    ids
+}
+
+/// The connection's prepared queue shapes, by name and text.
+async fn queue_shapes(conn: &mut PgConnection) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT name, statement FROM pg_prepared_statements \
+         WHERE name LIKE 'ticketdesk\\_queue\\_%' ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn a_statement_squatting_the_queues_prepared_name_is_replaced_not_run(pool: PgPool) {
+    let erin = person(&pool, "erin", Role::EndUser).await;
+    let ivan = person(&pool, "ivan", Role::EndUser).await;
+    let mine = create_ticket(
+        &pool,
+        erin.actor,
+        crate::helpers::new_ticket("erin's", None),
+    )
+    .await;
+    create_ticket(
+        &pool,
+        ivan.actor,
+        crate::helpers::new_ticket("ivan's", None),
+    )
+    .await;
+    let login = Login::desktop(&pool).await;
+    let mut conn = login.connect().await;
+    let tokens = sign_in(&mut conn, &erin).await;
+    act_as(&mut conn, &tokens.session).await;
+
+    // Control: erin's queue is her ticket, and the shape is now prepared on her connection.
+    assert_eq!(queue_ids(&mut conn, "{}").await, vec![mine.id]);
+    let shapes = queue_shapes(&mut conn).await;
+    assert_eq!(shapes.len(), 1, "{shapes:?}");
+    let (name, ours) = shapes[0].clone();
+
+    // The desktop shares the session: it swaps in a statement of that name that answers every
+    // ticket (its privileges do not matter to a statement the definer would run).
+    exec(&mut conn, &format!("DEALLOCATE \"{name}\""))
+        .await
+        .unwrap();
+    let hostile = format!(
+        "PREPARE \"{name}\"(text, uuid) AS SELECT t.id, t.ticket_number, t.title, t.status, \
+         t.priority, t.category, t.environment, t.requestor_id, ''::text, t.assignee_id, \
+         ''::text, t.created_at, t.updated_at, 0::real FROM public.tickets t"
+    );
+    exec(&mut conn, &hostile).await.expect("anyone may prepare");
+    assert_eq!(
+        queue_ids(&mut conn, "{}").await,
+        vec![mine.id],
+        "the squatter's statement ran as the definer"
+    );
+    assert_eq!(
+        queue_shapes(&mut conn).await,
+        vec![(name, ours)],
+        "api.queue put its own statement back"
+    );
+    conn.close().await.ok();
+    login.remove(&pool).await;
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn a_connection_keeps_at_most_64_queue_shapes(pool: PgPool) {
+    let erin = person(&pool, "erin", Role::EndUser).await;
+    let login = Login::desktop(&pool).await;
+    let mut conn = login.connect().await;
+    let tokens = sign_in(&mut conn, &erin).await;
+    act_as(&mut conn, &tokens.session).await;
+    // Every page size is a shape of its own (the LIMIT is part of the plan).
+    for rows in 1..=70 {
+        queue_ids(&mut conn, &format!("{{\"page_rows\": {rows}}}")).await;
+        let kept = queue_shapes(&mut conn).await.len();
+        assert!((1..=64).contains(&kept), "after {rows} shapes: {kept} kept");
+    }
+    // Control: below the cap nothing is forgotten.
+    assert_eq!(queue_shapes(&mut conn).await.len(), 70 - 64);
+    conn.close().await.ok();
+    login.remove(&pool).await;
+}
