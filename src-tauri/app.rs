@@ -184,30 +184,62 @@ impl AppState {
     pub async fn begin(&self) -> Result<(Transaction<'static, Postgres>, Actor)> {
         let pool = self.pool().await?;
         for renewed in [false, true] {
-            let Some(session) = self.session.borrow().clone() else {
-                return Err(Error::Unauthenticated("Sign in first.".into()));
-            };
+            let session = self.signed_in()?;
             let (tx, actor) = auth::begin_acting(pool, &session.tokens.session_token).await?;
             if let Some(actor) = actor {
                 return Ok((tx, actor));
             }
             tx.rollback().await?;
-            if renewed {
+            if renewed || !self.renew_ended(pool, &session).await? {
                 break;
             }
-            match auth::refresh(pool, &session.tokens.refresh_token).await {
-                Ok(tokens) => {
-                    self.start_session(tokens).await?;
-                }
-                Err(Error::Unauthenticated(_)) => break,
-                Err(other) => return Err(other),
+        }
+        Err(self.session_ended())
+    }
+
+    /// A read that is one API call bringing the session token itself, with no transaction
+    /// around it (e.g. `db::tickets::queue_for_session`): `read` gets the pool and the token.
+    /// An ended session is renewed once, as in [`Self::begin`].
+    pub async fn read<T, F, Fut>(&self, read: F) -> Result<T>
+    where
+        F: Fn(PgPool, String) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let pool = self.pool().await?;
+        for renewed in [false, true] {
+            let session = self.signed_in()?;
+            match read(pool.clone(), session.tokens.session_token.clone()).await {
+                Err(Error::Unauthenticated(_)) => {}
+                done => return done,
+            }
+            if renewed || !self.renew_ended(pool, &session).await? {
+                break;
             }
         }
+        Err(self.session_ended())
+    }
+
+    fn signed_in(&self) -> Result<auth::SignedIn> {
+        self.session
+            .borrow()
+            .clone()
+            .ok_or_else(|| Error::Unauthenticated("Sign in first.".into()))
+    }
+
+    /// Renews a session the server found ended; false when the refresh token is refused too.
+    async fn renew_ended(&self, pool: &PgPool, session: &auth::SignedIn) -> Result<bool> {
+        match auth::refresh(pool, &session.tokens.refresh_token).await {
+            Ok(tokens) => self.start_session(tokens).await.map(|_| true),
+            Err(Error::Unauthenticated(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Forgets an ended session: the user must sign in again.
+    fn session_ended(&self) -> Error {
         self.session.send_replace(None);
         self.store_refresh_token(None);
-        Err(Error::Unauthenticated(
-            "Your session has ended; sign in again.".into(),
-        ))
+        Error::Unauthenticated("Your session has ended; sign in again.".into())
     }
 
     /// Swaps the session for a fresh one with the refresh token, before it ends on its own.

@@ -239,11 +239,9 @@ async fn measure(
         // Warm both paths (plans, caches) before timing.
         for round in 0..samples + WARM_UP {
             let started = Instant::now();
-            let (mut tx, actor) = begin(desk, &session).await?;
-            db::tickets::queue(&mut tx, &case.query)
+            db::tickets::queue_for_session(desk, &session, &case.query)
                 .await
                 .map_err(anyhow_from)?;
-            auth::end_read(tx);
             let app_time = started.elapsed();
 
             let mut sql = floors::queue(actor, &case.query)?;

@@ -146,9 +146,12 @@ async fn list_users(state: State<'_, AppState>) -> CommandResult<Vec<UserSummary
 
 #[tauri::command]
 async fn list_queue(state: State<'_, AppState>, query: QueueQuery) -> CommandResult<QueuePage> {
-    let (mut tx, _) = state.begin().await?;
-    let page = db::tickets::queue(&mut tx, &query).await?;
-    db::auth::end_read(tx);
+    let query = &query;
+    let page = state
+        .read(|pool, session| async move {
+            db::tickets::queue_for_session(&pool, &session, query).await
+        })
+        .await?;
     Ok(page)
 }
 

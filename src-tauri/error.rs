@@ -80,6 +80,11 @@ impl From<sqlx::Error> for Error {
                 // Conditions our own SQL functions raise, with messages written for people.
                 match db.code().as_deref() {
                     Some("42501") => Error::Forbidden(capitalise(db.message())),
+                    // A call that brought an ended session (auth.caller_with); not a refused
+                    // connection, which shares the code.
+                    Some("28000") if db.message() == "your session has ended" => {
+                        Error::Unauthenticated(capitalise(db.message()))
+                    }
                     Some("P0002") => Error::NotFound(capitalise(db.message())),
                     Some("22023") => Error::Validation(capitalise(db.message())),
                     Some("23514") if db.constraint().is_none() => {

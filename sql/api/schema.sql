@@ -25,3 +25,26 @@ $$;
 ALTER FUNCTION auth.caller() OWNER TO ticketdesk_definer;
 REVOKE ALL ON FUNCTION auth.caller() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.caller() TO ticketdesk_definer;
+
+-- auth.caller() for a call that brings its own session token (a read that is one statement):
+-- the token becomes the transaction's session, as api.act_as() would make it, and an unknown
+-- or ended one is refused with 28000, so the desktop renews it instead of calling the user
+-- forbidden. Without a token, auth.caller().
+CREATE OR REPLACE FUNCTION auth.caller_with(p_session text, OUT user_id uuid, OUT role varchar)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+    IF p_session IS NULL THEN
+        SELECT c.user_id, c.role INTO user_id, role FROM auth.caller() c;
+        RETURN;
+    END IF;
+    PERFORM set_config('ticketdesk.session', p_session, true);
+    PERFORM set_config('ticketdesk.trusted', '', true);
+    SELECT a.user_id, a.role INTO user_id, role FROM auth.acting() a;
+    IF user_id IS NULL THEN
+        RAISE EXCEPTION 'your session has ended' USING ERRCODE = 'invalid_authorization_specification';
+    END IF;
+END;
+$$;
+ALTER FUNCTION auth.caller_with(text) OWNER TO ticketdesk_definer;
+REVOKE ALL ON FUNCTION auth.caller_with(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth.caller_with(text) TO ticketdesk_definer;

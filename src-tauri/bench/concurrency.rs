@@ -1,6 +1,6 @@
 //! The queue's first page under load: 1, 8 and 32 clients at once, each a tokio task with its
 //! own connection (a pool of that many), each transaction the desktop path of `list_queue`
-//! (`BEGIN` + `act_as()`, `db::tickets::queue`, `end_read`) in the bench user's session. Then
+//! (`db::tickets::queue_for_session`: one statement bringing the bench user's session). Then
 //! its floor the same way: the plain SQL on as many owner connections. Each client count runs
 //! for [`WINDOW`] or [`MAX_TRANSACTIONS`], whichever ends first, after every client has warmed
 //! its connection; then the pools are closed.
@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::sync::Barrier;
 
-use super::{anyhow_from, begin, floors, percentile, Table, WARM_UP};
-use crate::db::{self, auth};
+use super::{anyhow_from, floors, percentile, Table, WARM_UP};
+use crate::db;
 use crate::domain::permissions::Actor;
 use crate::domain::ticket::QueueQuery;
 
@@ -62,11 +62,9 @@ pub(super) async fn measure(
             let desk = pool.clone();
             let session = session.clone();
             async move {
-                let (mut tx, _) = begin(&desk, &session).await?;
-                db::tickets::queue(&mut tx, &QueueQuery::default())
+                db::tickets::queue_for_session(&desk, &session, &QueueQuery::default())
                     .await
                     .map_err(anyhow_from)?;
-                auth::end_read(tx);
                 Ok(())
             }
         })

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::types::Json;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use crate::db::{parse_column, users};
@@ -154,7 +154,27 @@ fn page_rows(query: &QueueQuery) -> u32 {
 
 /// The queue: search text and filters, one keyset page at a time in the chosen order, as the
 /// signed-in user may see it (requestors: their own tickets; `api.queue`).
+/// Acts for the transaction's session (`api.act_as`).
 pub async fn queue(conn: &mut PgConnection, query: &QueueQuery) -> Result<QueuePage> {
+    queue_page(conn, None, query).await
+}
+
+/// [`queue`] as the desktop runs it: one statement that brings its own session token, with no
+/// transaction around it (one round trip instead of `BEGIN`, `act_as` and the read). An ended
+/// session is [`Error::Unauthenticated`].
+pub async fn queue_for_session(
+    pool: &PgPool,
+    session_token: &str,
+    query: &QueueQuery,
+) -> Result<QueuePage> {
+    queue_page(pool, Some(session_token), query).await
+}
+
+async fn queue_page<'e>(
+    executor: impl PgExecutor<'e>,
+    session_token: Option<&str>,
+    query: &QueueQuery,
+) -> Result<QueuePage> {
     let limit = query.limit() as usize;
     let filter = QueueFilter::of(query)?;
     let rows: Vec<SummaryRow> = sqlx::query_as!(
@@ -165,11 +185,12 @@ pub async fn queue(conn: &mut PgConnection, query: &QueueQuery) -> Result<QueueP
                   requestor_name AS "requestor_name!", assignee_id AS "assignee_id?",
                   assignee_name AS "assignee_name?", created_at AS "created_at!",
                   updated_at AS "updated_at!", rank AS "rank?"
-           FROM api.queue($1)"#,
+           FROM api.queue($1, $2)"#,
         // jsonb: the macro's check wants a serde_json::Value.
-        Json(&filter) as _
+        Json(&filter) as _,
+        session_token
     )
-    .fetch_all(&mut *conn)
+    .fetch_all(executor)
     .await?;
     let next_cursor = match rows.get(limit - 1) {
         Some(last) if rows.len() > limit => Some(cursor_after(query.sort, last)?.encode()),

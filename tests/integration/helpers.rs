@@ -133,8 +133,13 @@ pub async fn queue(
     desk: &Desk,
     query: &ticketdesk::domain::ticket::QueueQuery,
 ) -> ticketdesk::error::Result<ticketdesk::domain::ticket::QueuePage> {
-    let mut tx = desk.tx().await;
-    ticketdesk::db::tickets::queue(&mut tx, query).await
+    // The desktop's path: one statement bringing the session (list_queue).
+    ticketdesk::db::tickets::queue_for_session(
+        &desk.pool,
+        &desk.signed_in.tokens.session_token,
+        query,
+    )
+    .await
 }
 
 pub async fn detail(

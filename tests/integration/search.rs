@@ -1185,3 +1185,55 @@ async fn the_plan_inside_a_queue_page_is_shown_to_the_owner_only(pool: PgPool) {
         .expect_err("a desktop may not see plans");
     assert!(matches!(refused, Error::Forbidden(_)), "{refused:?}");
 }
+
+/// The desktop's queue is one statement bringing its session token (no transaction around it):
+/// the page is the same one a transaction acting for the session gets, and an unknown or
+/// signed-out token is "session ended" (which the desktop renews), never someone's page.
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn the_one_statement_queue_acts_for_the_token_it_brings(pool: PgPool) {
+    let erin = signed_in(&pool, "erin", Role::EndUser).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let erins = plain(&erin, "Printer offline", "By my desk.", Priority::P3Medium).await;
+    let devs = plain(&dev, "Printer driver", "Roll it out.", Priority::P4Low).await;
+
+    let by_token = |page: ticketdesk::domain::ticket::QueuePage| {
+        page.tickets.iter().map(|t| t.id).collect::<Vec<_>>()
+    };
+    let mut tx = dev.tx().await;
+    let in_transaction = ticketdesk::db::tickets::queue(&mut tx, &QueueQuery::default())
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(
+        by_token(queue(&dev, &QueueQuery::default()).await.unwrap()),
+        vec![devs, erins]
+    );
+    assert_eq!(
+        by_token(in_transaction),
+        vec![devs, erins],
+        "control: the same page through api.act_as"
+    );
+    assert_eq!(
+        by_token(queue(&erin, &QueueQuery::default()).await.unwrap()),
+        vec![erins],
+        "the token's user decides what is seen"
+    );
+
+    for token in ["not-a-session".to_owned(), String::new()] {
+        let err =
+            ticketdesk::db::tickets::queue_for_session(&erin.pool, &token, &QueueQuery::default())
+                .await
+                .expect_err("an unknown token lists nothing");
+        assert!(
+            matches!(err, Error::Unauthenticated(_)),
+            "{token:?}: {err:?}"
+        );
+    }
+    ticketdesk::db::auth::sign_out(&pool, &erin.signed_in.tokens.session_token)
+        .await
+        .unwrap();
+    let err = queue(&erin, &QueueQuery::default())
+        .await
+        .expect_err("a signed-out token lists nothing");
+    assert!(matches!(err, Error::Unauthenticated(_)), "{err:?}");
+}

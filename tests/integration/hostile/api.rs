@@ -55,7 +55,7 @@ async fn the_desktop_executes_the_api_and_holds_nothing_else(pool: PgPool) {
     );
     let api = desktop_functions(&pool, true).await;
     for expected in [
-        "api.queue(p_filter jsonb)",
+        "api.queue(p_filter jsonb, p_session text)",
         "api.sign_in_start(p_login text)",
     ] {
         assert!(

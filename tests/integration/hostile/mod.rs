@@ -2759,3 +2759,58 @@ async fn the_queue_takes_values_never_sql(pool: PgPool) {
 }
 
 const FIND_BROKEN: &str = r#"SELECT id FROM api.queue('{"search": "broken"}')"#;
+
+/// api.queue(filter, session) brings its own token: a forged or empty token is refused (28000,
+/// "session ended") even on a connection whose transaction already acts for someone, and the
+/// token, not the connection's earlier session, decides what is seen.
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn the_queue_acts_only_for_the_token_it_brings(pool: PgPool) {
+    let w = world(&pool).await;
+    let login = Login::desktop(&pool).await;
+    let mut conn = login.connect().await;
+    let eng = sign_in(&mut conn, &w.eng).await;
+    let mallory = sign_in(&mut conn, &w.mallory).await;
+    const WITH_TOKEN: &str = r#"SELECT id FROM api.queue('{"search": "broken"}', $1)"#;
+    let as_token = |token: String| sqlx::query_scalar::<_, Uuid>(WITH_TOKEN).bind(token);
+
+    for forged in ["forged-token", "", &eng.session[..eng.session.len() - 1]] {
+        let mut tx = conn.begin().await.unwrap();
+        // The transaction acts for the engineer: a bad token must not fall back to that.
+        sqlx::query("SELECT * FROM api.act_as($1)")
+            .bind(&eng.session)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let err = as_token(forged.to_owned())
+            .fetch_all(&mut *tx)
+            .await
+            .expect_err("a forged token lists nothing");
+        assert_eq!(
+            sqlstate(&err).as_deref(),
+            Some("28000"),
+            "{forged:?}: {err}"
+        );
+    }
+    let mut mine = as_token(mallory.session.clone())
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    mine.sort();
+    assert_eq!(
+        mine,
+        vec![w.mallory_ticket],
+        "mallory's token: her ticket only"
+    );
+    let mut all = as_token(eng.session.clone())
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    all.sort();
+    assert_eq!(
+        all,
+        sorted(vec![w.erin_ticket, w.eng_ticket, w.mallory_ticket]),
+        "control: the engineer's token finds every ticket"
+    );
+    conn.close().await.ok();
+    login.remove(&pool).await;
+}
