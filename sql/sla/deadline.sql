@@ -1,6 +1,6 @@
--- A ticket's SLA policy and resolution deadline (moved from migration sla_clock, issue 13,
--- unchanged): business hours in the policy's time zone; picked again when the priority or
--- category changes.
+-- A ticket's SLA policy and resolution deadline (moved from migration sla_clock, issue 13):
+-- business hours in the policy's time zone; picked again when the priority or category
+-- changes, counting the pauses so far (issue 14).
 
 -- ---------------------------------------------------------------- policy time zone
 CREATE OR REPLACE FUNCTION public.is_time_zone(p_zone text)
@@ -97,9 +97,15 @@ BEGIN
     END IF;
     v_policy := public.sla_policy_for(NEW.priority, NEW.category, NEW.created_at::date);
     NEW.sla_policy_id := v_policy.id;
+    -- The policy's time plus every pause so far (sql/sla/pauses.sql; none at creation).
     NEW.due_date := CASE WHEN v_policy.id IS NOT NULL
                          THEN public.sla_deadline(NEW.created_at,
-                                                  v_policy.resolution_time_minutes, v_policy) END;
+                                                  v_policy.resolution_time_minutes
+                                                  + coalesce((SELECT sum(p.business_minutes)::integer
+                                                              FROM sla_pauses p
+                                                              WHERE p.ticket_id = NEW.id
+                                                                AND p.ended_at IS NOT NULL), 0),
+                                                  v_policy) END;
     RETURN NEW;
 END;
 $function$;

@@ -344,13 +344,15 @@ pub(super) async fn change_status(
 /// The SLA sweep as one statement: flag the open tickets past their deadline, most overdue
 /// first, at most a batch, skipping rows someone holds; then each assignee's notifications on
 /// the channels they want (IN_APP and EMAIL unless they chose otherwise, SMS only with a phone
-/// number, nobody inactive), each announced at commit. Returns (tickets flagged, notifications
-/// written). `$1` the batch.
+/// number, nobody inactive), each announced at commit; and close the tickets RESOLVED for 7
+/// days (a data-modifying CTE runs whether or not it is read). Returns (tickets flagged,
+/// notifications written). `$1` the batch.
 pub(super) const SWEEP: &str = "\
     WITH flagged AS ( \
         UPDATE tickets SET sla_breach = TRUE, sla_breach_time = due_date \
         WHERE id IN (SELECT id FROM tickets \
-                     WHERE NOT sla_breach AND status NOT IN ('CLOSED', 'RESOLVED') \
+                     WHERE NOT sla_breach \
+                       AND status NOT IN ('CLOSED', 'RESOLVED', 'PENDING_INFO') \
                        AND due_date <= now() \
                      ORDER BY due_date LIMIT $1 \
                      FOR UPDATE SKIP LOCKED) \
@@ -373,7 +375,14 @@ pub(super) const SWEEP: &str = "\
               AND p.channel = c.channel \
         WHERE coalesce(p.enabled, c.channel IN ('IN_APP', 'EMAIL')) \
           AND (c.channel <> 'SMS' OR nullif(btrim(u.phone_number), '') IS NOT NULL) \
-        RETURNING id, channel) \
+        RETURNING id, channel), \
+    closed AS ( \
+        UPDATE tickets SET status = 'CLOSED' \
+        WHERE id IN (SELECT id FROM tickets \
+                     WHERE status = 'RESOLVED' AND resolved_at <= now() - interval '7 days' \
+                     ORDER BY resolved_at LIMIT $1 \
+                     FOR UPDATE SKIP LOCKED) \
+        RETURNING id) \
     SELECT (SELECT count(*) FROM flagged), \
            (SELECT count(pg_notify(CASE WHEN channel = 'IN_APP' THEN 'ticketdesk_notification' \
                                         ELSE 'ticketdesk_outbox' END, id::text)) FROM sent)";

@@ -257,6 +257,12 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
         let created_at = now - Duration::minutes(30 + rng.below(60 * 24 * 60) as i64);
         let resolved_at = matches!(status, Status::Resolved | Status::Closed)
             .then(|| created_at + Duration::hours(1 + rng.below(72) as i64));
+        // A RESOLVED ticket closes itself after 7 days (the SLA sweep): the demo's were
+        // resolved within them, so the first start does not close them all at once.
+        let resolved_at = match (status, resolved_at) {
+            (Status::Resolved, Some(at)) => Some(at.max(now - Duration::days(6))),
+            _ => resolved_at,
+        };
         let closed_at = (status == Status::Closed)
             .then(|| resolved_at.unwrap_or(created_at) + Duration::days(1));
         let id = ticket_id(n);

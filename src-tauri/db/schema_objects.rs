@@ -40,6 +40,7 @@ const FILES: &[(&str, &str)] = sql_files![
     "sql/attachments/sealing.sql",
     "sql/notifications/fan_out.sql",
     "sql/sla/deadline.sql",
+    "sql/sla/pauses.sql",
     "sql/auth/sign_in.sql",
     "sql/auth/email_verification.sql",
     "sql/tickets/creation.sql",

@@ -1,5 +1,6 @@
-//! The SLA breach sweep (SPEC §5). The deadline itself is set by the database when a ticket is
-//! created or re-prioritised (migration `sla_clock`); this runs `api.sla_sweep()` periodically.
+//! The periodic SLA sweep (SPEC §3, §5): breaches, and RESOLVED tickets closed after 7 days.
+//! The deadline itself is set by the database when a ticket is created or re-prioritised and
+//! moved by pauses (sql/sla/); this runs `api.sla_sweep()` periodically.
 
 use std::time::Duration;
 
@@ -11,15 +12,17 @@ use crate::error::Result;
 /// `api.sla_sweep()` lets one through at a time and the others return at once.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
 
-/// The most tickets one sweep flags; a full batch is followed by another at once.
+/// The most tickets one sweep flags, and the most it closes; a full batch is followed by
+/// another at once.
 pub const SWEEP_BATCH: i32 = 500;
 
-/// One sweep (on a pool: in its own transaction): how many tickets it flagged as breached, at
-/// most [`SWEEP_BATCH`], or `None` when another process was sweeping at that moment.
+/// One sweep (on a pool: in its own transaction): the larger of how many tickets it flagged as
+/// breached and how many it closed, each at most [`SWEEP_BATCH`], or `None` when another
+/// process was sweeping at that moment.
 pub async fn sweep(conn: impl PgExecutor<'_>) -> Result<Option<i32>> {
     // "?": NULL when another process holds the sweep's lock.
     Ok(
-        sqlx::query_scalar!(r#"SELECT api.sla_sweep($1) AS "flagged?""#, SWEEP_BATCH)
+        sqlx::query_scalar!(r#"SELECT api.sla_sweep($1) AS "changed?""#, SWEEP_BATCH)
             .fetch_one(conn)
             .await?,
     )
@@ -34,9 +37,9 @@ pub async fn sweep_every(pool: PgPool, period: Duration) {
         ticks.tick().await;
         loop {
             match sweep(&pool).await {
-                Ok(Some(flagged)) if flagged > 0 => {
-                    tracing::info!(flagged, "SLA breaches flagged");
-                    if flagged < SWEEP_BATCH {
+                Ok(Some(changed)) if changed > 0 => {
+                    tracing::info!(changed, "SLA sweep flagged or closed tickets");
+                    if changed < SWEEP_BATCH {
                         break;
                     }
                 }

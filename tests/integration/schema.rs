@@ -66,6 +66,8 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "+ column sla_policies.time_zone text NOT NULL default=Some(\"'UTC'::text\")",
     "+ constraint sla_policies.chk_sla_time_zone CHECK (is_time_zone(time_zone))",
     "+ index idx_tickets_sla_due CREATE INDEX idx_tickets_sla_due ON tickets USING btree (due_date) WHERE ((NOT sla_breach) AND ((status)::text <> ALL ((ARRAY['CLOSED'::character varying, 'RESOLVED'::character varying])::text[])))",
+    // sla_pauses_and_auto_close: the sweep's auto-close candidates (issue 14)
+    "+ index idx_tickets_resolved_at CREATE INDEX idx_tickets_resolved_at ON tickets USING btree (resolved_at) WHERE ((status)::text = 'RESOLVED'::text)",
 ];
 
 /// Tables of our own, beside the seed's (their whole definition is ours).
@@ -77,6 +79,8 @@ const TABLES_ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "attachment_blob_chunks",
     // notification_delivery: which events reach a user on which channels
     "notification_preferences",
+    // sla_pauses_and_auto_close: every pause of a ticket's SLA clock (issue 14)
+    "sla_pauses",
 ];
 
 async fn describe(pool: &PgPool, schema: &str) -> BTreeSet<String> {

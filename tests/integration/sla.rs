@@ -5,11 +5,12 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::PgPool;
 use ticketdesk::db::ticket_changes::PriorityChange;
-use ticketdesk::domain::ticket::Priority;
+use ticketdesk::db::ticket_changes::StatusChange;
+use ticketdesk::domain::ticket::{Priority, Status};
 use ticketdesk::domain::user::Role;
 use uuid::Uuid;
 
-use crate::helpers::{claim, create, new_ticket, signed_in};
+use crate::helpers::{claim, create, detail, new_ticket, signed_in, Desk};
 
 async fn sla_of(pool: &PgPool, ticket: Uuid) -> (Option<String>, DateTime<Utc>, DateTime<Utc>) {
     sqlx::query_as(
@@ -364,4 +365,266 @@ async fn sweeps_go_in_batches_and_skip_tickets_being_saved(pool: PgPool) {
         Some(1)
     );
     assert_eq!(breached(pool.clone()).await, overdue);
+}
+
+/// Moves `ticket` to `to` through the app's status change, at its current version.
+async fn move_to(desk: &Desk, ticket: Uuid, to: Status, notes: Option<&str>) {
+    let version = detail(desk, ticket).await.unwrap().version;
+    let mut tx = desk.tx().await;
+    let change = StatusChange {
+        ticket_id: ticket,
+        version,
+        to,
+        reason: None,
+        resolution_notes: notes.map(str::to_owned),
+    };
+    ticketdesk::db::ticket_changes::change_status(&mut tx, desk.actor(), change)
+        .await
+        .unwrap_or_else(|e| panic!("moving to {to}: {e:?}"));
+    tx.commit().await.unwrap();
+}
+
+/// A ticket's pauses as the owner sees them: (business minutes, still open).
+async fn pauses(pool: &PgPool, ticket: Uuid) -> Vec<(Option<i32>, bool)> {
+    sqlx::query_as(
+        "SELECT business_minutes, ended_at IS NULL FROM sla_pauses \
+         WHERE ticket_id = $1 ORDER BY started_at",
+    )
+    .bind(ticket)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// Business minutes between two instants under the named policy (the pause's measure).
+async fn business_minutes(
+    pool: &PgPool,
+    policy: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> i32 {
+    sqlx::query_scalar(
+        "SELECT sla_business_minutes($1, $2, p) FROM sla_policies p WHERE p.name = $3",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(policy)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn business_minutes_count_what_the_deadline_counts(pool: PgPool) {
+    // P3: 9-17 on weekdays, UTC. Friday 16:00 to Monday 10:00: one hour each side.
+    assert_eq!(
+        business_minutes(
+            &pool,
+            P3,
+            utc(2026, 11, 27, 16, 0),
+            utc(2026, 11, 30, 10, 0)
+        )
+        .await,
+        120
+    );
+    // Spanning closing time on a weekday, and nothing at all over a weekend.
+    assert_eq!(
+        business_minutes(
+            &pool,
+            P3,
+            utc(2026, 11, 30, 16, 30),
+            utc(2026, 12, 1, 9, 15)
+        )
+        .await,
+        45
+    );
+    assert_eq!(
+        business_minutes(&pool, P3, utc(2026, 11, 28, 8, 0), utc(2026, 11, 29, 20, 0)).await,
+        0
+    );
+    // Backwards is nothing; around the clock (P2) is wall-clock minutes.
+    assert_eq!(
+        business_minutes(&pool, P3, utc(2026, 12, 1, 12, 0), utc(2026, 12, 1, 10, 0)).await,
+        0
+    );
+    assert_eq!(
+        business_minutes(
+            &pool,
+            "P2 high (default)",
+            utc(2026, 11, 28, 8, 0),
+            utc(2026, 11, 28, 10, 5)
+        )
+        .await,
+        125
+    );
+    // The inverse of the deadline: the deadline of N minutes is N business minutes away.
+    let start = utc(2026, 11, 27, 15, 10);
+    let due = deadline(&pool, P3, start, 600).await;
+    assert_eq!(business_minutes(&pool, P3, start, due).await, 600);
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn asking_for_information_pauses_the_clock_and_the_deadline_moves_by_the_pause(pool: PgPool) {
+    let lead = signed_in(&pool, "lena", Role::TeamLead).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    // P2 runs around the clock, so the pause's business time is its wall-clock time.
+    let waiting = create(&lead, new_ticket("Which VPN profile?", Some(dev.id)))
+        .await
+        .unwrap();
+    let working = create(&lead, new_ticket("Disk alarms", Some(dev.id)))
+        .await
+        .unwrap();
+    move_to(&dev, waiting.id, Status::PendingInfo, None).await;
+    assert_eq!(
+        pauses(&pool, waiting.id).await,
+        vec![(None, true)],
+        "a pause opens"
+    );
+    assert!(
+        pauses(&pool, working.id).await.is_empty(),
+        "control: no pause without PENDING_INFO"
+    );
+
+    // Both past their deadline: the paused one is not a breach, the working one is.
+    due_in(&pool, waiting.id, -1).await;
+    due_in(&pool, working.id, -1).await;
+    assert_eq!(ticketdesk::db::sla::sweep(&pool).await.unwrap(), Some(1));
+    let breached: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tickets WHERE sla_breach")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(breached, vec![working.id], "a paused ticket never breaches");
+
+    // The pause began 2 h 05 min ago, before the deadline (now - 1 min): leaving it moves the
+    // deadline by exactly that.
+    sqlx::query(
+        "UPDATE sla_pauses SET started_at = now() - interval '125 minutes' \
+         WHERE ticket_id = $1",
+    )
+    .bind(waiting.id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let (_, due_before, _) = sla_of(&pool, waiting.id).await;
+    move_to(&dev, waiting.id, Status::InProgress, None).await;
+    assert_eq!(pauses(&pool, waiting.id).await, vec![(Some(125), false)]);
+    let (_, due_after, _) = sla_of(&pool, waiting.id).await;
+    assert_eq!(due_after - due_before, chrono::TimeDelta::minutes(125));
+    assert_eq!(
+        ticketdesk::db::sla::sweep(&pool).await.unwrap(),
+        Some(0),
+        "resumed with time left: no breach"
+    );
+
+    // A later priority change recomputes from creation and keeps the pause.
+    let mut tx = lead.tx().await;
+    ticketdesk::db::ticket_changes::change_priority(
+        &mut tx,
+        lead.actor(),
+        PriorityChange {
+            ticket_id: waiting.id,
+            version: detail(&lead, waiting.id).await.unwrap().version,
+            priority: Priority::P1Critical,
+            reason: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (policy, due, created) = sla_of(&pool, waiting.id).await;
+    assert_eq!(policy.as_deref(), Some("P1 critical (default)"));
+    assert_eq!(due - created, chrono::TimeDelta::minutes(4 * 60 + 125));
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn a_deadline_passed_before_the_pause_does_not_move(pool: PgPool) {
+    let lead = signed_in(&pool, "lena", Role::TeamLead).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let late = create(&lead, new_ticket("Late already", Some(dev.id)))
+        .await
+        .unwrap();
+    due_in(&pool, late.id, -30).await;
+    move_to(&dev, late.id, Status::PendingInfo, None).await;
+    sqlx::query("UPDATE sla_pauses SET started_at = now() - interval '10 minutes'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (_, due_before, _) = sla_of(&pool, late.id).await;
+    move_to(&dev, late.id, Status::InProgress, None).await;
+    let (_, due_after, _) = sla_of(&pool, late.id).await;
+    assert_eq!(due_after, due_before, "waiting cannot undo a breach");
+    assert_eq!(
+        pauses(&pool, late.id).await,
+        vec![(Some(10), false)],
+        "the pause is still recorded"
+    );
+    assert_eq!(ticketdesk::db::sla::sweep(&pool).await.unwrap(), Some(1));
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn resolved_tickets_close_themselves_after_seven_days(pool: PgPool) {
+    let lead = signed_in(&pool, "lena", Role::TeamLead).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let old = create(&lead, new_ticket("Fixed last week", Some(dev.id)))
+        .await
+        .unwrap();
+    let recent = create(&lead, new_ticket("Fixed this week", Some(dev.id)))
+        .await
+        .unwrap();
+    for t in [old.id, recent.id] {
+        move_to(&dev, t, Status::InProgress, None).await;
+        move_to(&dev, t, Status::Resolved, Some("Replaced the disk")).await;
+    }
+    for (t, days) in [(old.id, 8), (recent.id, 6)] {
+        sqlx::query(
+            "UPDATE tickets SET resolved_at = now() - make_interval(days => $2) WHERE id = $1",
+        )
+        .bind(t)
+        .bind(days)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        ticketdesk::db::sla::sweep(&dev.pool).await.unwrap(),
+        Some(1)
+    );
+    let statuses: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT id, status FROM tickets WHERE id = ANY($1) ORDER BY created_at")
+            .bind(vec![old.id, recent.id])
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        statuses,
+        vec![
+            (old.id, "CLOSED".to_owned()),
+            (recent.id, "RESOLVED".to_owned())
+        ],
+        "only the ticket resolved over 7 days ago closes"
+    );
+    let (by, reason): (Option<Uuid>, Option<String>) = sqlx::query_as(
+        "SELECT user_id, change_reason FROM ticket_history \
+         WHERE ticket_id = $1 AND action = 'CLOSED'",
+    )
+    .bind(old.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        by, None,
+        "closed by the server, not by the desktop that swept"
+    );
+    assert!(
+        reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("resolved 7 days ago"),
+        "the history says why: {reason:?}"
+    );
+    assert_eq!(
+        ticketdesk::db::sla::sweep(&pool).await.unwrap(),
+        Some(0),
+        "once"
+    );
 }

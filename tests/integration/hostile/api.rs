@@ -72,6 +72,7 @@ async fn the_desktop_executes_the_api_and_holds_nothing_else(pool: PgPool) {
         "notifications",
         "escalations",
         "sla_policies",
+        "sla_pauses",
         "_sqlx_migrations",
         "comments",
         "attachments",
