@@ -2,9 +2,9 @@
 //! work whatever the day: on a fresh database only the 2–10 tickets whose deadline happened to
 //! pass since loading were overdue, and the figure depended on when it ran.
 //!
-//! Before the rounds: the open, unflagged tickets due within the next day are remembered (their
-//! deadline, flag, version and last update), topped up with other open tickets when they are
-//! fewer than [`BACKLOG`]. The first [`BACKLOG`] of them (the most overdue first, then the
+//! Before the rounds: the open, unflagged tickets whose clock runs (not PENDING_INFO) due
+//! within the next day are remembered (their deadline, flag, version and last update), topped
+//! up with other such tickets when they are fewer than [`BACKLOG`]. The first [`BACKLOG`] of them (the most overdue first, then the
 //! soonest due) are the backlog; any others are parked a day further out while the bench runs,
 //! so none of them falls due in the middle. Before each timed sweep the backlog is laid
 //! again, as the owner with triggers off: deadlines over the last [`BACKLOG`] minutes, not
@@ -76,7 +76,7 @@ async fn remember(owner: &PgPool) -> anyhow::Result<Saved> {
     const COLUMNS: &str = "id, due_date, sla_breach, sla_breach_time, version, updated_at";
     let mut rows: Vec<SavedRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM tickets \
-         WHERE NOT sla_breach AND status NOT IN ('CLOSED', 'RESOLVED') \
+         WHERE NOT sla_breach AND status NOT IN ('CLOSED', 'RESOLVED', 'PENDING_INFO') \
            AND due_date <= now() + interval '1 day' \
          ORDER BY due_date, id"
     ))
@@ -85,7 +85,7 @@ async fn remember(owner: &PgPool) -> anyhow::Result<Saved> {
     if rows.len() < BACKLOG {
         let more: Vec<SavedRow> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM tickets \
-             WHERE status NOT IN ('CLOSED', 'RESOLVED') \
+             WHERE status NOT IN ('CLOSED', 'RESOLVED', 'PENDING_INFO') \
                AND (sla_breach OR due_date IS NULL OR due_date > now() + interval '1 day') \
                AND NOT ({OWN}) \
              ORDER BY id LIMIT $1"
@@ -189,12 +189,12 @@ async fn sweep_rounds(
         }
     }
     let open: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM tickets WHERE status NOT IN ('CLOSED', 'RESOLVED') AND NOT ({OWN})"
+        "SELECT count(*) FROM tickets WHERE status NOT IN ('CLOSED', 'RESOLVED', 'PENDING_INFO') AND NOT ({OWN})"
     ))
     .fetch_one(owner)
     .await?;
     table.add(
-        &format!("SLA sweep: {open} open, {expected} newly overdue"),
+        &format!("SLA sweep: {open} open (clock running), {expected} newly overdue"),
         &mut sweep,
         Some(&mut sweep_floor),
         Some(SWEEP_TARGET),
