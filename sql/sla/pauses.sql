@@ -58,6 +58,7 @@ DECLARE
     v_pause sla_pauses;
     v_policy sla_policies;
     v_minutes integer;
+    v_reason text;
 BEGIN
     IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
         RETURN NEW;
@@ -79,6 +80,18 @@ BEGIN
         WHERE id = v_pause.id;
         IF v_minutes > 0 AND NOT NEW.sla_breach AND NEW.due_date > v_pause.started_at THEN
             NEW.due_date := public.sla_deadline(NEW.due_date, v_minutes, v_policy);
+            -- The timeline says the deadline moved, and why (the status change's own row
+            -- keeps the reason its mover gave).
+            v_reason := current_setting('ticketdesk.change_reason', true);
+            PERFORM set_config('ticketdesk.change_reason', format(
+                'SLA clock paused %s while pending info',
+                CASE WHEN v_minutes >= 60
+                     THEN format('%s h %s min', v_minutes / 60, lpad((v_minutes % 60)::text, 2, '0'))
+                     ELSE v_minutes || ' min' END), true);
+            PERFORM auth.history(NEW.id, 'FIELD_UPDATED', 'due_date',
+                to_jsonb(to_char(OLD.due_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')),
+                to_jsonb(to_char(NEW.due_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')));
+            PERFORM set_config('ticketdesk.change_reason', coalesce(v_reason, ''), true);
         END IF;
     END IF;
     RETURN NEW;

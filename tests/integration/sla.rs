@@ -510,6 +510,24 @@ async fn asking_for_information_pauses_the_clock_and_the_deadline_moves_by_the_p
     assert_eq!(pauses(&pool, waiting.id).await, vec![(Some(125), false)]);
     let (_, due_after, _) = sla_of(&pool, waiting.id).await;
     assert_eq!(due_after - due_before, chrono::TimeDelta::minutes(125));
+    // The timeline says the deadline moved, and why, by whom.
+    let moved: Vec<(Option<Uuid>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT user_id, new_value, change_reason FROM ticket_history \
+         WHERE ticket_id = $1 AND field_changed = 'due_date'",
+    )
+    .bind(waiting.id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let shown = format!("\"{}\"", due_after.format("%Y-%m-%d %H:%M UTC"));
+    assert_eq!(
+        moved,
+        vec![(
+            Some(dev.id),
+            Some(shown),
+            Some("SLA clock paused 2 h 05 min while pending info".to_owned())
+        )]
+    );
     assert_eq!(
         ticketdesk::db::sla::sweep(&pool).await.unwrap(),
         Some(0),
@@ -553,6 +571,12 @@ async fn a_deadline_passed_before_the_pause_does_not_move(pool: PgPool) {
     move_to(&dev, late.id, Status::InProgress, None).await;
     let (_, due_after, _) = sla_of(&pool, late.id).await;
     assert_eq!(due_after, due_before, "waiting cannot undo a breach");
+    let moved: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ticket_history WHERE field_changed = 'due_date'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(moved, 0, "no deadline moved, none said to");
     assert_eq!(
         pauses(&pool, late.id).await,
         vec![(Some(10), false)],
