@@ -107,6 +107,11 @@ test("timeline: each history action reads as words, from the stored JSON values"
     summary: "Environment updated",
     change: { field: "Environment", from: "Staging", to: "Production" },
   });
+  // A pause moved the SLA deadline (sql/sla/pauses.sql writes the times as UTC text).
+  assert.deepEqual(d(row("FIELD_UPDATED", "due_date", '"2026-12-07 11:15 UTC"', '"2026-12-07 13:20 UTC"')), {
+    summary: "Due date updated",
+    change: { field: "Due date", from: "2026-12-07 11:15 UTC", to: "2026-12-07 13:20 UTC" },
+  });
   const attached = d(row("ATTACHMENT_ADDED", null, null, JSON.stringify({ attachmentId: "a", fileName: "log.txt", fileSize: 2048, commentId: null })));
   assert.deepEqual(attached, { summary: "Attached log.txt (2.0 KB)", change: null });
 });
