@@ -3,12 +3,16 @@
 -- history rows), and nobody sees a deleted comment or file. A ticket the caller may not see
 -- returns no row, like one that does not exist. Each part is a JSON array in its order, with
 -- the keys of the desktop's row structs (src-tauri/db/tickets.rs).
-CREATE OR REPLACE FUNCTION api.ticket_detail(p_ticket uuid)
+-- Dropped first: its columns changed (issue 14 added the response deadline).
+DROP FUNCTION IF EXISTS api.ticket_detail(uuid);
+CREATE FUNCTION api.ticket_detail(p_ticket uuid)
 RETURNS TABLE (id uuid, ticket_number varchar, title varchar, status varchar, priority varchar,
                category varchar, environment varchar, requestor_id uuid, requestor_name text,
                assignee_id uuid, assignee_name text, created_at timestamptz,
                updated_at timestamptz, description text, resolution_notes text,
-               due_date timestamptz, resolved_at timestamptz, closed_at timestamptz,
+               due_date timestamptz, response_due_at timestamptz,
+               first_response_at timestamptz, response_breach boolean,
+               resolved_at timestamptz, closed_at timestamptz,
                tags text[], sla_breach boolean, reopen_count integer,
                status_before_escalation varchar, version integer, comments json, history json,
                attachments json)
@@ -22,6 +26,7 @@ BEGIN
            t.requestor_id, r.first_name || ' ' || r.last_name,
            t.assignee_id, a.first_name || ' ' || a.last_name,
            t.created_at, t.updated_at, t.description, t.resolution_notes, t.due_date,
+           t.response_due_at, t.first_response_at, t.response_breach,
            t.resolved_at, t.closed_at, t.tags, t.sla_breach, t.reopen_count,
            t.status_before_escalation, t.version,
            (SELECT coalesce(json_agg(x ORDER BY x.created_at, x.id), '[]') FROM (

@@ -1,4 +1,5 @@
--- History of the comment, and SPEC §3: a requestor's public reply on a PENDING_INFO ticket
+-- History of the comment, the ticket's first response (SPEC §5), and SPEC §3: a requestor's
+-- public reply on a PENDING_INFO ticket
 -- moves it back to IN_PROGRESS, as trusted server code (requestors cannot make that move by
 -- hand, and sql/server/callers.sql would otherwise check it as theirs).
 CREATE OR REPLACE FUNCTION public.comments_after_insert() RETURNS trigger
@@ -13,6 +14,19 @@ BEGIN
     PERFORM auth.history(NEW.ticket_id, 'COMMENT_ADDED', NULL, NULL,
                          jsonb_build_object('commentId', NEW.id, 'internal', NEW.is_internal),
                          NEW.is_internal);
+    -- The response (issue 14, item 1): the first public comment by someone other than the
+    -- requestor. Server code writes it, as the desktop may not.
+    IF NOT NEW.is_internal AND EXISTS (
+        SELECT 1 FROM tickets t
+        WHERE t.id = NEW.ticket_id AND t.requestor_id <> NEW.user_id
+          AND t.first_response_at IS NULL) THEN
+        v_trusted := auth.trust_begin();
+        UPDATE tickets
+        SET first_response_at = NEW.created_at,
+            response_breach = response_breach OR coalesce(response_due_at < NEW.created_at, false)
+        WHERE id = NEW.ticket_id AND first_response_at IS NULL;
+        PERFORM auth.trust_end(v_trusted);
+    END IF;
     IF NOT NEW.is_internal AND EXISTS (
         SELECT 1 FROM tickets t
         WHERE t.id = NEW.ticket_id AND t.requestor_id = NEW.user_id AND t.status = 'PENDING_INFO') THEN

@@ -1,4 +1,5 @@
--- A ticket's SLA policy and resolution deadline (moved from migration sla_clock, issue 13):
+-- A ticket's SLA policy, resolution deadline and response deadline (moved from migration
+-- sla_clock, issue 13):
 -- business hours in the policy's time zone; picked again when the priority or category
 -- changes, counting the pauses so far (issue 14).
 
@@ -106,6 +107,14 @@ BEGIN
                                                               WHERE p.ticket_id = NEW.id
                                                                 AND p.ended_at IS NOT NULL), 0),
                                                   v_policy) END;
+    -- The response deadline, until the response came (issue 14). Pauses do not move it: only
+    -- an engineer's status change starts one, and that change is the response.
+    IF TG_OP = 'INSERT' OR NEW.first_response_at IS NULL THEN
+        NEW.response_due_at := CASE WHEN v_policy.id IS NOT NULL
+                                    THEN public.sla_deadline(NEW.created_at,
+                                                             v_policy.response_time_minutes,
+                                                             v_policy) END;
+    END IF;
     RETURN NEW;
 END;
 $function$;

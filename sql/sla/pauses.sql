@@ -44,11 +44,13 @@ BEGIN
 END;
 $function$;
 
--- Opens and closes pauses as the status moves. Fires after tickets_workflow (which decided
+-- As the status moves: records the response (the first status change by someone other than
+-- the requestor; issue 14, item 1), and opens and closes pauses. Fires after tickets_workflow
+-- (which decided
 -- the move is allowed) and tickets_sla_clock (which re-picks the policy on a priority change):
 -- triggers of one event fire in name order. A definer: it writes sla_pauses, which only the
 -- server may.
-CREATE OR REPLACE FUNCTION public.tickets_sla_pause()
+CREATE OR REPLACE FUNCTION public.tickets_sla_status()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
@@ -59,9 +61,20 @@ DECLARE
     v_policy sla_policies;
     v_minutes integer;
     v_reason text;
+    v_actor uuid;
 BEGIN
     IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
         RETURN NEW;
+    END IF;
+    -- Server code (the sweep, the move when a requestor replies) acts for nobody or for the
+    -- requestor: neither is a response. A late response is a breach, but nobody is alerted.
+    IF NEW.first_response_at IS NULL THEN
+        v_actor := public.current_user_id();
+        IF v_actor IS NOT NULL AND v_actor <> NEW.requestor_id THEN
+            NEW.first_response_at := CURRENT_TIMESTAMP;
+            NEW.response_breach := NEW.response_breach
+                                   OR coalesce(NEW.response_due_at < CURRENT_TIMESTAMP, false);
+        END IF;
     END IF;
     IF NEW.status = 'PENDING_INFO' THEN
         INSERT INTO sla_pauses (ticket_id, started_at) VALUES (NEW.id, CURRENT_TIMESTAMP)
@@ -97,6 +110,6 @@ BEGIN
     RETURN NEW;
 END;
 $function$;
-ALTER FUNCTION public.tickets_sla_pause() OWNER TO ticketdesk_definer;
+ALTER FUNCTION public.tickets_sla_status() OWNER TO ticketdesk_definer;
 
-CREATE OR REPLACE TRIGGER trg_tickets_workflow_sla_pause BEFORE UPDATE OF status ON public.tickets FOR EACH ROW EXECUTE FUNCTION tickets_sla_pause();
+CREATE OR REPLACE TRIGGER trg_tickets_workflow_sla_status BEFORE UPDATE OF status ON public.tickets FOR EACH ROW EXECUTE FUNCTION tickets_sla_status();

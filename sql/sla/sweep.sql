@@ -3,10 +3,11 @@
 -- Flags up to `p_batch` open tickets past their deadline, most overdue first, once each
 -- (`sla_breach`, `sla_breach_time` = the deadline missed), and tells each one's assignee. A
 -- ticket waiting for its requestor (PENDING_INFO) is paused, so never flagged (sql/sla/pauses.sql).
--- Then closes up to `p_batch` tickets RESOLVED for 7 days, oldest first, with a history row
--- that says why. Set-based over idx_tickets_sla_due and idx_tickets_resolved_at. Returns the
--- larger of the two counts (a full batch: call again), or NULL when another process is
--- sweeping. Any desktop and the worker may run it, signed in or not: it acts for nobody and
+-- Then flags up to `p_batch` tickets with no response by their response deadline, once each,
+-- telling the assignee; then closes up to `p_batch` tickets RESOLVED for 7 days, oldest first,
+-- with a history row that says why. Set-based over idx_tickets_sla_due,
+-- idx_tickets_response_due and idx_tickets_resolved_at. Returns the largest of the three
+-- counts (a full batch: call again), or NULL when another process is sweeping. Any desktop and the worker may run it, signed in or not: it acts for nobody and
 -- decides everything itself (the batch is capped, so a hostile caller cannot make one sweep
 -- hold thousands of row locks).
 --   * Batches keep each sweep short after a long outage: flagging costs about 0.8 ms per
@@ -19,6 +20,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp 
 DECLARE
     v_batch constant integer := least(greatest(p_batch, 1), 5000);
     v_flagged integer := 0;
+    v_responses integer := 0;
     v_closed integer;
     v_reason text;
     t record;
@@ -50,6 +52,26 @@ BEGIN
         v_flagged := v_flagged + 1;
     END LOOP;
 
+    -- No response by the response deadline: flagged once, the assignee told (issue 14).
+    FOR t IN
+        UPDATE tickets SET response_breach = TRUE
+        WHERE id IN (SELECT id FROM tickets
+                     WHERE first_response_at IS NULL AND NOT response_breach
+                       AND status NOT IN ('CLOSED', 'RESOLVED', 'PENDING_INFO')
+                       AND response_due_at <= now()
+                     ORDER BY response_due_at
+                     LIMIT v_batch
+                     FOR UPDATE SKIP LOCKED)
+        RETURNING id, ticket_number, title, assignee_id, response_due_at
+    LOOP
+        PERFORM auth.notify(t.assignee_id, t.id, 'SLA_BREACH',
+            t.ticket_number || ' missed its response deadline',
+            'A response was due at '
+                || to_char(t.response_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')
+                || ' UTC: ' || t.title);
+        v_responses := v_responses + 1;
+    END LOOP;
+
     -- RESOLVED for 7 days: closed by the server (the workflow trigger lets trusted code through;
     -- the history row carries the reason).
     v_reason := current_setting('ticketdesk.change_reason', true);
@@ -65,6 +87,6 @@ BEGIN
     PERFORM set_config('ticketdesk.change_reason', coalesce(v_reason, ''), true);
 
     PERFORM auth.trust_end(v_trusted);
-    RETURN greatest(v_flagged, v_closed);
+    RETURN greatest(v_flagged, v_responses, v_closed);
 END;
 $$;

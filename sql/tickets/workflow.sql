@@ -121,6 +121,9 @@ BEGIN
         NEW.sla_breach_time := OLD.sla_breach_time;
         NEW.sla_policy_id := OLD.sla_policy_id;
         NEW.due_date := OLD.due_date;
+        NEW.response_due_at := OLD.response_due_at;
+        NEW.first_response_at := OLD.first_response_at;
+        NEW.response_breach := OLD.response_breach;
 
         IF v_role = 'END_USER' AND
            (NEW.title, NEW.description, NEW.category, NEW.priority, NEW.assignee_id, NEW.tags,

@@ -216,6 +216,7 @@ const DETAIL: &str = "\
            t.requestor_id, r.first_name || ' ' || r.last_name AS requestor_name, \
            t.assignee_id, a.first_name || ' ' || a.last_name AS assignee_name, \
            t.created_at, t.updated_at, t.description, t.resolution_notes, t.due_date, \
+           t.response_due_at, t.first_response_at, t.response_breach, \
            t.resolved_at, t.closed_at, t.tags, t.sla_breach, t.reopen_count, \
            t.status_before_escalation, t.version, \
            (SELECT coalesce(json_agg(x ORDER BY x.created_at, x.id), '[]') FROM ( \
@@ -344,8 +345,9 @@ pub(super) async fn change_status(
 /// The SLA sweep as one statement: flag the open tickets past their deadline, most overdue
 /// first, at most a batch, skipping rows someone holds; then each assignee's notifications on
 /// the channels they want (IN_APP and EMAIL unless they chose otherwise, SMS only with a phone
-/// number, nobody inactive), each announced at commit; and close the tickets RESOLVED for 7
-/// days (a data-modifying CTE runs whether or not it is read). Returns (tickets flagged,
+/// number, nobody inactive), each announced at commit; and flag missing responses and close the
+/// tickets RESOLVED for 7 days (data-modifying CTEs run whether or not they are read; the bench
+/// lays no response backlog, so these find nothing, as in the app's sweep). Returns (tickets flagged,
 /// notifications written). `$1` the batch.
 pub(super) const SWEEP: &str = "\
     WITH flagged AS ( \
@@ -376,6 +378,15 @@ pub(super) const SWEEP: &str = "\
         WHERE coalesce(p.enabled, c.channel IN ('IN_APP', 'EMAIL')) \
           AND (c.channel <> 'SMS' OR nullif(btrim(u.phone_number), '') IS NOT NULL) \
         RETURNING id, channel), \
+    responded AS ( \
+        UPDATE tickets SET response_breach = TRUE \
+        WHERE id IN (SELECT id FROM tickets \
+                     WHERE first_response_at IS NULL AND NOT response_breach \
+                       AND status NOT IN ('CLOSED', 'RESOLVED', 'PENDING_INFO') \
+                       AND response_due_at <= now() \
+                     ORDER BY response_due_at LIMIT $1 \
+                     FOR UPDATE SKIP LOCKED) \
+        RETURNING id), \
     closed AS ( \
         UPDATE tickets SET status = 'CLOSED' \
         WHERE id IN (SELECT id FROM tickets \

@@ -270,10 +270,11 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
             "INSERT INTO tickets (id, ticket_number, title, description, category, priority, status, \
                                   requestor_id, assignee_id, created_at, updated_at, resolved_at, \
                                   closed_at, environment, tags, resolution_notes, sla_policy_id, \
-                                  status_before_escalation) \
+                                  status_before_escalation, first_response_at) \
              SELECT $1, next_ticket_number(), $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, \
                     (SELECT id FROM sla_policies WHERE priority = $5 AND category IS NULL LIMIT 1), \
-                    CASE WHEN $6 = 'ESCALATED' THEN 'IN_PROGRESS' END \
+                    CASE WHEN $6 = 'ESCALATED' THEN 'IN_PROGRESS' END, \
+                    CASE WHEN $6 NOT IN ('NEW', 'OPEN') THEN $9 + interval '20 minutes' END \
              WHERE NOT EXISTS (SELECT 1 FROM tickets WHERE id = $1)",
         )
         .bind(id)
@@ -378,6 +379,15 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
     .execute(&mut *tx)
     .await
     .context("flagging the demo's past SLA breaches")?;
+    // Its first responses are the engineers' status changes it wrote (20 minutes in); a response
+    // that came late, or never, was a breach back then too.
+    sqlx::query(
+        "UPDATE tickets SET response_breach = TRUE \
+         WHERE NOT response_breach AND response_due_at < coalesce(first_response_at, now())",
+    )
+    .execute(&mut *tx)
+    .await
+    .context("flagging the demo's past response breaches")?;
     tx.commit().await?;
     Ok(loaded)
 }

@@ -202,7 +202,13 @@ pub struct TicketDetail {
     pub ticket: TicketSummary,
     pub description: String,
     pub resolution_notes: Option<String>,
+    /// The resolution deadline.
     pub due_date: Option<DateTime<Utc>>,
+    /// The response deadline, when the response came (None: not yet), and whether it came
+    /// late or not at all (SPEC §5).
+    pub response_due_at: Option<DateTime<Utc>>,
+    pub first_response_at: Option<DateTime<Utc>>,
+    pub response_breach: bool,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,

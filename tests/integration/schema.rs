@@ -68,6 +68,11 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "+ index idx_tickets_sla_due CREATE INDEX idx_tickets_sla_due ON tickets USING btree (due_date) WHERE ((NOT sla_breach) AND ((status)::text <> ALL ((ARRAY['CLOSED'::character varying, 'RESOLVED'::character varying])::text[])))",
     // sla_pauses_and_auto_close: the sweep's auto-close candidates (issue 14)
     "+ index idx_tickets_resolved_at CREATE INDEX idx_tickets_resolved_at ON tickets USING btree (resolved_at) WHERE ((status)::text = 'RESOLVED'::text)",
+    // sla_response_deadline: the response deadline, when it was met, whether it was missed
+    "+ column tickets.response_due_at timestamp with time zone NULL default=None",
+    "+ column tickets.first_response_at timestamp with time zone NULL default=None",
+    "+ column tickets.response_breach boolean NOT NULL default=Some(\"false\")",
+    "+ index idx_tickets_response_due CREATE INDEX idx_tickets_response_due ON tickets USING btree (response_due_at) WHERE ((first_response_at IS NULL) AND (NOT response_breach) AND ((status)::text <> ALL ((ARRAY['CLOSED'::character varying, 'RESOLVED'::character varying, 'PENDING_INFO'::character varying])::text[])))",
 ];
 
 /// Tables of our own, beside the seed's (their whole definition is ours).

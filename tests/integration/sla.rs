@@ -652,3 +652,119 @@ async fn resolved_tickets_close_themselves_after_seven_days(pool: PgPool) {
         "once"
     );
 }
+
+async fn comment(desk: &Desk, ticket: Uuid, internal: bool) {
+    let mut tx = desk.tx().await;
+    let input = ticketdesk::domain::ticket::NewComment {
+        id: Uuid::new_v4(),
+        ticket_id: ticket,
+        content: "a comment".into(),
+        is_internal: internal,
+    };
+    ticketdesk::db::comments::add(&mut tx, desk.actor(), input)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// (response deadline, first response, response breached) as the owner sees them.
+async fn response_of(
+    pool: &PgPool,
+    ticket: Uuid,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>, bool) {
+    sqlx::query_as(
+        "SELECT response_due_at, first_response_at, response_breach FROM tickets WHERE id = $1",
+    )
+    .bind(ticket)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn the_response_is_the_first_public_word_or_move_of_someone_else(pool: PgPool) {
+    let erin = signed_in(&pool, "erin", Role::EndUser).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    // P2 runs around the clock: the response is due 30 minutes after creation.
+    let by_comment = create(&erin, new_ticket("VPN drops", None)).await.unwrap();
+    let by_move = create(&erin, new_ticket("VPN slow", None)).await.unwrap();
+    let (due, responded, breached) = response_of(&pool, by_comment.id).await;
+    let (_, _, created) = sla_of(&pool, by_comment.id).await;
+    assert_eq!(
+        due.map(|d| d - created),
+        Some(chrono::TimeDelta::minutes(30))
+    );
+    assert_eq!((responded, breached), (None, false));
+
+    // Not a response: the requestor's own comment, an engineer's internal note.
+    comment(&erin, by_comment.id, false).await;
+    comment(&dev, by_comment.id, true).await;
+    assert_eq!(response_of(&pool, by_comment.id).await.1, None);
+    // The engineer's public comment is.
+    comment(&dev, by_comment.id, false).await;
+    let (_, responded, breached) = response_of(&pool, by_comment.id).await;
+    assert!(
+        responded.is_some(),
+        "a public comment by an engineer is the response"
+    );
+    assert!(!breached, "in time");
+
+    // A status change by an engineer is a response too; the requestor's own move is not.
+    move_to(&dev, by_move.id, Status::InProgress, None).await;
+    let (_, responded, _) = response_of(&pool, by_move.id).await;
+    assert!(
+        responded.is_some(),
+        "an engineer's status change is the response"
+    );
+    let first = responded;
+    comment(&dev, by_move.id, false).await;
+    assert_eq!(
+        response_of(&pool, by_move.id).await.1,
+        first,
+        "the first response stays"
+    );
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn a_missing_response_is_flagged_once_and_the_assignee_told(pool: PgPool) {
+    let lead = signed_in(&pool, "lena", Role::TeamLead).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let silent = create(&lead, new_ticket("Nobody answered", Some(dev.id)))
+        .await
+        .unwrap();
+    let answered = create(&lead, new_ticket("Answered", Some(dev.id)))
+        .await
+        .unwrap();
+    comment(&dev, answered.id, false).await;
+    for t in [silent.id, answered.id] {
+        sqlx::query(
+            "UPDATE tickets SET response_due_at = now() - interval '1 minute' WHERE id = $1",
+        )
+        .bind(t)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    claim(&dev).await; // the assignments
+    assert_eq!(ticketdesk::db::sla::sweep(&pool).await.unwrap(), Some(1));
+    assert!(
+        response_of(&pool, silent.id).await.2,
+        "no response by the deadline: breached"
+    );
+    assert!(
+        !response_of(&pool, answered.id).await.2,
+        "control: answered in time"
+    );
+    let told = claim(&dev).await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].kind, "SLA_BREACH");
+    assert_eq!(told[0].ticket_id, Some(silent.id));
+    let subject = told[0].subject.clone().unwrap_or_default();
+    assert!(subject.contains("response deadline"), "{subject}");
+    assert_eq!(
+        ticketdesk::db::sla::sweep(&pool).await.unwrap(),
+        Some(0),
+        "once"
+    );
+    assert!(claim(&dev).await.is_empty());
+}

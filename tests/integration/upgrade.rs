@@ -111,6 +111,31 @@ async fn a_database_made_by_the_previous_main_upgrades_with_every_row_intact(poo
     );
     assert_eq!(fingerprint(&pool, Some(&old_columns)).await, after);
 
+    // Issue 14's backfills: open tickets got their response deadline and, from their history
+    // and comments, their first response; tickets waiting for information an open pause.
+    let (open, with_deadline, responded, waiting, paused): (i64, i64, i64, i64, i64) =
+        sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE status NOT IN ('CLOSED', 'RESOLVED')), \
+                    count(response_due_at) FILTER (WHERE status NOT IN ('CLOSED', 'RESOLVED')), \
+                    count(first_response_at), \
+                    count(*) FILTER (WHERE status = 'PENDING_INFO'), \
+                    (SELECT count(*) FROM sla_pauses WHERE ended_at IS NULL) \
+             FROM tickets",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        open > 0 && waiting > 0,
+        "control: the fixture has open and waiting tickets"
+    );
+    assert_eq!(
+        with_deadline, open,
+        "every open ticket has a response deadline"
+    );
+    assert!(responded > 0, "first responses found in the history");
+    assert_eq!(paused, waiting, "one open pause per waiting ticket");
+
     // The demo users carry on: a desktop signs in and reads the queue it had.
     let desk = crate::helpers::desktop_pool(&pool).await;
     let tokens = ticketdesk::db::auth::sign_in(

@@ -34,6 +34,8 @@ test("clicking a row calls get_ticket and shows the ticket with comments and his
     assert.ok(text.includes(expected), `detail shows ${JSON.stringify(expected)}`);
   }
   assert.match(text, /Due date\s+\S+/);
+  assert.match(await detail.getByTestId("response").innerText(), /^due \S+/, "no response yet: its deadline");
+  assert.equal(await detail.getByTestId("response-breached").count(), 0);
 
   const comments = detail.getByTestId("comment");
   assert.equal(await comments.count(), 2);
@@ -96,4 +98,25 @@ test("a toast's Open action opens the ticket it is about", async (t) => {
   );
   assert.deepEqual(backend.callsOf("get_ticket"), [{ ticketId: "t-2" }]);
   app.done();
+});
+
+test("the response row says when the response came, or that it was missed", async (t) => {
+  const backend = fakeBackend({
+    handlers: {
+      get_ticket: ({ ticketId }, b) => {
+        const view = b.defaults.get_ticket({ ticketId }, b);
+        return ticketId === "t-3"
+          ? { ...view, firstResponseAt: null, responseBreach: true }
+          : { ...view, firstResponseAt: "2030-01-14T11:00:00Z", responseBreach: false };
+      },
+    },
+  });
+  const app = await openSignedIn(harness, t, backend);
+  const detail = app.page.getByTestId("ticket-detail");
+  await app.rows().nth(0).click();
+  await detail.getByTestId("response-breached").waitFor();
+  assert.equal(await detail.getByTestId("response-breached").innerText(), "missed");
+  await app.rows().nth(2).click();
+  await eventually(async () => assert.match(await detail.getByTestId("response").innerText(), /^responded \S+/));
+  assert.equal(await detail.getByTestId("response-breached").count(), 0, "in time: no mark");
 });

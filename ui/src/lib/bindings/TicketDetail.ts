@@ -9,7 +9,16 @@ import type { TicketSummary } from "./TicketSummary";
 /**
  * Everything the detail view shows.
  */
-export type TicketDetail = { ticket: TicketSummary, description: string, resolutionNotes: string | null, dueDate: string | null, resolvedAt: string | null, closedAt: string | null, tags: Array<string>, slaBreach: boolean, reopenCount: number, statusBeforeEscalation: Status | null, 
+export type TicketDetail = { ticket: TicketSummary, description: string, resolutionNotes: string | null, 
+/**
+ * The resolution deadline.
+ */
+dueDate: string | null, 
+/**
+ * The response deadline, when the response came (None: not yet), and whether it came
+ * late or not at all (SPEC §5).
+ */
+responseDueAt: string | null, firstResponseAt: string | null, responseBreach: boolean, resolvedAt: string | null, closedAt: string | null, tags: Array<string>, slaBreach: boolean, reopenCount: number, statusBeforeEscalation: Status | null, 
 /**
  * The version an edit must name (optimistic locking).
  */
