@@ -15,6 +15,7 @@ use crate::db::{self, accounts};
 use crate::domain::attachment::{self, NewAttachment};
 use crate::domain::mfa::MfaEnrolment;
 use crate::domain::permissions;
+use crate::domain::sla::{self, HolidayCalendar, SlaExplanation, SlaPolicy};
 use crate::domain::ticket::{
     NewComment, NewTicket, QueuePage, QueueQuery, TicketDetail, TicketSummary,
 };
@@ -55,7 +56,12 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         admin_create_user,
         admin_update_user,
         admin_unlock,
-        admin_issue_reset
+        admin_issue_reset,
+        get_ticket_sla,
+        list_sla_policies,
+        save_sla_policy,
+        list_sla_calendars,
+        save_sla_calendar
     ]
 }
 
@@ -470,4 +476,59 @@ async fn admin_issue_reset(state: State<'_, AppState>, user_id: Uuid) -> Command
     let code = accounts::issue_reset(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(code)
+}
+
+/// Both of a ticket's deadlines with the steps that set them ("Why this deadline?"); null when
+/// the ticket has no SLA policy.
+#[tauri::command]
+async fn get_ticket_sla(
+    state: State<'_, AppState>,
+    ticket_id: Uuid,
+) -> CommandResult<Option<SlaExplanation>> {
+    let (mut tx, _) = state.begin().await?;
+    let walk = db::sla::walk(&mut tx, ticket_id).await?;
+    db::auth::end_read(tx);
+    Ok(walk.as_ref().map(sla::explain))
+}
+
+#[tauri::command]
+async fn list_sla_policies(state: State<'_, AppState>) -> CommandResult<Vec<SlaPolicy>> {
+    let (mut tx, _) = state.begin().await?;
+    let policies = db::sla::policies(&mut tx).await?;
+    db::auth::end_read(tx);
+    Ok(policies)
+}
+
+/// Managers and admins only; the database decides (and validates).
+#[tauri::command]
+async fn save_sla_policy(
+    state: State<'_, AppState>,
+    policy: SlaPolicy,
+) -> CommandResult<Vec<SlaPolicy>> {
+    let (mut tx, _) = state.begin().await?;
+    db::sla::save_policy(&mut tx, &policy).await?;
+    let policies = db::sla::policies(&mut tx).await?;
+    tx.commit().await?;
+    Ok(policies)
+}
+
+#[tauri::command]
+async fn list_sla_calendars(state: State<'_, AppState>) -> CommandResult<Vec<HolidayCalendar>> {
+    let (mut tx, _) = state.begin().await?;
+    let calendars = db::sla::calendars(&mut tx).await?;
+    db::auth::end_read(tx);
+    Ok(calendars)
+}
+
+/// Managers and admins only; the database decides (and validates).
+#[tauri::command]
+async fn save_sla_calendar(
+    state: State<'_, AppState>,
+    calendar: HolidayCalendar,
+) -> CommandResult<Vec<HolidayCalendar>> {
+    let (mut tx, _) = state.begin().await?;
+    db::sla::save_calendar(&mut tx, &calendar).await?;
+    let calendars = db::sla::calendars(&mut tx).await?;
+    tx.commit().await?;
+    Ok(calendars)
 }

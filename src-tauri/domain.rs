@@ -5,6 +5,7 @@ pub mod mfa;
 pub mod notification;
 pub mod password;
 pub mod permissions;
+pub mod sla;
 pub mod ticket;
 pub mod user;
 pub mod workflow;

@@ -87,6 +87,8 @@ impl From<sqlx::Error> for Error {
                     }
                     Some("P0002") => Error::NotFound(capitalise(db.message())),
                     Some("22023") => Error::Validation(capitalise(db.message())),
+                    // Our optimistic checks (e.g. a policy saved by someone else meanwhile).
+                    Some("40001") => Error::Conflict(capitalise(db.message())),
                     Some("23514") if db.constraint().is_none() => {
                         Error::Validation(capitalise(db.message()))
                     }

@@ -24,7 +24,7 @@ AS $function$
 BEGIN
     RETURN CASE p_channel
         WHEN 'IN_APP' THEN TRUE
-        WHEN 'EMAIL' THEN p_type IN ('TICKET_ASSIGNED', 'ESCALATED', 'SLA_BREACH')
+        WHEN 'EMAIL' THEN p_type IN ('TICKET_ASSIGNED', 'ESCALATED', 'SLA_BREACH', 'SLA_WARNING')
         ELSE FALSE END;
 END;
 $function$;

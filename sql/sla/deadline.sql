@@ -35,44 +35,230 @@ AS $function$
 $function$;
 ALTER FUNCTION public.sla_policy_for(character varying,character varying,date) OWNER TO ticketdesk_definer;
 
--- ---------------------------------------------------------------- the deadline
--- `p_minutes` of the policy's time after `p_start`: wall-clock minutes, or only those inside
--- start..end hour on working days (weekends too with include_weekends), in the policy's zone.
--- Hours are local wall-clock hours, so a day that changes to or from summer time still opens
--- at 9.
-CREATE OR REPLACE FUNCTION public.sla_deadline(p_start timestamp with time zone, p_minutes integer, p_policy sla_policies)
- RETURNS timestamp with time zone
+-- ---------------------------------------------------------------- the walk
+-- The one implementation of SLA time (issue 14, item 5). It walks forward from `p_start`
+-- through the policy's counted time and says what it passed, step by step:
+--   counted   a stretch that counted (`minutes` of it)
+--   closed    a day the policy does not work (a weekend without include_weekends)
+--   holiday   a day of the policy's calendar (`label`: "Christmas Eve")
+--   paused    a stretch inside opening hours the clock stood still (a pause of the ticket)
+--   due       the end: `to_at` is the deadline, `minutes` all the time counted
+-- With `p_minutes` it stops once that much has counted (a deadline); with `p_until` instead
+-- it stops there and `due.minutes` is the time counted (the business time between two
+-- instants). Only `due` is returned unless `p_explain`, so a deadline costs no more rows.
+-- Business hours are local wall-clock hours in the policy's zone, so a day that changes to
+-- or from summer time still opens at 9. A 24/7 policy (`business_hours_only` false) counts
+-- every minute except pauses; holidays are closed days of business-hours policies only.
+-- Deadlines, warnings, pause lengths, the sweep's flags (stored deadlines) and the ticket's
+-- "Why this deadline?" all come from here.
+CREATE OR REPLACE FUNCTION public.sla_walk(p_start timestamp with time zone,
+                                           p_minutes integer,
+                                           p_policy sla_policies,
+                                           p_pauses tstzmultirange DEFAULT '{}',
+                                           p_until timestamp with time zone DEFAULT NULL,
+                                           p_explain boolean DEFAULT false)
+ RETURNS TABLE (kind text, from_at timestamp with time zone, to_at timestamp with time zone,
+                minutes numeric, label text)
  LANGUAGE plpgsql
  STABLE
- SET search_path TO 'pg_catalog', 'pg_temp'
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
 DECLARE
-    v_local timestamp := p_start AT TIME ZONE p_policy.time_zone;
-    v_left numeric := p_minutes;
-    v_open timestamp;
-    v_close timestamp;
-    v_today numeric;
+    v_zone constant text := p_policy.time_zone;
+    v_left numeric := p_minutes * 60;          -- seconds still to count (NULL: until p_until)
+    v_total numeric := 0;                      -- seconds counted
+    v_cursor timestamptz := p_start;
+    v_holidays jsonb := '{}';
+    v_day date;
+    v_next timestamptz;
+    v_open timestamptz;
+    v_close timestamptz;
+    v_window tstzrange;
+    v_piece tstzrange;
+    v_seconds numeric;
+    v_days integer := 0;
 BEGIN
-    IF NOT p_policy.business_hours_only THEN
-        RETURN p_start + make_interval(mins => p_minutes);
+    IF (p_minutes IS NULL) = (p_until IS NULL) THEN
+        RAISE EXCEPTION 'sla_walk needs minutes or an end, not both';
+    END IF;
+    IF p_policy.business_hours_only AND p_policy.calendar_id IS NOT NULL THEN
+        SELECT coalesce(jsonb_object_agg(h.day::text, coalesce(h.label, '')), '{}')
+          INTO v_holidays FROM sla_holidays h WHERE h.calendar_id = p_policy.calendar_id;
     END IF;
     LOOP
-        IF p_policy.include_weekends OR extract(isodow FROM v_local) < 6 THEN
-            v_open := date_trunc('day', v_local)
-                      + make_interval(hours => coalesce(p_policy.business_start_hour, 9));
-            v_close := date_trunc('day', v_local)
-                       + make_interval(hours => coalesce(p_policy.business_end_hour, 17));
-            v_local := greatest(v_local, v_open);
-            IF v_local < v_close THEN
-                v_today := extract(epoch FROM v_close - v_local) / 60;
-                IF v_left <= v_today THEN
-                    RETURN (v_local + make_interval(secs => v_left * 60)) AT TIME ZONE p_policy.time_zone;
-                END IF;
-                v_left := v_left - v_today;
-            END IF;
+        IF p_until IS NOT NULL AND v_cursor >= p_until THEN
+            RETURN QUERY SELECT 'due', p_start, p_until, v_total / 60, NULL::text;
+            RETURN;
         END IF;
-        v_local := date_trunc('day', v_local) + interval '1 day';
+        v_days := v_days + 1;
+        IF v_days > 3700 THEN
+            RAISE EXCEPTION 'SLA policy "%" has no open hours in ten years', p_policy.name;
+        END IF;
+        IF p_policy.business_hours_only THEN
+            v_day := (v_cursor AT TIME ZONE v_zone)::date;
+            v_next := (v_day + 1)::timestamp AT TIME ZONE v_zone;
+            IF NOT p_policy.include_weekends AND extract(isodow FROM v_day) >= 6 THEN
+                IF p_explain THEN
+                    RETURN QUERY SELECT 'closed', v_day::timestamp AT TIME ZONE v_zone, v_next,
+                                        0::numeric, NULL::text;
+                END IF;
+                v_cursor := v_next;
+                CONTINUE;
+            END IF;
+            IF v_holidays ? v_day::text THEN
+                IF p_explain THEN
+                    RETURN QUERY SELECT 'holiday', v_day::timestamp AT TIME ZONE v_zone, v_next,
+                                        0::numeric, nullif(v_holidays ->> v_day::text, '');
+                END IF;
+                v_cursor := v_next;
+                CONTINUE;
+            END IF;
+            v_open := greatest(v_cursor, (v_day + make_interval(
+                          hours => coalesce(p_policy.business_start_hour, 9))) AT TIME ZONE v_zone);
+            v_close := (v_day + make_interval(
+                          hours => coalesce(p_policy.business_end_hour, 17))) AT TIME ZONE v_zone;
+        ELSE
+            -- Wall-clock time: a week at a time, so pauses are cut out as they come.
+            v_next := v_cursor + interval '7 days';
+            v_open := v_cursor;
+            v_close := v_next;
+        END IF;
+        IF p_until IS NOT NULL THEN
+            v_close := least(v_close, p_until);
+        END IF;
+        IF v_open < v_close THEN
+            v_window := tstzrange(v_open, v_close);
+            IF p_explain THEN
+                RETURN QUERY SELECT 'paused', lower(r), upper(r),
+                                    extract(epoch FROM upper(r) - lower(r)) / 60, NULL::text
+                             FROM unnest(tstzmultirange(v_window) * p_pauses) r;
+            END IF;
+            FOR v_piece IN SELECT r FROM unnest(tstzmultirange(v_window) - p_pauses) r ORDER BY lower(r)
+            LOOP
+                v_seconds := extract(epoch FROM upper(v_piece) - lower(v_piece));
+                IF v_left IS NOT NULL AND v_left <= v_seconds THEN
+                    v_total := v_total + v_left;
+                    IF p_explain THEN
+                        RETURN QUERY SELECT 'counted', lower(v_piece),
+                                            lower(v_piece) + make_interval(secs => v_left),
+                                            v_left / 60, NULL::text;
+                    END IF;
+                    RETURN QUERY SELECT 'due', p_start,
+                                        lower(v_piece) + make_interval(secs => v_left),
+                                        v_total / 60, NULL::text;
+                    RETURN;
+                END IF;
+                v_left := v_left - v_seconds;
+                v_total := v_total + v_seconds;
+                IF p_explain THEN
+                    RETURN QUERY SELECT 'counted', lower(v_piece), upper(v_piece),
+                                        v_seconds / 60, NULL::text;
+                END IF;
+            END LOOP;
+        END IF;
+        v_cursor := v_next;
     END LOOP;
+END;
+$function$;
+
+-- `p_minutes` of the policy's counted time after `p_start`, skipping `p_pauses`.
+DROP FUNCTION IF EXISTS public.sla_deadline(timestamp with time zone, integer, sla_policies);
+CREATE OR REPLACE FUNCTION public.sla_deadline(p_start timestamp with time zone, p_minutes integer,
+                                               p_policy sla_policies, p_pauses tstzmultirange)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+    SELECT w.to_at FROM public.sla_walk(p_start, p_minutes, p_policy, p_pauses) w;
+$function$;
+
+-- Whole minutes of the policy's counted time between two instants.
+CREATE OR REPLACE FUNCTION public.sla_business_minutes(p_from timestamp with time zone,
+                                                       p_to timestamp with time zone,
+                                                       p_policy sla_policies)
+ RETURNS integer
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+    SELECT CASE WHEN p_to <= p_from THEN 0
+                ELSE (SELECT floor(w.minutes)::integer
+                      FROM public.sla_walk(p_from, NULL, p_policy, '{}', p_to) w) END;
+$function$;
+
+-- The finished pauses of a ticket, as the stretches its clock skips. A pause still open does
+-- not move a deadline yet: it moves it when it ends (sql/sla/pauses.sql).
+CREATE OR REPLACE FUNCTION public.sla_pause_ranges(p_ticket uuid)
+ RETURNS tstzmultirange
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+    SELECT coalesce(range_agg(tstzrange(p.started_at, p.ended_at)), '{}')
+    FROM sla_pauses p WHERE p.ticket_id = p_ticket AND p.ended_at IS NOT NULL;
+$function$;
+
+-- The share of a deadline's time after which the sweep warns (SPEC §5: 80 %), in whole
+-- minutes, rounded up.
+CREATE OR REPLACE FUNCTION public.sla_warning_minutes(p_minutes integer)
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+    SELECT ceil(p_minutes * 0.8)::integer;
+$function$;
+
+-- A ticket's four instants under a policy: both deadlines and their 80 % marks, from
+-- creation through the pauses so far. NULLs without a policy.
+CREATE OR REPLACE FUNCTION public.sla_instants(p_created timestamp with time zone,
+                                               p_policy sla_policies,
+                                               p_pauses tstzmultirange,
+                                               OUT response_due timestamp with time zone,
+                                               OUT response_warn timestamp with time zone,
+                                               OUT resolution_due timestamp with time zone,
+                                               OUT resolution_warn timestamp with time zone)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+BEGIN
+    IF p_policy.id IS NULL THEN
+        RETURN;
+    END IF;
+    response_due := public.sla_deadline(p_created, p_policy.response_time_minutes, p_policy, p_pauses);
+    response_warn := public.sla_deadline(p_created,
+        public.sla_warning_minutes(p_policy.response_time_minutes), p_policy, p_pauses);
+    resolution_due := public.sla_deadline(p_created, p_policy.resolution_time_minutes, p_policy, p_pauses);
+    resolution_warn := public.sla_deadline(p_created,
+        public.sla_warning_minutes(p_policy.resolution_time_minutes), p_policy, p_pauses);
+END;
+$function$;
+
+-- Puts freshly computed instants on a ticket row, except what is settled: a missed
+-- resolution deadline stays the one missed (sla_breach_time), and a response deadline stays
+-- once the response came or was missed. A warning already sent stays sent.
+CREATE OR REPLACE FUNCTION public.sla_apply_instants(p_ticket tickets,
+                                                     p_response_due timestamp with time zone,
+                                                     p_response_warn timestamp with time zone,
+                                                     p_resolution_due timestamp with time zone,
+                                                     p_resolution_warn timestamp with time zone)
+ RETURNS tickets
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+BEGIN
+    IF NOT p_ticket.sla_breach THEN
+        p_ticket.due_date := p_resolution_due;
+        p_ticket.resolution_warn_at := p_resolution_warn;
+    END IF;
+    IF p_ticket.first_response_at IS NULL AND NOT p_ticket.response_breach THEN
+        p_ticket.response_due_at := p_response_due;
+        p_ticket.response_warn_at := p_response_warn;
+    END IF;
+    RETURN p_ticket;
 END;
 $function$;
 
@@ -86,6 +272,7 @@ CREATE OR REPLACE FUNCTION public.tickets_sla_clock()
 AS $function$
 DECLARE
     v_policy sla_policies;
+    v_at record;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         -- Loaders (demo data, imports) may bring their own; a desktop may not.
@@ -98,23 +285,11 @@ BEGIN
     END IF;
     v_policy := public.sla_policy_for(NEW.priority, NEW.category, NEW.created_at::date);
     NEW.sla_policy_id := v_policy.id;
-    -- The policy's time plus every pause so far (sql/sla/pauses.sql; none at creation).
-    NEW.due_date := CASE WHEN v_policy.id IS NOT NULL
-                         THEN public.sla_deadline(NEW.created_at,
-                                                  v_policy.resolution_time_minutes
-                                                  + coalesce((SELECT sum(p.business_minutes)::integer
-                                                              FROM sla_pauses p
-                                                              WHERE p.ticket_id = NEW.id
-                                                                AND p.ended_at IS NOT NULL), 0),
-                                                  v_policy) END;
-    -- The response deadline, until the response came (issue 14). Pauses do not move it: only
-    -- an engineer's status change starts one, and that change is the response.
-    IF TG_OP = 'INSERT' OR NEW.first_response_at IS NULL THEN
-        NEW.response_due_at := CASE WHEN v_policy.id IS NOT NULL
-                                    THEN public.sla_deadline(NEW.created_at,
-                                                             v_policy.response_time_minutes,
-                                                             v_policy) END;
-    END IF;
+    v_at := public.sla_instants(NEW.created_at, v_policy,
+                                CASE WHEN TG_OP = 'INSERT' THEN '{}'
+                                     ELSE public.sla_pause_ranges(NEW.id) END);
+    NEW := public.sla_apply_instants(NEW, v_at.response_due, v_at.response_warn,
+                                     v_at.resolution_due, v_at.resolution_warn);
     RETURN NEW;
 END;
 $function$;
@@ -122,3 +297,25 @@ $function$;
 CREATE OR REPLACE TRIGGER trg_tickets_check_insert_sla BEFORE INSERT ON public.tickets FOR EACH ROW EXECUTE FUNCTION tickets_sla_clock();
 
 CREATE OR REPLACE TRIGGER trg_tickets_workflow_sla BEFORE UPDATE OF priority, category ON public.tickets FOR EACH ROW EXECUTE FUNCTION tickets_sla_clock();
+
+-- Where a deadline stands at `p_now`, as the queue's SLA column and the ticket show it:
+-- met | breached | paused | warning (80 % of its time used) | ok; NULL without a deadline.
+CREATE OR REPLACE FUNCTION public.sla_state(p_due timestamp with time zone,
+                                            p_warn_at timestamp with time zone,
+                                            p_met_at timestamp with time zone,
+                                            p_breached boolean, p_paused boolean,
+                                            p_now timestamp with time zone)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+    SELECT CASE WHEN p_breached THEN 'breached'
+                WHEN p_due IS NULL THEN NULL
+                WHEN p_met_at IS NOT NULL THEN CASE WHEN p_met_at > p_due THEN 'breached'
+                                                    ELSE 'met' END
+                WHEN p_paused THEN 'paused'
+                WHEN p_due <= p_now THEN 'breached'
+                WHEN p_warn_at <= p_now THEN 'warning'
+                ELSE 'ok' END;
+$function$;

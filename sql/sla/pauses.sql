@@ -1,53 +1,14 @@
 -- The SLA clock stops while a ticket waits for its requestor (issue 14, item 2; SPEC §5).
 -- Moving to PENDING_INFO opens a pause (sla_pauses); leaving it closes the pause with the
--- business time it took, in whole minutes of the ticket's policy, and moves the resolution
--- deadline by exactly that much. A deadline that had already passed when the pause began does
--- not move: waiting for information cannot undo a breach. A reopened ticket's clock continues
+-- business time it took, in whole minutes of the ticket's policy, and walks both deadlines and
+-- their warnings again from creation, skipping every finished pause (sql/sla/deadline.sql), so
+-- each moves by exactly the paused business time before it. A deadline that had already passed
+-- when the pause began does not move: waiting for information cannot undo a breach. A reopened ticket's clock continues
 -- (its deadline is not reset by RESOLVED or REOPENED); only pauses move it.
-
--- Whole minutes of the policy's counted time between two instants: wall-clock minutes, or
--- only those inside start..end hour on working days (weekends too with include_weekends), in
--- the policy's zone, as public.sla_deadline() counts them.
-CREATE OR REPLACE FUNCTION public.sla_business_minutes(p_from timestamp with time zone,
-                                                       p_to timestamp with time zone,
-                                                       p_policy sla_policies)
- RETURNS integer
- LANGUAGE plpgsql
- STABLE
- SET search_path TO 'pg_catalog', 'pg_temp'
-AS $function$
-DECLARE
-    v_local timestamp := p_from AT TIME ZONE p_policy.time_zone;
-    v_end constant timestamp := p_to AT TIME ZONE p_policy.time_zone;
-    v_seconds numeric := 0;
-    v_open timestamp;
-    v_close timestamp;
-BEGIN
-    IF p_to <= p_from THEN
-        RETURN 0;
-    END IF;
-    IF NOT p_policy.business_hours_only THEN
-        RETURN floor(extract(epoch FROM p_to - p_from) / 60);
-    END IF;
-    WHILE v_local < v_end LOOP
-        IF p_policy.include_weekends OR extract(isodow FROM v_local) < 6 THEN
-            v_open := date_trunc('day', v_local)
-                      + make_interval(hours => coalesce(p_policy.business_start_hour, 9));
-            v_close := date_trunc('day', v_local)
-                       + make_interval(hours => coalesce(p_policy.business_end_hour, 17));
-            v_seconds := v_seconds + greatest(0, extract(epoch FROM
-                             least(v_close, v_end) - greatest(v_open, v_local)));
-        END IF;
-        v_local := date_trunc('day', v_local) + interval '1 day';
-    END LOOP;
-    RETURN floor(v_seconds / 60);
-END;
-$function$;
 
 -- As the status moves: records the response (the first status change by someone other than
 -- the requestor; issue 14, item 1), and opens and closes pauses. Fires after tickets_workflow
--- (which decided
--- the move is allowed) and tickets_sla_clock (which re-picks the policy on a priority change):
+-- (which decided the move is allowed) and tickets_sla_clock (which re-picks the policy on a priority change):
 -- triggers of one event fire in name order. A definer: it writes sla_pauses, which only the
 -- server may.
 CREATE OR REPLACE FUNCTION public.tickets_sla_status()
@@ -62,6 +23,7 @@ DECLARE
     v_minutes integer;
     v_reason text;
     v_actor uuid;
+    v_at record;
 BEGIN
     IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
         RETURN NEW;
@@ -91,8 +53,15 @@ BEGIN
         UPDATE sla_pauses SET ended_at = greatest(CURRENT_TIMESTAMP, started_at),
                               business_minutes = v_minutes
         WHERE id = v_pause.id;
-        IF v_minutes > 0 AND NOT NEW.sla_breach AND NEW.due_date > v_pause.started_at THEN
-            NEW.due_date := public.sla_deadline(NEW.due_date, v_minutes, v_policy);
+        -- Both deadlines and their warnings, walked again from creation through every
+        -- finished pause (sql/sla/deadline.sql): a pause that began after a deadline passed
+        -- does not move it.
+        IF v_policy.id IS NOT NULL THEN
+            v_at := public.sla_instants(NEW.created_at, v_policy, public.sla_pause_ranges(NEW.id));
+            NEW := public.sla_apply_instants(NEW, v_at.response_due, v_at.response_warn,
+                                             v_at.resolution_due, v_at.resolution_warn);
+        END IF;
+        IF v_minutes > 0 AND NEW.due_date IS DISTINCT FROM OLD.due_date THEN
             -- The timeline says the deadline moved, and why (the status change's own row
             -- keeps the reason its mover gave).
             v_reason := current_setting('ticketdesk.change_reason', true);

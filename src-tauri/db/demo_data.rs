@@ -388,6 +388,17 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
     .execute(&mut *tx)
     .await
     .context("flagging the demo's past response breaches")?;
+    // Its 80 % warnings that fell in the past went out back then.
+    sqlx::query(
+        "UPDATE tickets SET \
+             resolution_warned_at = CASE WHEN resolution_warn_at <= now() \
+                                         THEN resolution_warn_at END, \
+             response_warned_at = CASE WHEN response_warn_at <= now() THEN response_warn_at END \
+         WHERE resolution_warn_at <= now() OR response_warn_at <= now()",
+    )
+    .execute(&mut *tx)
+    .await
+    .context("marking the demo's past SLA warnings")?;
     tx.commit().await?;
     Ok(loaded)
 }

@@ -60,6 +60,7 @@ const FILES: &[(&str, &str)] = sql_files![
     "sql/api/sessions.sql",
     "sql/api/mfa.sql",
     "sql/api/accounts.sql",
+    "sql/api/sla.sql",
     "sql/server/row_security.sql",
     "sql/server/privileges.sql",
 ];

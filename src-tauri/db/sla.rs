@@ -1,11 +1,16 @@
-//! The periodic SLA sweep (SPEC §3, §5): breaches, and RESOLVED tickets closed after 7 days.
-//! The deadline itself is set by the database when a ticket is created or re-prioritised and
-//! moved by pauses (sql/sla/); this runs `api.sla_sweep()` periodically.
+//! The SLA clock through the API (SPEC §3, §5): the periodic sweep (breaches, 80 % warnings,
+//! RESOLVED tickets closed after 7 days), a ticket's "why", and the policies and holiday
+//! calendars managers keep. The deadlines themselves are set by the database when a ticket is
+//! created or re-prioritised, moved by pauses and walked again when a policy or calendar
+//! changes (sql/sla/, sql/api/sla.sql).
 
 use std::time::Duration;
 
-use sqlx::{PgExecutor, PgPool};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgExecutor, PgPool};
+use uuid::Uuid;
 
+use crate::domain::sla::{Holiday, HolidayCalendar, SlaPolicy, SlaWalk};
 use crate::error::Result;
 
 /// How often a desktop or the worker sweeps. Any number of them may: the advisory lock inside
@@ -51,4 +56,105 @@ pub async fn sweep_every(pool: PgPool, period: Duration) {
             }
         }
     }
+}
+
+/// The steps of the walk behind both of a ticket's deadlines, as the caller may see them
+/// (`api.ticket_sla`), or `None` (not visible, or no policy).
+pub async fn walk(conn: &mut PgConnection, ticket_id: Uuid) -> Result<Option<SlaWalk>> {
+    let walk = sqlx::query_scalar!(
+        r#"SELECT api.ticket_sla($1) AS "walk?: Json<SlaWalk>""#,
+        ticket_id
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(walk.map(|Json(walk)| walk))
+}
+
+/// Every policy (any signed-in user may read them).
+pub async fn policies(conn: &mut PgConnection) -> Result<Vec<SlaPolicy>> {
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", name AS "name!", description, priority AS "priority!",
+                  category, response_time_minutes AS "response_time_minutes!",
+                  resolution_time_minutes AS "resolution_time_minutes!",
+                  business_hours_only AS "business_hours_only!",
+                  business_start_hour, business_end_hour,
+                  include_weekends AS "include_weekends!", time_zone AS "time_zone!",
+                  calendar_id, calendar_name, is_active AS "is_active!",
+                  effective_from AS "effective_from!", effective_until,
+                  updated_at AS "updated_at!"
+           FROM api.sla_policies()"#
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(SlaPolicy {
+                id: Some(r.id),
+                name: r.name,
+                description: r.description,
+                priority: r.priority.parse().map_err(anyhow::Error::msg)?,
+                category: r
+                    .category
+                    .map(|c| c.parse())
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+                response_time_minutes: r.response_time_minutes,
+                resolution_time_minutes: r.resolution_time_minutes,
+                business_hours_only: r.business_hours_only,
+                business_start_hour: r.business_start_hour.unwrap_or(9),
+                business_end_hour: r.business_end_hour.unwrap_or(17),
+                include_weekends: r.include_weekends,
+                time_zone: r.time_zone,
+                calendar_id: r.calendar_id,
+                calendar_name: r.calendar_name,
+                is_active: r.is_active,
+                effective_from: r.effective_from,
+                effective_until: r.effective_until,
+                updated_at: Some(r.updated_at),
+            })
+        })
+        .collect()
+}
+
+/// Creates or changes a policy (managers and admins; the database refuses anyone else and
+/// validates every field), walking its open tickets' deadlines again. Returns its id.
+pub async fn save_policy(conn: &mut PgConnection, policy: &SlaPolicy) -> Result<Uuid> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT api.save_sla_policy($1) AS "id!""#,
+        Json(policy) as _
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Every holiday calendar with its days.
+pub async fn calendars(conn: &mut PgConnection) -> Result<Vec<HolidayCalendar>> {
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", name AS "name!", description, updated_at AS "updated_at!",
+                  holidays AS "holidays!: Json<Vec<Holiday>>"
+           FROM api.sla_calendars()"#
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| HolidayCalendar {
+            id: Some(r.id),
+            name: r.name,
+            description: r.description,
+            holidays: r.holidays.0,
+            updated_at: Some(r.updated_at),
+        })
+        .collect())
+}
+
+/// Creates or changes a calendar with its whole list of days, walking the open tickets of the
+/// policies using it again. Returns its id.
+pub async fn save_calendar(conn: &mut PgConnection, calendar: &HolidayCalendar) -> Result<Uuid> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT api.save_sla_calendar($1) AS "id!""#,
+        Json(calendar) as _
+    )
+    .fetch_one(conn)
+    .await?)
 }

@@ -14,6 +14,8 @@ string_enum! {
         CommentAdded => "COMMENT_ADDED",
         Escalated => "ESCALATED",
         SlaBreach => "SLA_BREACH",
+        /// 80 % of a deadline's time is used (issue 14).
+        SlaWarning => "SLA_WARNING",
         ResolutionRequest => "RESOLUTION_REQUEST",
         TicketClosed => "TICKET_CLOSED",
     }
@@ -36,6 +38,7 @@ impl NotificationKind {
     pub const CHOOSABLE: &'static [NotificationKind] = &[
         NotificationKind::TicketAssigned,
         NotificationKind::Escalated,
+        NotificationKind::SlaWarning,
         NotificationKind::SlaBreach,
         NotificationKind::CommentAdded,
         NotificationKind::StatusChanged,
@@ -49,6 +52,7 @@ impl NotificationKind {
             self,
             NotificationKind::TicketAssigned
                 | NotificationKind::Escalated
+                | NotificationKind::SlaWarning
                 | NotificationKind::SlaBreach
         )
     }
@@ -90,6 +94,9 @@ mod tests {
             .filter(|k| k.interrupts())
             .map(|k| k.as_str())
             .collect();
-        assert_eq!(interrupting, ["TICKET_ASSIGNED", "ESCALATED", "SLA_BREACH"]);
+        assert_eq!(
+            interrupting,
+            ["TICKET_ASSIGNED", "ESCALATED", "SLA_BREACH", "SLA_WARNING"]
+        );
     }
 }

@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn only_what_lands_on_you_interrupts() {
-        for kind in ["TICKET_ASSIGNED", "ESCALATED", "SLA_BREACH"] {
+        for kind in ["TICKET_ASSIGNED", "ESCALATED", "SLA_WARNING", "SLA_BREACH"] {
             assert!(raises_native(kind), "{kind}");
         }
         for kind in [

@@ -19,6 +19,7 @@ mod schema;
 mod schema_version;
 mod search;
 mod sla;
+mod sla_clock;
 mod solo;
 mod synthetic;
 mod ticket_events;

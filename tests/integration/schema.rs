@@ -35,6 +35,11 @@ const ACCEPTED_DIFFERENCES: &[(&str, &str)] = &[
         "- column attachments.uploaded_by uuid NOT NULL default=None",
         "+ column attachments.uploaded_by uuid NULL default=None",
     ),
+    // sla_calendars_and_warnings: the 80 % warning is a notification type of its own
+    (
+        "- constraint notifications.chk_notification_type CHECK (((type)::text = ANY ((ARRAY['TICKET_CREATED'::character varying, 'TICKET_ASSIGNED'::character varying, 'STATUS_CHANGED'::character varying, 'COMMENT_ADDED'::character varying, 'ESCALATED'::character varying, 'SLA_BREACH'::character varying, 'RESOLUTION_REQUEST'::character varying, 'TICKET_CLOSED'::character varying])::text[])))",
+        "+ constraint notifications.chk_notification_type CHECK (((type)::text = ANY ((ARRAY['TICKET_CREATED'::character varying, 'TICKET_ASSIGNED'::character varying, 'STATUS_CHANGED'::character varying, 'COMMENT_ADDED'::character varying, 'ESCALATED'::character varying, 'SLA_BREACH'::character varying, 'SLA_WARNING'::character varying, 'RESOLUTION_REQUEST'::character varying, 'TICKET_CLOSED'::character varying])::text[])))",
+    ),
 ];
 
 /// What later migrations add to the seed's tables, each on purpose (see the migration named).
@@ -73,6 +78,16 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "+ column tickets.first_response_at timestamp with time zone NULL default=None",
     "+ column tickets.response_breach boolean NOT NULL default=Some(\"false\")",
     "+ index idx_tickets_response_due CREATE INDEX idx_tickets_response_due ON tickets USING btree (response_due_at) WHERE ((first_response_at IS NULL) AND (NOT response_breach) AND ((status)::text <> ALL ((ARRAY['CLOSED'::character varying, 'RESOLVED'::character varying, 'PENDING_INFO'::character varying])::text[])))",
+    // sla_calendars_and_warnings: the policy's holiday calendar; the 80 % instants of both
+    // deadlines, when each warning went out, and the sweep's candidates for each
+    "+ column sla_policies.calendar_id uuid NULL default=None",
+    "+ constraint sla_policies.sla_policies_calendar_id_fkey FOREIGN KEY (calendar_id) REFERENCES sla_calendars(id) ON DELETE SET NULL",
+    "+ column tickets.resolution_warn_at timestamp with time zone NULL default=None",
+    "+ column tickets.resolution_warned_at timestamp with time zone NULL default=None",
+    "+ column tickets.response_warn_at timestamp with time zone NULL default=None",
+    "+ column tickets.response_warned_at timestamp with time zone NULL default=None",
+    "+ index idx_tickets_resolution_warn CREATE INDEX idx_tickets_resolution_warn ON tickets USING btree (resolution_warn_at) WHERE ((resolution_warned_at IS NULL) AND (NOT sla_breach) AND ((status)::text <> ALL ((ARRAY['CLOSED'::character varying, 'RESOLVED'::character varying, 'PENDING_INFO'::character varying])::text[])))",
+    "+ index idx_tickets_response_warn CREATE INDEX idx_tickets_response_warn ON tickets USING btree (response_warn_at) WHERE ((response_warned_at IS NULL) AND (first_response_at IS NULL) AND (NOT response_breach) AND ((status)::text <> ALL ((ARRAY['CLOSED'::character varying, 'RESOLVED'::character varying, 'PENDING_INFO'::character varying])::text[])))",
 ];
 
 /// Tables of our own, beside the seed's (their whole definition is ours).
@@ -86,6 +101,9 @@ const TABLES_ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "notification_preferences",
     // sla_pauses_and_auto_close: every pause of a ticket's SLA clock (issue 14)
     "sla_pauses",
+    // sla_calendars_and_warnings: holiday calendars and their days (issue 14)
+    "sla_calendars",
+    "sla_holidays",
 ];
 
 async fn describe(pool: &PgPool, schema: &str) -> BTreeSet<String> {

@@ -30,7 +30,7 @@ async fn deadline(
     start: DateTime<Utc>,
     minutes: i32,
 ) -> DateTime<Utc> {
-    sqlx::query_scalar("SELECT sla_deadline($1, $2, p) FROM sla_policies p WHERE p.name = $3")
+    sqlx::query_scalar("SELECT sla_deadline($1, $2, p, '{}') FROM sla_policies p WHERE p.name = $3")
         .bind(start)
         .bind(minutes)
         .bind(policy)
@@ -220,13 +220,20 @@ async fn a_priority_change_moves_the_deadline(pool: PgPool) {
 }
 
 /// Moves a ticket's deadline (as the owner: no desktop may) to `minutes` from now.
+/// Ages a ticket so that its resolution deadline is `minutes` from now: as if it had been
+/// created that much earlier (its clock is walked again from creation when a pause ends).
 async fn due_in(pool: &PgPool, ticket: Uuid, minutes: i64) {
-    sqlx::query("UPDATE tickets SET due_date = now() + make_interval(mins => $2) WHERE id = $1")
-        .bind(ticket)
-        .bind(minutes as i32)
-        .execute(pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE tickets SET created_at = created_at + d.shift, due_date = due_date + d.shift, \
+                resolution_warn_at = resolution_warn_at + d.shift \
+         FROM (SELECT id, now() + make_interval(mins => $2) - due_date AS shift FROM tickets) d \
+         WHERE tickets.id = $1 AND d.id = tickets.id",
+    )
+    .bind(ticket)
+    .bind(minutes as i32)
+    .execute(pool)
+    .await
+    .unwrap();
 }
 
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
@@ -243,7 +250,8 @@ async fn the_sweep_flags_each_breach_once_and_tells_the_assignee(pool: PgPool) {
         .await
         .unwrap();
     due_in(&pool, late.id, -1).await;
-    due_in(&pool, on_time.id, 30).await;
+    // 200 min left of 480: not yet at the 80 % warning either.
+    due_in(&pool, on_time.id, 200).await;
     due_in(&pool, resolved.id, -1).await;
     sqlx::query("UPDATE tickets SET status = 'RESOLVED', resolution_notes = 'Fixed' WHERE id = $1")
         .bind(resolved.id)
@@ -509,7 +517,16 @@ async fn asking_for_information_pauses_the_clock_and_the_deadline_moves_by_the_p
     move_to(&dev, waiting.id, Status::InProgress, None).await;
     assert_eq!(pauses(&pool, waiting.id).await, vec![(Some(125), false)]);
     let (_, due_after, _) = sla_of(&pool, waiting.id).await;
-    assert_eq!(due_after - due_before, chrono::TimeDelta::minutes(125));
+    let paused: chrono::TimeDelta = sqlx::query_scalar::<_, sqlx::postgres::types::PgInterval>(
+        "SELECT ended_at - started_at FROM sla_pauses WHERE ticket_id = $1",
+    )
+    .bind(waiting.id)
+    .fetch_one(&pool)
+    .await
+    .map(|i| chrono::TimeDelta::microseconds(i.microseconds))
+    .unwrap();
+    assert!(paused >= chrono::TimeDelta::minutes(125) && paused < chrono::TimeDelta::minutes(126));
+    assert_eq!(due_after - due_before, paused, "moved by exactly the pause");
     // The timeline says the deadline moved, and why, by whom.
     let moved: Vec<(Option<Uuid>, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT user_id, new_value, change_reason FROM ticket_history \
@@ -549,9 +566,11 @@ async fn asking_for_information_pauses_the_clock_and_the_deadline_moves_by_the_p
     .await
     .unwrap();
     tx.commit().await.unwrap();
+    // P1's 4 h ended long before the pause began (8 h 01 min after creation), so the pause
+    // moves nothing: the walk from creation reaches the deadline first.
     let (policy, due, created) = sla_of(&pool, waiting.id).await;
     assert_eq!(policy.as_deref(), Some("P1 critical (default)"));
-    assert_eq!(due - created, chrono::TimeDelta::minutes(4 * 60 + 125));
+    assert_eq!(due - created, chrono::TimeDelta::minutes(4 * 60));
 }
 
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]

@@ -135,6 +135,22 @@ async fn a_database_made_by_the_previous_main_upgrades_with_every_row_intact(poo
     );
     assert!(responded > 0, "first responses found in the history");
     assert_eq!(paused, waiting, "one open pause per waiting ticket");
+    // The 80 % marks (sla_calendars_and_warnings): every open ticket not yet breached has its
+    // resolution mark, and a mark already past counts as warned, so no burst of old warnings.
+    let (unmarked, unwarned_past): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE resolution_warn_at IS NULL AND NOT sla_breach \
+                                   AND status NOT IN ('CLOSED', 'RESOLVED')), \
+                count(*) FILTER (WHERE resolution_warn_at <= now() AND resolution_warned_at IS NULL) \
+         FROM tickets",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        unmarked, 0,
+        "every open, unbreached ticket has its warning mark"
+    );
+    assert_eq!(unwarned_past, 0, "past marks count as warned");
 
     // The demo users carry on: a desktop signs in and reads the queue it had.
     let desk = crate::helpers::desktop_pool(&pool).await;

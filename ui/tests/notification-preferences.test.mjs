@@ -11,6 +11,7 @@ const harness = useHarness();
 const KIND_LABELS = [
   "Assigned to me",
   "Escalated to me",
+  "SLA warning (80 % used)",
   "SLA breach",
   "Comments",
   "Status changes on my requests",
@@ -59,7 +60,7 @@ test("the gear in the notification centre opens the grid with the defaults, labe
   assert.deepEqual(rows, KIND_LABELS.map((k) => [k, "row"]), "rows in display order with human labels");
 
   assert.deepEqual(await checkedStates(panel), defaults());
-  assert.equal(await panel.getByTestId("preference").count(), 24, "one checkbox per kind and channel");
+  assert.equal(await panel.getByTestId("preference").count(), 28, "one checkbox per kind and channel");
   // Spot checks through the accessible names.
   assert.equal(await box(panel, "Email for Assigned to me").isChecked(), true);
   assert.equal(await box(panel, "In app for My requests closed").isChecked(), true);
@@ -69,7 +70,7 @@ test("the gear in the notification centre opens the grid with the defaults, labe
   assert.equal(await box(panel, "SMS for Escalated to me").isDisabled(), false);
 
   const notes = await panel.getByTestId("preferences-notes").innerText();
-  assert.match(notes, /In-app alerts for Assigned to me, Escalated to me and SLA breach also raise a desktop notification/);
+  assert.match(notes, /In-app alerts for Assigned to me, Escalated to me, SLA warning \(80 % used\) and SLA breach also raise a desktop notification/);
   assert.match(notes, /You are never notified of your own actions/);
   assert.match(notes, /SMS goes to the phone number on your account/);
 

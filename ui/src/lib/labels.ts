@@ -111,6 +111,7 @@ export const NOTIFICATION_KIND_LABELS: Record<string, string> = {
   STATUS_CHANGED: "Status changed",
   COMMENT_ADDED: "New comment",
   ESCALATED: "Escalated",
+  SLA_WARNING: "SLA deadline near",
   SLA_BREACH: "SLA breached",
   RESOLUTION_REQUEST: "Resolution requested",
   TICKET_CLOSED: "Ticket closed",

@@ -204,12 +204,12 @@ const newestFirst = (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) 
 const beforeCursor = (n, [at, id]) => Date.parse(n.createdAt) * 1000 < at || (Date.parse(n.createdAt) * 1000 === at && n.id < id);
 
 /** The kinds a user can choose for, in display order, as list_notification_preferences lists them. */
-export const PREFERENCE_KINDS = ["TICKET_ASSIGNED", "ESCALATED", "SLA_BREACH", "COMMENT_ADDED", "STATUS_CHANGED", "TICKET_CLOSED"];
+export const PREFERENCE_KINDS = ["TICKET_ASSIGNED", "ESCALATED", "SLA_WARNING", "SLA_BREACH", "COMMENT_ADDED", "STATUS_CHANGED", "TICKET_CLOSED"];
 export const CHANNELS = ["IN_APP", "EMAIL", "SLACK", "SMS"];
 /** The database's `notification_default`: in-app for everything, email for the urgent three, nothing else. */
 export function preferenceDefault(kind, channel) {
   if (channel === "IN_APP") return true;
-  return channel === "EMAIL" && ["TICKET_ASSIGNED", "ESCALATED", "SLA_BREACH"].includes(kind);
+  return channel === "EMAIL" && ["TICKET_ASSIGNED", "ESCALATED", "SLA_BREACH", "SLA_WARNING"].includes(kind);
 }
 
 /** list_notifications and the mark-read commands over backend.notifications, for the signed-in user only. */

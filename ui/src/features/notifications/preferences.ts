@@ -9,6 +9,7 @@ import { humanize } from "../../lib/labels";
 export const PREFERENCE_KIND_LABELS: Partial<Record<NotificationKind, string>> = {
   TICKET_ASSIGNED: "Assigned to me",
   ESCALATED: "Escalated to me",
+  SLA_WARNING: "SLA warning (80 % used)",
   SLA_BREACH: "SLA breach",
   COMMENT_ADDED: "Comments",
   STATUS_CHANGED: "Status changes on my requests",
@@ -23,7 +24,7 @@ export const CHANNEL_LABELS: Record<Channel, string> = {
 };
 
 /** The kinds whose in-app alert also raises a desktop notification (SPEC §7). */
-export const DESKTOP_ALERT_KINDS: readonly NotificationKind[] = ["TICKET_ASSIGNED", "ESCALATED", "SLA_BREACH"];
+export const DESKTOP_ALERT_KINDS: readonly NotificationKind[] = ["TICKET_ASSIGNED", "ESCALATED", "SLA_WARNING", "SLA_BREACH"];
 
 export function kindLabel(kind: NotificationKind): string {
   return PREFERENCE_KIND_LABELS[kind] ?? humanize(kind);

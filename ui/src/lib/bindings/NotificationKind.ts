@@ -3,4 +3,4 @@
 /**
  * The seed's `notifications.type` values.
  */
-export type NotificationKind = "TICKET_CREATED" | "TICKET_ASSIGNED" | "STATUS_CHANGED" | "COMMENT_ADDED" | "ESCALATED" | "SLA_BREACH" | "RESOLUTION_REQUEST" | "TICKET_CLOSED";
+export type NotificationKind = "TICKET_CREATED" | "TICKET_ASSIGNED" | "STATUS_CHANGED" | "COMMENT_ADDED" | "ESCALATED" | "SLA_BREACH" | "SLA_WARNING" | "RESOLUTION_REQUEST" | "TICKET_CLOSED";
