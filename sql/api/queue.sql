@@ -17,7 +17,7 @@ DROP TYPE IF EXISTS auth.queue_filter;
 
 CREATE TYPE auth.queue_filter AS (
     search        text,        -- web-search syntax over title and description
-    sort          text,        -- NEWEST | OLDEST | UPDATED | PRIORITY | RELEVANCE
+    sort          text,        -- NEWEST | OLDEST | UPDATED | PRIORITY | RELEVANCE | DUE
     page_rows     integer,     -- rows to return: a page and one more (tells whether more follow)
     statuses      text[],
     priorities    text[],
@@ -33,7 +33,8 @@ CREATE TYPE auth.queue_filter AS (
     after_id      uuid,
     after_updated timestamptz,
     after_priority text,
-    after_rank    real
+    after_rank    real,
+    after_due     timestamptz  -- DUE's key; absent with a cursor: nothing pending (infinity)
 );
 ALTER TYPE auth.queue_filter OWNER TO ticketdesk_definer;
 
@@ -59,7 +60,7 @@ BEGIN
     f := jsonb_populate_record(NULL::auth.queue_filter, p_filter);
 
     f.sort := coalesce(f.sort, 'NEWEST');
-    IF f.sort NOT IN ('NEWEST', 'OLDEST', 'UPDATED', 'PRIORITY', 'RELEVANCE') THEN
+    IF f.sort NOT IN ('NEWEST', 'OLDEST', 'UPDATED', 'PRIORITY', 'RELEVANCE', 'DUE') THEN
         RAISE EXCEPTION 'queue: unknown order %', f.sort USING ERRCODE = '22023';
     END IF;
     f.page_rows := coalesce(f.page_rows, 51);
@@ -99,6 +100,9 @@ DECLARE
     v_rank constant text := CASE WHEN f.sort = 'RELEVANCE'
                                  THEN 'pg_catalog.ts_rank(t.search_vector, ' || v_words || ')'
                                  ELSE '0::real' END;
+    -- DUE: the next deadline (sql/sla/deadline.sql), the expression of idx_tickets_next_due.
+    v_next_due constant text := 'public.sla_next_due(t.status, t.first_response_at, '
+                                || 't.response_breach, t.response_due_at, t.due_date)';
     v_sql text;
     v_order text;
 BEGIN
@@ -109,7 +113,10 @@ BEGIN
     v_sql := 'SELECT t.id, t.created_at, '
           || CASE WHEN f.sort = 'RELEVANCE' THEN ''
                   ELSE 't.ticket_number, t.title, t.status, t.priority, t.category, '
-                       || 't.environment, t.requestor_id, t.assignee_id, t.updated_at, ' END
+                       || 't.environment, t.requestor_id, t.assignee_id, t.updated_at, '
+                       || 't.first_response_at, t.response_breach, t.response_due_at, '
+                       || 't.response_warn_at, t.due_date, t.resolution_warn_at, t.sla_breach, '
+                       || 't.resolved_at, t.closed_at, ' END
           || v_rank || ' AS rank FROM public.tickets t WHERE TRUE';
     IF f.search IS NOT NULL THEN v_sql := v_sql || ' AND t.search_vector @@ ' || v_words; END IF;
     IF NOT p_sees_all THEN v_sql := v_sql || ' AND t.requestor_id = $2'; END IF;
@@ -144,6 +151,9 @@ BEGIN
             WHEN 'PRIORITY' THEN ' AND (t.priority > ($1).after_priority'
                                  || ' OR (t.priority = ($1).after_priority'
                                  || ' AND (t.created_at, t.id) < (($1).after_created, ($1).after_id)))'
+            WHEN 'DUE' THEN ' AND (' || v_next_due || ', t.created_at, t.id) > ('
+                            || 'COALESCE(($1).after_due, ''infinity''::pg_catalog.timestamptz), '
+                            || '($1).after_created, ($1).after_id)'
             WHEN 'RELEVANCE' THEN ' AND (' || v_rank || ' < ($1).after_rank'
                                   || ' OR (' || v_rank || ' = ($1).after_rank'
                                   || ' AND (t.created_at, t.id) < (($1).after_created, ($1).after_id)))'
@@ -156,6 +166,7 @@ BEGIN
         WHEN 'UPDATED' THEN ' ORDER BY t.updated_at DESC, t.created_at DESC, t.id DESC'
         WHEN 'PRIORITY' THEN ' ORDER BY t.priority ASC, t.created_at DESC, t.id DESC'
         WHEN 'RELEVANCE' THEN ' ORDER BY rank DESC, t.created_at DESC, t.id DESC'
+        WHEN 'DUE' THEN ' ORDER BY ' || v_next_due || ' ASC, t.created_at ASC, t.id ASC'
         ELSE ' ORDER BY t.created_at DESC, t.id DESC'
     END;
     v_sql := '(' || v_sql || v_order || ' LIMIT ' || f.page_rows || ')';
@@ -165,10 +176,18 @@ BEGIN
         || 't.assignee_id, '
         || '(SELECT u.first_name || '' '' || u.last_name FROM public.users u WHERE u.id = t.assignee_id), '
         || 't.created_at, t.updated_at, '
+        || CASE WHEN f.sort = 'RELEVANCE' THEN 'p.rank' ELSE 't.rank' END
+        || ', g.deadline, g.due, g.state, '
+        || 'NULLIF(' || v_next_due || ', ''infinity''::pg_catalog.timestamptz) FROM '
+        || CASE WHEN f.sort = 'RELEVANCE' THEN v_sql || ' p JOIN public.tickets t ON t.id = p.id'
+                ELSE v_sql || ' t' END
+        -- The SLA column: the next deadline, when, and where it stands.
+        || ' CROSS JOIN LATERAL public.sla_glance(t.status, t.first_response_at, '
+        || 't.response_breach, t.response_due_at, t.response_warn_at, t.due_date, '
+        || 't.resolution_warn_at, t.sla_breach, t.resolved_at, t.closed_at) g'
         || CASE WHEN f.sort = 'RELEVANCE'
-                THEN 'p.rank FROM ' || v_sql || ' p JOIN public.tickets t ON t.id = p.id'
-                     || ' ORDER BY p.rank DESC, p.created_at DESC, p.id DESC'
-                ELSE 't.rank FROM ' || v_sql || ' t' || v_order END;
+                THEN ' ORDER BY p.rank DESC, p.created_at DESC, p.id DESC'
+                ELSE v_order END;
 END;
 $$;
 
@@ -191,7 +210,8 @@ CREATE FUNCTION api.queue(p_filter jsonb, p_session text DEFAULT NULL)
 RETURNS TABLE (id uuid, ticket_number varchar, title varchar, status varchar, priority varchar,
                category varchar, environment varchar, requestor_id uuid, requestor_name text,
                assignee_id uuid, assignee_name text, created_at timestamptz,
-               updated_at timestamptz, rank real)
+               updated_at timestamptz, rank real, sla_deadline text, sla_due timestamptz,
+               sla_state text, next_due timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 SET plan_cache_mode = force_generic_plan AS $$
 DECLARE

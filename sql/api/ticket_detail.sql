@@ -3,7 +3,8 @@
 -- history rows), and nobody sees a deleted comment or file. A ticket the caller may not see
 -- returns no row, like one that does not exist. Each part is a JSON array in its order, with
 -- the keys of the desktop's row structs (src-tauri/db/tickets.rs).
--- Dropped first: its columns changed (issue 14 added the response deadline).
+-- Dropped first: its columns changed (issue 14 added the response deadline, each deadline's
+-- state and the SLA events the timeline shows).
 DROP FUNCTION IF EXISTS api.ticket_detail(uuid);
 CREATE FUNCTION api.ticket_detail(p_ticket uuid)
 RETURNS TABLE (id uuid, ticket_number varchar, title varchar, status varchar, priority varchar,
@@ -15,7 +16,7 @@ RETURNS TABLE (id uuid, ticket_number varchar, title varchar, status varchar, pr
                resolved_at timestamptz, closed_at timestamptz,
                tags text[], sla_breach boolean, reopen_count integer,
                status_before_escalation varchar, version integer, comments json, history json,
-               attachments json)
+               attachments json, response_state text, resolution_state text, sla_events json)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_caller record := auth.caller();
@@ -54,7 +55,36 @@ BEGIN
                     SELECT f.* FROM comments c JOIN attachments f ON f.comment_id = c.id
                     WHERE c.ticket_id = t.id AND c.deleted_at IS NULL
                       AND (NOT c.is_internal OR v_internal) AND NOT f.is_deleted
-                ) f LEFT JOIN users u ON u.id = f.uploaded_by) x)
+                ) f LEFT JOIN users u ON u.id = f.uploaded_by) x),
+           public.sla_state(t.response_due_at, t.response_warn_at, t.first_response_at,
+                            t.response_breach, t.status = 'PENDING_INFO', now()),
+           public.sla_state(t.due_date, t.resolution_warn_at,
+                            CASE WHEN t.status IN ('RESOLVED', 'CLOSED')
+                                 THEN coalesce(t.resolved_at, t.closed_at) END,
+                            t.sla_breach, t.status = 'PENDING_INFO', now()),
+           -- The clock's events for the timeline (issue 14, item 8); a moved deadline is a
+           -- history row of its own, with its reason.
+           (SELECT coalesce(json_agg(e ORDER BY e.at, e.kind), '[]') FROM (
+                SELECT 'response_met' AS kind, t.first_response_at AS at,
+                       'response' AS deadline, NULL::integer AS minutes
+                WHERE t.first_response_at IS NOT NULL
+                UNION ALL
+                SELECT 'paused', p.started_at, NULL, NULL FROM sla_pauses p WHERE p.ticket_id = t.id
+                UNION ALL
+                SELECT 'resumed', p.ended_at, NULL, p.business_minutes
+                FROM sla_pauses p WHERE p.ticket_id = t.id AND p.ended_at IS NOT NULL
+                UNION ALL
+                SELECT 'warning', t.response_warned_at, 'response', NULL
+                WHERE t.response_warned_at IS NOT NULL
+                UNION ALL
+                SELECT 'warning', t.resolution_warned_at, 'resolution', NULL
+                WHERE t.resolution_warned_at IS NOT NULL
+                UNION ALL
+                SELECT 'breach', t.response_due_at, 'response', NULL
+                WHERE t.response_breach AND t.response_due_at IS NOT NULL
+                UNION ALL
+                SELECT 'breach', coalesce(t.sla_breach_time, t.due_date), 'resolution', NULL
+                WHERE t.sla_breach) e)
     FROM tickets t
     JOIN users r ON r.id = t.requestor_id
     LEFT JOIN users a ON a.id = t.assignee_id

@@ -319,3 +319,51 @@ AS $function$
                 WHEN p_warn_at <= p_now THEN 'warning'
                 ELSE 'ok' END;
 $function$;
+
+-- The deadline a ticket's people face next: the response while it is awaited, then the
+-- resolution; 'infinity' when nothing is pending (resolved, closed, no policy). The queue's
+-- "due soonest" order and its index (migration sla_queue_order) use this exact expression.
+CREATE OR REPLACE FUNCTION public.sla_next_due(p_status character varying,
+                                               p_first_response_at timestamp with time zone,
+                                               p_response_breach boolean,
+                                               p_response_due_at timestamp with time zone,
+                                               p_due_date timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+    SELECT CASE WHEN p_status IN ('CLOSED', 'RESOLVED') THEN 'infinity'::timestamptz
+                WHEN p_first_response_at IS NULL AND NOT p_response_breach
+                     AND p_response_due_at IS NOT NULL THEN p_response_due_at
+                ELSE coalesce(p_due_date, 'infinity'::timestamptz) END;
+$function$;
+
+-- The queue's SLA column for one ticket: which deadline is next, when, and where it stands.
+CREATE OR REPLACE FUNCTION public.sla_glance(p_status character varying,
+                                             p_first_response_at timestamp with time zone,
+                                             p_response_breach boolean,
+                                             p_response_due_at timestamp with time zone,
+                                             p_response_warn_at timestamp with time zone,
+                                             p_due_date timestamp with time zone,
+                                             p_resolution_warn_at timestamp with time zone,
+                                             p_sla_breach boolean,
+                                             p_resolved_at timestamp with time zone,
+                                             p_closed_at timestamp with time zone)
+ RETURNS TABLE (deadline text, due timestamp with time zone, state text)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+    SELECT CASE WHEN r.awaited THEN 'response' WHEN p_due_date IS NOT NULL THEN 'resolution' END,
+           CASE WHEN r.awaited THEN p_response_due_at ELSE p_due_date END,
+           CASE WHEN r.awaited
+                THEN public.sla_state(p_response_due_at, p_response_warn_at, NULL, false,
+                                      p_status = 'PENDING_INFO', now())
+                ELSE public.sla_state(p_due_date, p_resolution_warn_at,
+                                      CASE WHEN p_status IN ('RESOLVED', 'CLOSED')
+                                           THEN coalesce(p_resolved_at, p_closed_at) END,
+                                      p_sla_breach, p_status = 'PENDING_INFO', now()) END
+    FROM (SELECT p_status NOT IN ('CLOSED', 'RESOLVED') AND p_first_response_at IS NULL
+                 AND NOT p_response_breach AND p_response_due_at IS NOT NULL AS awaited) r;
+$function$;

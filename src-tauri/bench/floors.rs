@@ -120,6 +120,10 @@ pub(super) fn queue(
         QueueSort::Updated => " ORDER BY t.updated_at DESC, t.created_at DESC, t.id DESC",
         QueueSort::Priority => " ORDER BY t.priority ASC, t.created_at DESC, t.id DESC",
         QueueSort::Relevance => " ORDER BY rank DESC, t.created_at DESC, t.id DESC",
+        QueueSort::Due => {
+            " ORDER BY sla_next_due(t.status, t.first_response_at, t.response_breach, \
+             t.response_due_at, t.due_date), t.created_at, t.id"
+        }
     });
     // The page and one more row, which tells whether another page follows (as the app asks).
     sql.push(format!(" LIMIT {}", i64::from(query.limit()) + 1));
@@ -164,6 +168,19 @@ fn push_keyset(sql: &mut QueryBuilder<'_, Postgres>, c: &QueueCursor, rank: &str
                 .push(" OR (t.priority = ")
                 .push_bind(p.as_str())
                 .push(" AND ");
+        }
+        (QueueSort::Due, SortKey::Due(at)) => {
+            sql.push(
+                " AND (sla_next_due(t.status, t.first_response_at, t.response_breach, \
+                 t.response_due_at, t.due_date), t.created_at, t.id) > (coalesce(",
+            )
+            .push_bind(at)
+            .push(", 'infinity'::timestamptz), ")
+            .push_bind(c.created_at)
+            .push(", ")
+            .push_bind(c.id)
+            .push(")");
+            return;
         }
         (QueueSort::Relevance, SortKey::Rank(r)) => {
             sql.push(format!(" AND ({rank} < "))

@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use crate::db::{parse_column, users};
 use crate::domain::permissions::Actor;
+use crate::domain::sla::SlaEvent;
 use crate::domain::ticket::{
     AttachmentView, CommentView, HistoryEntry, NewTicket, Priority, QueueCursor, QueuePage,
-    QueueQuery, QueueSort, SortKey, Status, TicketDetail, TicketSummary, ValidNewTicket,
+    QueueQuery, QueueSort, SlaGlance, SortKey, Status, TicketDetail, TicketSummary, ValidNewTicket,
 };
 use crate::domain::user::UserRef;
 use crate::domain::workflow::{self, TicketState};
@@ -35,6 +36,12 @@ struct SummaryRow {
     updated_at: DateTime<Utc>,
     /// Only set when searching.
     rank: Option<f32>,
+    /// The SLA column (queue pages only).
+    sla_deadline: Option<String>,
+    sla_due: Option<DateTime<Utc>>,
+    sla_state: Option<String>,
+    /// The DUE order's key (None: nothing pending).
+    next_due: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<SummaryRow> for TicketSummary {
@@ -55,6 +62,14 @@ impl TryFrom<SummaryRow> for TicketSummary {
             assignee: user_ref(row.assignee_id, row.assignee_name),
             created_at: row.created_at,
             updated_at: row.updated_at,
+            sla: match (row.sla_deadline, row.sla_due, row.sla_state) {
+                (Some(deadline), Some(due), Some(state)) => Some(SlaGlance {
+                    deadline,
+                    due,
+                    state: parse_column(&state)?,
+                }),
+                _ => None,
+            },
         })
     }
 }
@@ -102,6 +117,8 @@ pub struct QueueFilter<'q> {
     after_priority: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     after_rank: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after_due: Option<DateTime<Utc>>,
 }
 
 impl<'q> QueueFilter<'q> {
@@ -141,6 +158,10 @@ impl<'q> QueueFilter<'q> {
             },
             after_rank: match key {
                 Some(SortKey::Rank(r)) => Some(r),
+                _ => None,
+            },
+            after_due: match key {
+                Some(SortKey::Due(at)) => at,
                 _ => None,
             },
         })
@@ -184,7 +205,9 @@ async fn queue_page<'e>(
                   environment AS "environment?", requestor_id AS "requestor_id!",
                   requestor_name AS "requestor_name!", assignee_id AS "assignee_id?",
                   assignee_name AS "assignee_name?", created_at AS "created_at!",
-                  updated_at AS "updated_at!", rank AS "rank?"
+                  updated_at AS "updated_at!", rank AS "rank?",
+                  sla_deadline AS "sla_deadline?", sla_due AS "sla_due?",
+                  sla_state AS "sla_state?", next_due AS "next_due?"
            FROM api.queue($1, $2)"#,
         // jsonb: the macro's check wants a serde_json::Value.
         Json(&filter) as _,
@@ -227,6 +250,7 @@ fn cursor_after(sort: QueueSort, row: &SummaryRow) -> Result<QueueCursor> {
         QueueSort::Updated => SortKey::Updated(row.updated_at),
         QueueSort::Priority => SortKey::Priority(parse_column::<Priority>(&row.priority)?),
         QueueSort::Relevance => SortKey::Rank(row.rank.unwrap_or(0.0)),
+        QueueSort::Due => SortKey::Due(row.next_due),
     };
     Ok(QueueCursor {
         sort,
@@ -304,7 +328,10 @@ pub async fn detail(
                   version AS "version!",
                   comments AS "comments!: Json<Vec<CommentRow>>",
                   history AS "history!: Json<Vec<HistoryRow>>",
-                  attachments AS "attachments!: Json<Vec<AttachmentRow>>"
+                  attachments AS "attachments!: Json<Vec<AttachmentRow>>",
+                  response_state AS "response_state?",
+                  resolution_state AS "resolution_state?",
+                  sla_events AS "sla_events!: Json<Vec<SlaEvent>>"
            FROM api.ticket_detail($1)"#,
         ticket_id
     )
@@ -328,6 +355,10 @@ pub async fn detail(
         created_at: row.created_at,
         updated_at: row.updated_at,
         rank: None,
+        sla_deadline: None,
+        sla_due: None,
+        sla_state: None,
+        next_due: None,
     }
     .try_into()?;
     let status_before_escalation = row
@@ -351,6 +382,17 @@ pub async fn detail(
         response_due_at: row.response_due_at,
         first_response_at: row.first_response_at,
         response_breach: row.response_breach,
+        response_state: row
+            .response_state
+            .as_deref()
+            .map(parse_column)
+            .transpose()?,
+        resolution_state: row
+            .resolution_state
+            .as_deref()
+            .map(parse_column)
+            .transpose()?,
+        sla_events: row.sla_events.0,
         resolved_at: row.resolved_at,
         closed_at: row.closed_at,
         tags: row.tags.unwrap_or_default(),
@@ -460,7 +502,9 @@ async fn insert_ticket(tx: &mut PgConnection, ticket: &ValidNewTicket) -> Result
                   environment AS "environment?", requestor_id AS "requestor_id!",
                   requestor_name AS "requestor_name!", assignee_id AS "assignee_id?",
                   assignee_name AS "assignee_name?", created_at AS "created_at!",
-                  updated_at AS "updated_at!", NULL::real AS "rank?"
+                  updated_at AS "updated_at!", NULL::real AS "rank?",
+                  NULL::text AS "sla_deadline?", NULL::timestamptz AS "sla_due?",
+                  NULL::text AS "sla_state?", NULL::timestamptz AS "next_due?"
            FROM api.create_ticket($1, $2, $3, $4, $5, $6)"#,
         &ticket.title,
         &ticket.description,

@@ -72,6 +72,37 @@ pub enum SlaState {
     Met,
 }
 
+/// Something the SLA clock did, for the ticket's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SlaEvent {
+    pub kind: SlaEventKind,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// `response` or `resolution`, for the events about one deadline.
+    pub deadline: Option<String>,
+    /// How long a pause took, in business minutes (on `resumed`).
+    pub minutes: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SlaEventKind {
+    ResponseMet,
+    Paused,
+    Resumed,
+    Warning,
+    Breach,
+}
+
+impl std::str::FromStr for SlaState {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map_err(|_| format!("unknown SLA state {s:?}"))
+    }
+}
+
 /// One deadline, explained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]

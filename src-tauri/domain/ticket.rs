@@ -148,6 +148,21 @@ pub struct TicketSummary {
     pub assignee: Option<UserRef>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The queue's SLA column: the next deadline and where it stands (queue pages only; the
+    /// detail has both deadlines).
+    pub sla: Option<SlaGlance>,
+}
+
+/// The deadline a ticket faces next (the response while awaited, then the resolution), when,
+/// and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SlaGlance {
+    /// `response` or `resolution`.
+    pub deadline: String,
+    pub due: DateTime<Utc>,
+    pub state: crate::domain::sla::SlaState,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -209,6 +224,11 @@ pub struct TicketDetail {
     pub response_due_at: Option<DateTime<Utc>>,
     pub first_response_at: Option<DateTime<Utc>>,
     pub response_breach: bool,
+    /// Where each deadline stands now (None: no SLA policy).
+    pub response_state: Option<crate::domain::sla::SlaState>,
+    pub resolution_state: Option<crate::domain::sla::SlaState>,
+    /// The SLA clock's events, for the timeline.
+    pub sla_events: Vec<crate::domain::sla::SlaEvent>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
@@ -273,6 +293,8 @@ string_enum! {
         Updated => "UPDATED",
         Priority => "PRIORITY",
         Relevance => "RELEVANCE",
+        /// The next SLA deadline first (response while awaited, then resolution).
+        Due => "DUE",
     }
 }
 
@@ -374,6 +396,8 @@ pub enum SortKey {
     Priority(Priority),
     /// `ts_rank` is a float4; its exact bits go into the cursor.
     Rank(f32),
+    /// The next deadline; None when nothing is pending (sorts last).
+    Due(Option<DateTime<Utc>>),
 }
 
 /// Position in the queue's order: a keyset, never an OFFSET, so a page costs the same however
@@ -394,6 +418,9 @@ impl QueueCursor {
             SortKey::Updated(at) => at.timestamp_micros().to_string(),
             SortKey::Priority(p) => p.as_str().to_owned(),
             SortKey::Rank(r) => r.to_bits().to_string(),
+            SortKey::Due(at) => at
+                .map(|at| at.timestamp_micros().to_string())
+                .unwrap_or_default(),
         };
         format!(
             "{}~{key}~{}~{}",
@@ -432,6 +459,8 @@ impl QueueCursor {
             QueueSort::Relevance => {
                 SortKey::Rank(f32::from_bits(key.parse().map_err(|_| invalid())?))
             }
+            QueueSort::Due if key.is_empty() => SortKey::Due(None),
+            QueueSort::Due => SortKey::Due(Some(micros_of(key)?)),
             _ => return Err(invalid()),
         };
         Ok(Self {

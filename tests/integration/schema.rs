@@ -88,6 +88,8 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "+ column tickets.response_warned_at timestamp with time zone NULL default=None",
     "+ index idx_tickets_resolution_warn CREATE INDEX idx_tickets_resolution_warn ON tickets USING btree (resolution_warn_at) WHERE ((resolution_warned_at IS NULL) AND (NOT sla_breach) AND ((status)::text <> ALL ((ARRAY['CLOSED'::character varying, 'RESOLVED'::character varying, 'PENDING_INFO'::character varying])::text[])))",
     "+ index idx_tickets_response_warn CREATE INDEX idx_tickets_response_warn ON tickets USING btree (response_warn_at) WHERE ((response_warned_at IS NULL) AND (first_response_at IS NULL) AND (NOT response_breach) AND ((status)::text <> ALL ((ARRAY['CLOSED'::character varying, 'RESOLVED'::character varying, 'PENDING_INFO'::character varying])::text[])))",
+    // sla_queue_order: the queue's "due soonest" order
+    "+ index idx_tickets_next_due CREATE INDEX idx_tickets_next_due ON tickets USING btree (sla_next_due(status, first_response_at, response_breach, response_due_at, due_date), created_at, id)",
 ];
 
 /// Tables of our own, beside the seed's (their whole definition is ours).

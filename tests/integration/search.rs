@@ -795,6 +795,8 @@ struct Seeded {
     priority: Priority,
     /// How often the search word occurs in it.
     hits: usize,
+    /// Its next SLA deadline (None: nothing pending).
+    next_due: Option<DateTime<Utc>>,
 }
 
 fn priority_rank(p: Priority) -> u8 {
@@ -846,12 +848,22 @@ async fn seed_for_paging(pool: &PgPool, dev: &Desk) -> Vec<Seeded> {
         let created_at = base - Duration::minutes(created_offsets[i]);
         let updated_at = base + Duration::hours(updated_offsets[i]);
         set_times(pool, id, created_at, updated_at).await;
+        let next_due: Option<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT nullif(sla_next_due(status, first_response_at, response_breach, \
+                                        response_due_at, due_date), 'infinity') \
+             FROM tickets WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
         seeded.push(Seeded {
             id,
             created_at,
             updated_at,
             priority: priorities[i],
             hits: hits[i],
+            next_due,
         });
     }
     seeded
@@ -875,6 +887,13 @@ fn expected(seeded: &[Seeded], sort: QueueSort) -> Vec<Uuid> {
             priority_rank(a.priority)
                 .cmp(&priority_rank(b.priority))
                 .then_with(|| newest_first(a, b))
+        }),
+        QueueSort::Due => rows.sort_by_key(|r| {
+            (
+                r.next_due.unwrap_or(DateTime::<Utc>::MAX_UTC),
+                r.created_at,
+                r.id,
+            )
         }),
         QueueSort::Relevance => {
             rows.retain(|r| r.hits > 0);
@@ -912,6 +931,7 @@ async fn keyset_paging_in_every_order_loses_and_repeats_nothing(pool: PgPool) {
         QueueSort::Oldest,
         QueueSort::Updated,
         QueueSort::Priority,
+        QueueSort::Due,
     ] {
         let want = expected(&seeded, sort);
         let query = QueueQuery {

@@ -695,3 +695,69 @@ async fn the_why_is_the_walk_that_set_the_deadline(pool: PgPool) {
     // Another requestor learns nothing, as if the ticket did not exist.
     assert!(walk_of(&stranger).await.is_none());
 }
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn the_queue_shows_the_next_deadline_and_sorts_due_soonest(pool: PgPool) {
+    use ticketdesk::domain::ticket::{QueueQuery, QueueSort};
+    let requestor = signed_in(&pool, "erin", Role::EndUser).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let mut ids = Vec::new();
+    for (title, priority) in [
+        ("Low", Priority::P4Low),
+        ("Critical", Priority::P1Critical),
+        ("High", Priority::P2High),
+        ("Done", Priority::P1Critical),
+    ] {
+        let mut ticket = new_ticket(title, None);
+        ticket.priority = priority;
+        ids.push(create(&requestor, ticket).await.unwrap().id);
+    }
+    let (low, critical, high, done) = (ids[0], ids[1], ids[2], ids[3]);
+    sqlx::query("UPDATE tickets SET status = 'CLOSED' WHERE id = $1")
+        .bind(done)
+        .execute(&pool)
+        .await
+        .unwrap();
+    // The critical one is answered: its next deadline is the resolution (4 h), which is later
+    // than the high one's response (30 min).
+    take(&dev, critical).await;
+    move_to(&dev, critical, Status::InProgress).await;
+    // The high one has used 81 % of its response time: warning.
+    age(&pool, high, 25).await;
+
+    let page = |after: Option<String>| {
+        let dev = &dev;
+        async move {
+            crate::helpers::queue(
+                dev,
+                &QueueQuery {
+                    sort: QueueSort::Due,
+                    limit: Some(2),
+                    after,
+                    ..QueueQuery::default()
+                },
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let first = page(None).await;
+    let order: Vec<Uuid> = first.tickets.iter().map(|t| t.id).collect();
+    assert_eq!(order, [high, critical], "soonest first");
+    let high_sla = first.tickets[0].sla.clone().unwrap();
+    assert_eq!(high_sla.deadline, "response");
+    assert_eq!(high_sla.state, SlaState::Warning);
+    let critical_sla = first.tickets[1].sla.clone().unwrap();
+    assert_eq!(critical_sla.deadline, "resolution");
+    assert_eq!(critical_sla.state, SlaState::Ok);
+    // The keyset carries on: the P4's response (1 business day), then the closed one, last.
+    let second = page(first.next_cursor).await;
+    let order: Vec<Uuid> = second.tickets.iter().map(|t| t.id).collect();
+    assert_eq!(order, [low, done]);
+    assert_eq!(
+        second.tickets[1].sla.as_ref().map(|s| s.state),
+        Some(SlaState::Met),
+        "closed in time"
+    );
+    assert!(second.next_cursor.is_none());
+}

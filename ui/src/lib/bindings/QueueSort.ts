@@ -3,4 +3,4 @@
 /**
  * Orders the queue can be sorted in. `RELEVANCE` needs search text.
  */
-export type QueueSort = "NEWEST" | "OLDEST" | "UPDATED" | "PRIORITY" | "RELEVANCE";
+export type QueueSort = "NEWEST" | "OLDEST" | "UPDATED" | "PRIORITY" | "RELEVANCE" | "DUE";

@@ -2,6 +2,8 @@
 import type { AttachmentView } from "./AttachmentView";
 import type { CommentView } from "./CommentView";
 import type { HistoryEntry } from "./HistoryEntry";
+import type { SlaEvent } from "./SlaEvent";
+import type { SlaState } from "./SlaState";
 import type { Status } from "./Status";
 import type { TicketActions } from "./TicketActions";
 import type { TicketSummary } from "./TicketSummary";
@@ -18,7 +20,15 @@ dueDate: string | null,
  * The response deadline, when the response came (None: not yet), and whether it came
  * late or not at all (SPEC §5).
  */
-responseDueAt: string | null, firstResponseAt: string | null, responseBreach: boolean, resolvedAt: string | null, closedAt: string | null, tags: Array<string>, slaBreach: boolean, reopenCount: number, statusBeforeEscalation: Status | null, 
+responseDueAt: string | null, firstResponseAt: string | null, responseBreach: boolean, 
+/**
+ * Where each deadline stands now (None: no SLA policy).
+ */
+responseState: SlaState | null, resolutionState: SlaState | null, 
+/**
+ * The SLA clock's events, for the timeline.
+ */
+slaEvents: Array<SlaEvent>, resolvedAt: string | null, closedAt: string | null, tags: Array<string>, slaBreach: boolean, reopenCount: number, statusBeforeEscalation: Status | null, 
 /**
  * The version an edit must name (optimistic locking).
  */
