@@ -29,13 +29,13 @@ test("filters and search send the matching QueueQuery and are written to the has
   await page.getByTestId("filter-assignee").selectOption("me");
   await page.getByTestId("filter-environment").selectOption("Production");
   await page.getByTestId("filter-sla").check();
-  assert.deepEqual(await sortOptions(page), ["NEWEST", "OLDEST", "UPDATED", "PRIORITY"], "no relevance without search text");
+  assert.deepEqual(await sortOptions(page), ["NEWEST", "OLDEST", "UPDATED", "PRIORITY", "DUE"], "no relevance without search text");
 
   const calls = backend.callsOf("list_queue").length;
   await page.getByTestId("queue-search").fill("disk full");
   await eventually(() => assert.equal(lastQuery(backend).text, "disk full"), 2000);
   assert.equal(backend.callsOf("list_queue").length, calls + 1, "typing searches once, after a pause");
-  assert.deepEqual(await sortOptions(page), ["NEWEST", "OLDEST", "UPDATED", "PRIORITY", "RELEVANCE"]);
+  assert.deepEqual(await sortOptions(page), ["NEWEST", "OLDEST", "UPDATED", "PRIORITY", "DUE", "RELEVANCE"]);
   await page.getByTestId("queue-sort").selectOption("RELEVANCE");
 
   const expected = {

@@ -26,9 +26,9 @@ test("queue renders one row per ticket with number, title, status, priority, ass
   assert.deepEqual(await app.rowNumbers(), ["TKT-0003", "TKT-0002", "TKT-0001"]);
 
   const rows = app.rows();
-  assert.deepEqual(await cells(rows.nth(0)), ["TKT-0003", "VM web-01 is down", "In progress", "P1 Critical", "Dora DevOps", "5m"]);
-  assert.deepEqual(await cells(rows.nth(1)), ["TKT-0002", "Need VPN access", "New", "P4 Low", "Unassigned", "3h"]);
-  assert.deepEqual(await cells(rows.nth(2)), ["TKT-0001", "Disk almost full on db-02", "Escalated", "P2 High", "Tom Lead", "2d"]);
+  assert.deepEqual(await cells(rows.nth(0)), ["TKT-0003", "VM web-01 is down", "In progress", "P1 Critical", "Dora DevOps", "1h 30m left", "5m"]);
+  assert.deepEqual(await cells(rows.nth(1)), ["TKT-0002", "Need VPN access", "New", "P4 Low", "Unassigned", "—", "3h"]);
+  assert.deepEqual(await cells(rows.nth(2)), ["TKT-0001", "Disk almost full on db-02", "Escalated", "P2 High", "Tom Lead", "3h 00m over", "2d"]);
 
   // P1 is red.
   const p1 = await rows.nth(0).locator("[data-priority]").evaluate((el) => getComputedStyle(el).backgroundColor);

@@ -21,6 +21,7 @@ import type { PriorityChange } from "./bindings/PriorityChange";
 import type { QueuePage } from "./bindings/QueuePage";
 import type { QueueQuery } from "./bindings/QueueQuery";
 import type { StatusChange } from "./bindings/StatusChange";
+import type { SlaExplanation } from "./bindings/SlaExplanation";
 import type { TicketDetail } from "./bindings/TicketDetail";
 import type { TicketSummary } from "./bindings/TicketSummary";
 import type { UserSummary } from "./bindings/UserSummary";
@@ -33,6 +34,7 @@ interface Commands {
   list_users: { args: Record<string, never>; result: UserSummary[] };
   list_queue: { args: { query: QueueQuery }; result: QueuePage };
   get_ticket: { args: { ticketId: string }; result: TicketDetail };
+  get_ticket_sla: { args: { ticketId: string }; result: SlaExplanation | null };
   create_ticket: { args: { input: NewTicket }; result: TicketSummary };
   change_status: { args: { change: StatusChange }; result: TicketDetail };
   assign_ticket: { args: { change: Assignment }; result: TicketDetail };
@@ -152,6 +154,8 @@ export const api = {
   listUsers: () => call("list_users", {}),
   listQueue: (query: QueueQuery) => call("list_queue", { query }),
   getTicket: (ticketId: string) => call("get_ticket", { ticketId }),
+  /** Both deadlines with the steps that set them ("Why this deadline?"); null without an SLA policy. */
+  getTicketSla: (ticketId: string) => call("get_ticket_sla", { ticketId }),
   createTicket: (input: NewTicket) => call("create_ticket", { input }),
   /** The ticket changes below name the version they were based on; a stale one rejects with `conflict`. */
   changeStatus: (change: StatusChange) => call("change_status", { change }),

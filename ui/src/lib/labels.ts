@@ -56,6 +56,7 @@ export const SORT_LABELS: Record<QueueSort, string> = {
   UPDATED: "Recently updated",
   PRIORITY: "Priority",
   RELEVANCE: "Relevance",
+  DUE: "Due soonest",
 };
 
 /** 1536 → "1.5 KB" (powers of 1024, as the 50 MB attachment limit is counted). */

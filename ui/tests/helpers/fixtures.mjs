@@ -75,8 +75,14 @@ export function ticket(n, overrides = {}) {
     assignee: null,
     createdAt,
     updatedAt: createdAt,
+    sla: null,
     ...rest,
   };
+}
+
+/** The queue's SLA column for a ticket: the next deadline `minutesLeft` from now (negative: over). */
+export function slaGlance(deadline, state, minutesLeft) {
+  return { deadline, due: new Date(Date.now() + minutesLeft * MIN).toISOString(), state };
 }
 
 /** Three tickets, newest first, with ages 5m / 3h / 2d. */
@@ -90,9 +96,18 @@ export function sampleTickets() {
       environment: "Production",
       assignee: ref(USERS[2]),
       ageMinutes: 5,
+      // 20 s of slack: the cell rounds to the minute however long the page takes to open.
+      sla: slaGlance("resolution", "warning", 90 + 1 / 3),
     }),
     ticket(2, { title: "Need VPN access", status: "NEW", priority: "P4_LOW", category: "ACCESS_REQUEST", ageMinutes: 180 }),
-    ticket(1, { title: "Disk almost full on db-02", status: "ESCALATED", priority: "P2_HIGH", assignee: ref(USERS[1]), ageMinutes: 2 * 24 * 60 }),
+    ticket(1, {
+      title: "Disk almost full on db-02",
+      status: "ESCALATED",
+      priority: "P2_HIGH",
+      assignee: ref(USERS[1]),
+      ageMinutes: 2 * 24 * 60,
+      sla: slaGlance("resolution", "breached", -(180 - 1 / 3)),
+    }),
   ];
 }
 
@@ -107,6 +122,9 @@ export function detailFor(summary) {
     responseDueAt: "2030-01-14T12:00:00Z",
     firstResponseAt: null,
     responseBreach: false,
+    responseState: "ok",
+    resolutionState: "ok",
+    slaEvents: [],
     resolvedAt: null,
     closedAt: null,
     tags: ["infra", "urgent"],
@@ -554,6 +572,11 @@ export function fakeBackend({
       return { tickets: page, nextCursor: more ? page[page.length - 1].id : null };
     },
     get_ticket: ({ ticketId }) => backend.view(ticketId),
+    // --- SLA "why" (issue 14): the explanation the backend words from the server's walk.
+    get_ticket_sla: ({ ticketId }) => {
+      backend.view(ticketId);
+      return backend.slaExplanations?.get(ticketId) ?? null;
+    },
     ...workflowHandlers(backend),
     ...notificationHandlers(backend),
     create_ticket: ({ input }) => {

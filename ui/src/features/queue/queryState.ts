@@ -24,7 +24,7 @@ export interface QueueFilters {
   sort: QueueSort;
 }
 
-export const SORTS: readonly QueueSort[] = ["NEWEST", "OLDEST", "UPDATED", "PRIORITY", "RELEVANCE"];
+export const SORTS: readonly QueueSort[] = ["NEWEST", "OLDEST", "UPDATED", "PRIORITY", "DUE", "RELEVANCE"];
 const ASSIGNEES: readonly AssigneeFilter[] = ["anyone", "me", "unassigned"];
 const QUEUE_PATH = "#/queue";
 

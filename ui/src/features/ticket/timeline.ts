@@ -2,12 +2,34 @@
 // history row told in words. Pure, so it is unit-tested directly.
 import type { CommentView } from "../../lib/bindings/CommentView";
 import type { HistoryEntry } from "../../lib/bindings/HistoryEntry";
+import type { SlaEvent } from "../../lib/bindings/SlaEvent";
 import type { TicketDetail } from "../../lib/bindings/TicketDetail";
 import { fieldLabel, formatBytes, historyValue, humanize } from "../../lib/labels";
 
 export type TimelineItem =
   | { kind: "comment"; at: string; comment: CommentView }
-  | { kind: "history"; at: string; entry: HistoryEntry; text: HistoryText };
+  | { kind: "history"; at: string; entry: HistoryEntry; text: HistoryText }
+  | { kind: "sla"; at: string; event: SlaEvent; text: string };
+
+/** An SLA clock event in words (the moved deadline is a history row of its own, with its why). */
+export function describeSlaEvent(event: SlaEvent): string {
+  const deadline = event.deadline === "response" ? "response" : "resolution";
+  switch (event.kind) {
+    case "response_met":
+      return "SLA: first response given";
+    case "paused":
+      return "SLA clock paused while pending info";
+    case "resumed": {
+      const m = event.minutes ?? 0;
+      const took = m >= 60 ? `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min` : `${m} min`;
+      return `SLA clock resumed after ${took} of business time`;
+    }
+    case "warning":
+      return `SLA warning: 80 % of the ${deadline} time used`;
+    case "breach":
+      return `SLA breached: ${deadline} deadline missed`;
+  }
+}
 
 /** A history row for people: a sentence, and for field changes the old and new value. */
 export interface HistoryText {
@@ -78,14 +100,16 @@ export function describeHistory(entry: HistoryEntry): HistoryText {
 }
 
 /** Comments and history by time, oldest first; at the same instant history comes first (a move, then its comment). */
-export function buildTimeline(detail: Pick<TicketDetail, "comments" | "history">): TimelineItem[] {
+export function buildTimeline(detail: Pick<TicketDetail, "comments" | "history"> & Partial<Pick<TicketDetail, "slaEvents">>): TimelineItem[] {
   const items: TimelineItem[] = [
+    ...(detail.slaEvents ?? []).map((event): TimelineItem => ({ kind: "sla", at: event.at, event, text: describeSlaEvent(event) })),
     ...detail.history
       .filter((entry) => !SHOWN_ELSEWHERE.has(entry.action))
       .map((entry): TimelineItem => ({ kind: "history", at: entry.at, entry, text: describeHistory(entry) })),
     ...detail.comments.map((comment): TimelineItem => ({ kind: "comment", at: comment.createdAt, comment })),
   ];
-  const rank = (item: TimelineItem) => (item.kind === "history" ? 0 : 1);
+  // At one instant: the history row (a status change), then the clock's event, then a comment.
+  const rank = (item: TimelineItem) => (item.kind === "history" ? 0 : item.kind === "sla" ? 1 : 2);
   // Array.prototype.sort is stable, so rows with equal keys keep the backend's order.
   return items.sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || rank(a) - rank(b));
 }
