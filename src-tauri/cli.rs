@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+pub mod sla;
+
 use crate::app::Backend;
 use crate::config::{self, DatabaseTarget};
 use crate::{db, solo};
@@ -94,6 +96,18 @@ enum Command {
         /// Where the Markdown report goes.
         #[arg(long, default_value = "target/bench-report.md")]
         report: PathBuf,
+    },
+    /// SLA policies and holiday calendars (managers and admins: the database decides), and
+    /// why a ticket is due when it is. Signs in as --login; the password comes from
+    /// TICKETDESK_PASSWORD or the first line of standard input.
+    Sla {
+        #[arg(long)]
+        login: String,
+        /// The account's current authenticator code, when it has two-factor sign-in on.
+        #[arg(long)]
+        code: Option<String>,
+        #[command(subcommand)]
+        action: sla::SlaAction,
     },
     /// Manage the private solo-mode PostgreSQL cluster.
     Solo {
@@ -282,6 +296,28 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             notify,
             report,
         } => crate::bench::run(samples.max(1), notify, &report).await,
+        Command::Sla {
+            login,
+            code,
+            action,
+        } => {
+            let password = match std::env::var("TICKETDESK_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("reading the password from standard input")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            with_database(|pool| async move {
+                let out = sla::run(&pool, &login, &password, code.as_deref(), action).await?;
+                println!("{out}");
+                Ok(())
+            })
+            .await
+        }
         Command::Solo { action, dir } => {
             let dir = match dir {
                 Some(dir) => dir,

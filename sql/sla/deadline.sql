@@ -288,8 +288,16 @@ BEGIN
     v_at := public.sla_instants(NEW.created_at, v_policy,
                                 CASE WHEN TG_OP = 'INSERT' THEN '{}'
                                      ELSE public.sla_pause_ranges(NEW.id) END);
-    NEW := public.sla_apply_instants(NEW, v_at.response_due, v_at.response_warn,
-                                     v_at.resolution_due, v_at.resolution_warn);
+    IF TG_OP = 'INSERT' THEN
+        -- Nothing is settled yet (a loader may bring a first response along).
+        NEW.due_date := v_at.resolution_due;
+        NEW.resolution_warn_at := v_at.resolution_warn;
+        NEW.response_due_at := v_at.response_due;
+        NEW.response_warn_at := v_at.response_warn;
+    ELSE
+        NEW := public.sla_apply_instants(NEW, v_at.response_due, v_at.response_warn,
+                                         v_at.resolution_due, v_at.resolution_warn);
+    END IF;
     RETURN NEW;
 END;
 $function$;

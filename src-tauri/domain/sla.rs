@@ -32,7 +32,8 @@ pub struct DeadlineWalk {
     /// `response` or `resolution`.
     pub kind: String,
     pub minutes: i64,
-    pub state: SlaState,
+    /// None: the ticket has no such deadline (e.g. loaded without one).
+    pub state: Option<SlaState>,
     pub met_at: Option<NaiveDateTime>,
     pub steps: Vec<Step>,
 }
@@ -109,7 +110,7 @@ impl std::str::FromStr for SlaState {
 pub struct DeadlineExplanation {
     /// `response` or `resolution`.
     pub kind: String,
-    pub state: SlaState,
+    pub state: Option<SlaState>,
     /// "Wed 23 Dec 15:10", local to the policy's zone.
     pub due: String,
     /// The whole "why" as one sentence: policy; each step; due.
@@ -382,7 +383,7 @@ mod tests {
             deadlines: vec![DeadlineWalk {
                 kind: "resolution".into(),
                 minutes: 480,
-                state: SlaState::Ok,
+                state: Some(SlaState::Ok),
                 met_at: None,
                 steps: vec![
                     step(StepKind::Counted, at(12, 18, 16, 10), at(12, 18, 17, 0), 50),
@@ -464,7 +465,7 @@ mod tests {
                                       "label": null}]}]
         }))
         .unwrap();
-        assert_eq!(walk.deadlines[0].state, SlaState::Met);
+        assert_eq!(walk.deadlines[0].state, Some(SlaState::Met));
         assert_eq!(explain(&walk).deadlines[0].due, "Mon 21 Dec 09:10");
     }
 }

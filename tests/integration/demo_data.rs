@@ -72,13 +72,17 @@ async fn demo_data_covers_every_role_status_and_priority_and_is_idempotent(pool:
 async fn demo_tickets_have_deadlines_and_past_breaches_are_already_flagged(pool: PgPool) {
     demo_data::load(&pool).await.unwrap();
     let (without_deadline, breached): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE due_date IS NULL OR sla_policy_id IS NULL), \
+        "SELECT count(*) FILTER (WHERE due_date IS NULL OR sla_policy_id IS NULL \
+                                   OR response_due_at IS NULL OR resolution_warn_at IS NULL), \
                 count(*) FILTER (WHERE sla_breach) FROM tickets",
     )
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(without_deadline, 0, "every demo ticket has its SLA");
+    assert_eq!(
+        without_deadline, 0,
+        "every demo ticket has both deadlines and their warning marks, also those loaded with a first response"
+    );
     assert!(breached > 0, "a weeks-long demo history has breaches");
     // So the first start raises no burst of breach alerts for weeks-old tickets.
     assert_eq!(ticketdesk::db::sla::sweep(&pool).await.unwrap(), Some(0));

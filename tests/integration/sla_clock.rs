@@ -679,7 +679,7 @@ async fn the_why_is_the_walk_that_set_the_deadline(pool: PgPool) {
         stored.timestamp(),
         "the explanation's deadline is the stored one"
     );
-    assert_eq!(resolution.state, SlaState::Ok);
+    assert_eq!(resolution.state, Some(SlaState::Ok));
     let explained = ticketdesk::domain::sla::explain(&walk);
     let summary = &explained.deadlines[1].summary;
     assert!(
@@ -691,7 +691,11 @@ async fn the_why_is_the_walk_that_set_the_deadline(pool: PgPool) {
         "{summary}"
     );
     let response = &explained.deadlines[0];
-    assert_eq!(response.state, SlaState::Met, "dev's move was the response");
+    assert_eq!(
+        response.state,
+        Some(SlaState::Met),
+        "dev's move was the response"
+    );
     // Another requestor learns nothing, as if the ticket did not exist.
     assert!(walk_of(&stranger).await.is_none());
 }
@@ -760,4 +764,110 @@ async fn the_queue_shows_the_next_deadline_and_sorts_due_soonest(pool: PgPool) {
         "closed in time"
     );
     assert!(second.next_cursor.is_none());
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn the_cli_keeps_calendars_and_policies_through_the_same_api(pool: PgPool) {
+    use ticketdesk::cli::sla::{run, SlaAction};
+    let password = crate::helpers::DESK_PASSWORD;
+    crate::helpers::user_with_password(&pool, "max", Role::Manager, password).await;
+    crate::helpers::user_with_password(&pool, "dev", Role::DevopsEngineer, password).await;
+    let dir = std::env::temp_dir().join(format!("ticketdesk-sla-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("calendar.json");
+    std::fs::write(
+        &file,
+        r#"{"id": null, "name": "Germany", "description": null, "updated_at": null,
+            "holidays": [{"day": "2026-12-24", "label": "Christmas Eve"}]}"#,
+    )
+    .unwrap();
+    let save = SlaAction::SaveCalendar { file: file.clone() };
+
+    // An engineer is refused by the database, with its words.
+    let refused = run(&pool, "dev", password, None, save.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "Only managers and admins may change SLA policies and calendars."
+    );
+    // The manager may; the list shows it.
+    let saved = run(&pool, "max", password, None, save).await.unwrap();
+    assert!(saved.starts_with("saved calendar "), "{saved}");
+    let listed = run(
+        &pool,
+        "max",
+        password,
+        None,
+        SlaAction::Calendars { json: false },
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed, "Germany (1 days)\n  Thu 2026-12-24 Christmas Eve");
+
+    // A bad policy: the server's message, nothing stored.
+    let mut policy: serde_json::Value = serde_json::from_str(
+        &run(
+            &pool,
+            "max",
+            password,
+            None,
+            SlaAction::Policies { json: true },
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    let mut p3 = policy
+        .as_array_mut()
+        .unwrap()
+        .iter()
+        .find(|p| p["priority"] == "P3_MEDIUM")
+        .unwrap()
+        .clone();
+    p3["time_zone"] = "Mars/Olympus".into();
+    let bad = dir.join("policy.json");
+    std::fs::write(&bad, p3.to_string()).unwrap();
+    let refused = run(
+        &pool,
+        "max",
+        password,
+        None,
+        SlaAction::SavePolicy { file: bad },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.to_string(), "Unknown time zone \"Mars/Olympus\".");
+    let zones: Vec<String> = sqlx::query_scalar("SELECT time_zone FROM sla_policies")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(zones.iter().all(|z| z == "UTC"), "{zones:?}");
+    // Control: the same policy with a real zone is saved.
+    p3["time_zone"] = "Europe/Berlin".into();
+    let good = dir.join("policy-ok.json");
+    std::fs::write(&good, p3.to_string()).unwrap();
+    run(
+        &pool,
+        "max",
+        password,
+        None,
+        SlaAction::SavePolicy { file: good },
+    )
+    .await
+    .unwrap();
+    let listed = run(
+        &pool,
+        "max",
+        password,
+        None,
+        SlaAction::Policies { json: false },
+    )
+    .await
+    .unwrap();
+    assert!(
+        listed.contains("P3 medium (default) · P3_MEDIUM · all categories · response 2 h, resolution 24 h · Mon–Fri 09:00–17:00 Europe/Berlin"),
+        "{listed}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -8,7 +8,7 @@ export type DeadlineExplanation = {
 /**
  * `response` or `resolution`.
  */
-kind: string, state: SlaState, 
+kind: string, state: SlaState | null, 
 /**
  * "Wed 23 Dec 15:10", local to the policy's zone.
  */
