@@ -766,6 +766,65 @@ test("a ticket walks from NEW to CLOSED through both windows, each seeing the ot
   }
 });
 
+test("80 % of a ticket's time used raises a native SLA warning on the assignee's desktop only", { timeout: 60_000 }, async (t) => {
+  const { db } = ctx;
+  try {
+    // One of dev's open tickets, aged by the owner so that 81 % of its resolution time is used
+    // (as if it had been open that long): its warning mark is a minute ago, its deadline ahead.
+    const ticket = (
+      await db.query(
+        `SELECT t.id, t.ticket_number, t.title FROM tickets t JOIN users a ON a.id = t.assignee_id
+          WHERE a.username = 'dev' AND t.status IN ('OPEN', 'IN_PROGRESS') AND NOT t.sla_breach
+          ORDER BY t.created_at DESC LIMIT 1`,
+      )
+    ).rows[0];
+    assert.ok(ticket, "dev has an open ticket in the demo data");
+    await db.query(
+      `UPDATE tickets SET resolution_warn_at = now() - interval '1 minute', resolution_warned_at = NULL,
+                          due_date = now() + interval '90 minutes'
+        WHERE id = $1`,
+      [ticket.id],
+    );
+    const before = notifyCalls(A.monitorLog).length;
+    // The sweep every desktop runs every 30 s; run now so the test need not wait for it (a
+    // desktop's sweep may get there first: either way, one warning).
+    await db.query("SELECT api.sla_sweep()");
+
+    const summary = `${ticket.ticket_number} is due soon`;
+    const call = await waitFor(
+      `a Notify call on B's bus with "${summary}"`,
+      () => notifyCalls(B.monitorLog).find((c) => c.strings.includes(summary)),
+      { timeoutMs: 15_000, intervalMs: 100 },
+    ).catch(async (e) => {
+      const rows = await db.query("SELECT user_id, type, status, subject FROM notifications WHERE ticket_id = $1", [ticket.id]);
+      throw new Error(`${e.message}\nNotify calls on B's bus: ${JSON.stringify(notifyCalls(B.monitorLog))}\nrows: ${JSON.stringify(rows.rows)}`);
+    });
+    assert.ok(
+      call.strings.some((s) => s.includes("80 % of its resolution time is used") && s.includes(ticket.title)),
+      `the body says why: ${JSON.stringify(call.strings)}`,
+    );
+    const reply = await waitFor("the notification daemon's answer to Notify", () => replyTo(B.monitorLog, call), { timeoutMs: 10_000 });
+    assert.equal(reply.kind, "method return", `Notify failed: ${JSON.stringify(reply)}`);
+
+    // Once: a second sweep warns nobody again, and lena's desktop (A) raised nothing for it.
+    const again = (await db.query("SELECT api.sla_sweep() AS n")).rows[0].n;
+    assert.ok(again === 0 || again === null, `nothing left to warn: ${again}`);
+    const warnings = (
+      await db.query("SELECT count(*)::int AS n FROM notifications WHERE ticket_id = $1 AND type = 'SLA_WARNING' AND channel = 'IN_APP'", [
+        ticket.id,
+      ])
+    ).rows[0].n;
+    assert.equal(warnings, 1, "one in-app warning, for dev");
+    const onA = notifyCalls(A.monitorLog)
+      .slice(before)
+      .filter((c) => c.strings.includes(summary));
+    assert.deepEqual(onA, [], "the warning is dev's alone");
+  } catch (e) {
+    e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
+    throw e;
+  }
+});
+
 /** An XPath string literal for any text. */
 function xpathString(s) {
   if (!s.includes('"')) return `"${s}"`;
