@@ -10,12 +10,11 @@ CREATE OR REPLACE FUNCTION public.sla_next_due(p_status character varying,
  RETURNS timestamp with time zone
  LANGUAGE sql
  IMMUTABLE
- SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
-    SELECT CASE WHEN p_status IN ('CLOSED', 'RESOLVED') THEN 'infinity'::timestamptz
+    SELECT CASE WHEN p_status IN ('CLOSED', 'RESOLVED') THEN 'infinity'::pg_catalog.timestamptz
                 WHEN p_first_response_at IS NULL AND NOT p_response_breach
                      AND p_response_due_at IS NOT NULL THEN p_response_due_at
-                ELSE coalesce(p_due_date, 'infinity'::timestamptz) END;
+                ELSE coalesce(p_due_date, 'infinity'::pg_catalog.timestamptz) END;
 $function$;
 
 CREATE INDEX idx_tickets_next_due ON tickets

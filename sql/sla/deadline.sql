@@ -316,7 +316,6 @@ CREATE OR REPLACE FUNCTION public.sla_state(p_due timestamp with time zone,
  RETURNS text
  LANGUAGE sql
  IMMUTABLE
- SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
     SELECT CASE WHEN p_breached THEN 'breached'
                 WHEN p_due IS NULL THEN NULL
@@ -339,12 +338,11 @@ CREATE OR REPLACE FUNCTION public.sla_next_due(p_status character varying,
  RETURNS timestamp with time zone
  LANGUAGE sql
  IMMUTABLE
- SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
-    SELECT CASE WHEN p_status IN ('CLOSED', 'RESOLVED') THEN 'infinity'::timestamptz
+    SELECT CASE WHEN p_status IN ('CLOSED', 'RESOLVED') THEN 'infinity'::pg_catalog.timestamptz
                 WHEN p_first_response_at IS NULL AND NOT p_response_breach
                      AND p_response_due_at IS NOT NULL THEN p_response_due_at
-                ELSE coalesce(p_due_date, 'infinity'::timestamptz) END;
+                ELSE coalesce(p_due_date, 'infinity'::pg_catalog.timestamptz) END;
 $function$;
 
 -- The queue's SLA column for one ticket: which deadline is next, when, and where it stands.
@@ -361,17 +359,16 @@ CREATE OR REPLACE FUNCTION public.sla_glance(p_status character varying,
  RETURNS TABLE (deadline text, due timestamp with time zone, state text)
  LANGUAGE sql
  STABLE
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
     SELECT CASE WHEN r.awaited THEN 'response' WHEN p_due_date IS NOT NULL THEN 'resolution' END,
            CASE WHEN r.awaited THEN p_response_due_at ELSE p_due_date END,
            CASE WHEN r.awaited
                 THEN public.sla_state(p_response_due_at, p_response_warn_at, NULL, false,
-                                      p_status = 'PENDING_INFO', now())
+                                      p_status = 'PENDING_INFO', pg_catalog.now())
                 ELSE public.sla_state(p_due_date, p_resolution_warn_at,
                                       CASE WHEN p_status IN ('RESOLVED', 'CLOSED')
                                            THEN coalesce(p_resolved_at, p_closed_at) END,
-                                      p_sla_breach, p_status = 'PENDING_INFO', now()) END
+                                      p_sla_breach, p_status = 'PENDING_INFO', pg_catalog.now()) END
     FROM (SELECT p_status NOT IN ('CLOSED', 'RESOLVED') AND p_first_response_at IS NULL
                  AND NOT p_response_breach AND p_response_due_at IS NOT NULL AS awaited) r;
 $function$;

@@ -359,13 +359,15 @@ pub(super) async fn change_status(
     detail(conn, actor, ticket).await
 }
 
-/// The SLA sweep as one statement: flag the open tickets past their deadline, most overdue
-/// first, at most a batch, skipping rows someone holds; then each assignee's notifications on
-/// the channels they want (IN_APP and EMAIL unless they chose otherwise, SMS only with a phone
-/// number, nobody inactive), each announced at commit; and flag missing responses and close the
-/// tickets RESOLVED for 7 days (data-modifying CTEs run whether or not they are read; the bench
-/// lays no response backlog, so these find nothing, as in the app's sweep). Returns (tickets flagged,
-/// notifications written). `$1` the batch.
+/// The SLA sweep as one statement: flag the open tickets past their deadline and warn those at
+/// 80 % of it, most urgent first, at most a batch each, skipping rows someone holds; then the
+/// notifications on the channels each recipient wants (IN_APP and EMAIL unless they chose
+/// otherwise, SMS only with a phone number, nobody inactive), each announced at commit: a
+/// breach to the assignee and the leads of the requestor's department (else the managers,
+/// else the admins), a warning to the assignee or, unassigned, to those leads. Missing
+/// responses and the 7-day auto-close run too (data-modifying CTEs run whether or not they
+/// are read; the bench lays no response backlog). Returns (the largest batch, notifications
+/// written). `$1` the batch.
 pub(super) const SWEEP: &str = "\
     WITH flagged AS ( \
         UPDATE tickets SET sla_breach = TRUE, sla_breach_time = due_date \
@@ -375,26 +377,7 @@ pub(super) const SWEEP: &str = "\
                        AND due_date <= now() \
                      ORDER BY due_date LIMIT $1 \
                      FOR UPDATE SKIP LOCKED) \
-        RETURNING id, ticket_number, title, assignee_id, due_date, priority), \
-    sent AS ( \
-        INSERT INTO notifications (user_id, ticket_id, type, channel, subject, message, priority, \
-                                   next_attempt_at) \
-        SELECT f.assignee_id, f.id, 'SLA_BREACH', c.channel, \
-               f.ticket_number || ' breached its SLA', \
-               'It was due at ' || to_char(f.due_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') \
-                   || ' UTC: ' || f.title, \
-               CASE f.priority WHEN 'P1_CRITICAL' THEN 'URGENT' WHEN 'P2_HIGH' THEN 'HIGH' \
-                               WHEN 'P3_MEDIUM' THEN 'NORMAL' ELSE 'LOW' END, \
-               CASE WHEN c.channel = 'IN_APP' THEN NULL ELSE CURRENT_TIMESTAMP END \
-        FROM flagged f \
-        JOIN users u ON u.id = f.assignee_id AND u.is_active AND u.status = 'ACTIVE' \
-        CROSS JOIN (VALUES ('IN_APP'), ('EMAIL'), ('SLACK'), ('SMS')) AS c(channel) \
-        LEFT JOIN notification_preferences p \
-               ON p.user_id = f.assignee_id AND p.event_type = 'SLA_BREACH' \
-              AND p.channel = c.channel \
-        WHERE coalesce(p.enabled, c.channel IN ('IN_APP', 'EMAIL')) \
-          AND (c.channel <> 'SMS' OR nullif(btrim(u.phone_number), '') IS NOT NULL) \
-        RETURNING id, channel), \
+        RETURNING id, ticket_number, title, assignee_id, requestor_id, due_date, priority), \
     responded AS ( \
         UPDATE tickets SET response_breach = TRUE \
         WHERE id IN (SELECT id FROM tickets \
@@ -403,7 +386,85 @@ pub(super) const SWEEP: &str = "\
                        AND response_due_at <= now() \
                      ORDER BY response_due_at LIMIT $1 \
                      FOR UPDATE SKIP LOCKED) \
-        RETURNING id), \
+        RETURNING id, ticket_number, title, assignee_id, requestor_id, response_due_at, priority), \
+    warned AS ( \
+        UPDATE tickets SET resolution_warned_at = now() \
+        WHERE id IN (SELECT id FROM tickets \
+                     WHERE resolution_warned_at IS NULL AND NOT sla_breach \
+                       AND status NOT IN ('CLOSED', 'RESOLVED', 'PENDING_INFO') \
+                       AND resolution_warn_at <= now() \
+                     ORDER BY resolution_warn_at LIMIT $1 \
+                     FOR UPDATE SKIP LOCKED) \
+        RETURNING id, ticket_number, title, assignee_id, requestor_id, due_date, priority), \
+    response_warned AS ( \
+        UPDATE tickets SET response_warned_at = now() \
+        WHERE id IN (SELECT id FROM tickets \
+                     WHERE response_warned_at IS NULL AND first_response_at IS NULL \
+                       AND NOT response_breach \
+                       AND status NOT IN ('CLOSED', 'RESOLVED', 'PENDING_INFO') \
+                       AND response_warn_at <= now() \
+                     ORDER BY response_warn_at LIMIT $1 \
+                     FOR UPDATE SKIP LOCKED) \
+        RETURNING id, ticket_number, title, assignee_id, requestor_id, response_due_at, priority), \
+    events AS ( \
+        SELECT id, assignee_id, requestor_id, priority, 'SLA_BREACH' AS type, TRUE AS leads_too, \
+               ticket_number || ' breached its SLA' AS subject, \
+               'It was due at ' || to_char(due_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') \
+                   || ' UTC: ' || title AS message \
+        FROM flagged \
+        UNION ALL \
+        SELECT id, assignee_id, requestor_id, priority, 'SLA_BREACH', TRUE, \
+               ticket_number || ' missed its response deadline', \
+               'A response was due at ' \
+                   || to_char(response_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') \
+                   || ' UTC: ' || title \
+        FROM responded \
+        UNION ALL \
+        SELECT id, assignee_id, requestor_id, priority, 'SLA_WARNING', FALSE, \
+               ticket_number || ' is due soon', \
+               '80 % of its resolution time is used; it is due at ' \
+                   || to_char(due_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') \
+                   || ' UTC: ' || title \
+        FROM warned \
+        UNION ALL \
+        SELECT id, assignee_id, requestor_id, priority, 'SLA_WARNING', FALSE, \
+               ticket_number || ' needs a response soon', \
+               '80 % of its response time is used; a response is due at ' \
+                   || to_char(response_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') \
+                   || ' UTC: ' || title \
+        FROM response_warned), \
+    told AS ( \
+        SELECT e.*, e.assignee_id AS user_id FROM events e WHERE e.assignee_id IS NOT NULL \
+        UNION ALL \
+        SELECT e.*, l.id FROM events e \
+        JOIN users r ON r.id = e.requestor_id \
+        CROSS JOIN LATERAL ( \
+            SELECT x.id FROM ( \
+                SELECT u.id, k.tier, min(k.tier) OVER () AS first_tier \
+                FROM users u \
+                CROSS JOIN LATERAL (SELECT CASE \
+                    WHEN u.role = 'TEAM_LEAD' AND u.department = r.department THEN 1 \
+                    WHEN u.role = 'MANAGER' THEN 2 WHEN u.role = 'ADMIN' THEN 3 END AS tier) k \
+                WHERE u.is_active AND u.status = 'ACTIVE' AND k.tier IS NOT NULL) x \
+            WHERE x.tier = x.first_tier) l \
+        WHERE (e.leads_too OR e.assignee_id IS NULL) \
+          AND l.id IS DISTINCT FROM e.assignee_id), \
+    sent AS ( \
+        INSERT INTO notifications (user_id, ticket_id, type, channel, subject, message, priority, \
+                                   next_attempt_at) \
+        SELECT f.user_id, f.id, f.type, c.channel, f.subject, f.message, \
+               CASE f.priority WHEN 'P1_CRITICAL' THEN 'URGENT' WHEN 'P2_HIGH' THEN 'HIGH' \
+                               WHEN 'P3_MEDIUM' THEN 'NORMAL' ELSE 'LOW' END, \
+               CASE WHEN c.channel = 'IN_APP' THEN NULL ELSE CURRENT_TIMESTAMP END \
+        FROM told f \
+        JOIN users u ON u.id = f.user_id AND u.is_active AND u.status = 'ACTIVE' \
+        CROSS JOIN (VALUES ('IN_APP'), ('EMAIL'), ('SLACK'), ('SMS')) AS c(channel) \
+        LEFT JOIN notification_preferences p \
+               ON p.user_id = f.user_id AND p.event_type = f.type \
+              AND p.channel = c.channel \
+        WHERE coalesce(p.enabled, c.channel IN ('IN_APP', 'EMAIL')) \
+          AND (c.channel <> 'SMS' OR nullif(btrim(u.phone_number), '') IS NOT NULL) \
+        RETURNING id, channel), \
     closed AS ( \
         UPDATE tickets SET status = 'CLOSED' \
         WHERE id IN (SELECT id FROM tickets \
@@ -411,7 +472,9 @@ pub(super) const SWEEP: &str = "\
                      ORDER BY resolved_at LIMIT $1 \
                      FOR UPDATE SKIP LOCKED) \
         RETURNING id) \
-    SELECT (SELECT count(*) FROM flagged), \
+    SELECT greatest((SELECT count(*) FROM flagged), (SELECT count(*) FROM responded), \
+                    (SELECT count(*) FROM warned), (SELECT count(*) FROM response_warned), \
+                    (SELECT count(*) FROM closed)), \
            (SELECT count(pg_notify(CASE WHEN channel = 'IN_APP' THEN 'ticketdesk_notification' \
                                         ELSE 'ticketdesk_outbox' END, id::text)) FROM sent)";
 
