@@ -21,6 +21,8 @@ import type { PriorityChange } from "./bindings/PriorityChange";
 import type { QueuePage } from "./bindings/QueuePage";
 import type { QueueQuery } from "./bindings/QueueQuery";
 import type { StatusChange } from "./bindings/StatusChange";
+import type { HolidayCalendar } from "./bindings/HolidayCalendar";
+import type { SlaPolicy } from "./bindings/SlaPolicy";
 import type { SlaExplanation } from "./bindings/SlaExplanation";
 import type { TicketDetail } from "./bindings/TicketDetail";
 import type { TicketSummary } from "./bindings/TicketSummary";
@@ -35,6 +37,10 @@ interface Commands {
   list_queue: { args: { query: QueueQuery }; result: QueuePage };
   get_ticket: { args: { ticketId: string }; result: TicketDetail };
   get_ticket_sla: { args: { ticketId: string }; result: SlaExplanation | null };
+  list_sla_policies: { args: Record<string, never>; result: SlaPolicy[] };
+  save_sla_policy: { args: { policy: SlaPolicy }; result: SlaPolicy[] };
+  list_sla_calendars: { args: Record<string, never>; result: HolidayCalendar[] };
+  save_sla_calendar: { args: { calendar: HolidayCalendar }; result: HolidayCalendar[] };
   create_ticket: { args: { input: NewTicket }; result: TicketSummary };
   change_status: { args: { change: StatusChange }; result: TicketDetail };
   assign_ticket: { args: { change: Assignment }; result: TicketDetail };
@@ -188,6 +194,15 @@ export const api = {
     beginEnrol: () => call("mfa_begin_enrol", {}),
     confirm: (code: string) => call("mfa_confirm", { code }),
     disable: (code: string) => call("mfa_disable", { code }),
+  },
+  /** SLA policies and holiday calendars: anyone signed in reads; managers and admins save
+   * (the server refuses others with `forbidden`, bad fields with `validation`, and a stale
+   * `updated_at` with `conflict`). A save answers with the whole list. */
+  sla: {
+    listPolicies: () => call("list_sla_policies", {}),
+    savePolicy: (policy: SlaPolicy) => call("save_sla_policy", { policy }),
+    listCalendars: () => call("list_sla_calendars", {}),
+    saveCalendar: (calendar: HolidayCalendar) => call("save_sla_calendar", { calendar }),
   },
   admin: {
     listUsers: () => call("admin_list_users", {}),

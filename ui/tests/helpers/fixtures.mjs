@@ -111,6 +111,36 @@ export function sampleTickets() {
   ];
 }
 
+/** The four default policies, as the server lists them. */
+export function sampleSlaPolicies() {
+  const policy = (n, priority, name, response, resolution, hoursOnly) => ({
+    id: `p-${n}`,
+    name,
+    description: null,
+    priority,
+    category: null,
+    response_time_minutes: response,
+    resolution_time_minutes: resolution,
+    business_hours_only: hoursOnly,
+    business_start_hour: 9,
+    business_end_hour: 17,
+    include_weekends: !hoursOnly,
+    time_zone: "UTC",
+    calendar_id: null,
+    calendar_name: null,
+    is_active: true,
+    effective_from: "2025-01-01",
+    effective_until: null,
+    updated_at: `2026-12-01T00:00:0${n}.000Z`,
+  });
+  return [
+    policy(1, "P1_CRITICAL", "P1 critical (default)", 5, 240, false),
+    policy(2, "P2_HIGH", "P2 high (default)", 30, 480, false),
+    policy(3, "P3_MEDIUM", "P3 medium (default)", 120, 1440, true),
+    policy(4, "P4_LOW", "P4 low (default)", 1440, 7200, true),
+  ];
+}
+
 export function detailFor(summary) {
   const t0 = Date.parse(summary.createdAt);
   const at = (minutes) => new Date(t0 + minutes * MIN).toISOString();
@@ -428,6 +458,9 @@ export function fakeBackend({
     me,
     users: USERS,
     tickets,
+    /** SLA policies and holiday calendars (list_sla_* / save_sla_*). */
+    slaPolicies: sampleSlaPolicies(),
+    slaCalendars: [],
     /** What admin_list_users shows; admin commands change it. */
     accounts,
     /** Passwords changed with a reset code, by user id (everyone else has PASSWORD). */
@@ -572,6 +605,36 @@ export function fakeBackend({
       return { tickets: page, nextCursor: more ? page[page.length - 1].id : null };
     },
     get_ticket: ({ ticketId }) => backend.view(ticketId),
+    // --- SLA policies and holiday calendars (issue 14, item 7), as the server answers them:
+    // managers and admins only, the end hour after the start hour, optimistic on updated_at.
+    list_sla_policies: () => backend.slaPolicies,
+    save_sla_policy: ({ policy }) => {
+      if (!["MANAGER", "ADMIN"].includes(backend.me.role)) throw appError("forbidden", "Only managers and admins may change SLA policies and calendars.");
+      if (policy.business_end_hour <= policy.business_start_hour)
+        throw appError("validation", `The end hour (${policy.business_end_hour}) must be after the start hour (${policy.business_start_hour}).`);
+      const stamp = new Date(Date.now() + backend.nextId++).toISOString();
+      const calendar_name = backend.slaCalendars.find((c) => c.id === policy.calendar_id)?.name ?? null;
+      if (policy.id === null) {
+        backend.slaPolicies.push({ ...policy, id: `p-new-${backend.nextId++}`, calendar_name, updated_at: stamp });
+      } else {
+        const i = backend.slaPolicies.findIndex((p) => p.id === policy.id);
+        if (backend.slaPolicies[i].updated_at !== policy.updated_at) throw appError("conflict", "Someone else changed this policy; reload it and try again.");
+        backend.slaPolicies[i] = { ...policy, calendar_name, updated_at: stamp };
+      }
+      return backend.slaPolicies;
+    },
+    list_sla_calendars: () => backend.slaCalendars,
+    save_sla_calendar: ({ calendar }) => {
+      if (!["MANAGER", "ADMIN"].includes(backend.me.role)) throw appError("forbidden", "Only managers and admins may change SLA policies and calendars.");
+      const stamp = new Date(Date.now() + backend.nextId++).toISOString();
+      if (calendar.id === null) backend.slaCalendars.push({ ...calendar, id: `cal-${backend.nextId++}`, updated_at: stamp });
+      else {
+        const i = backend.slaCalendars.findIndex((c) => c.id === calendar.id);
+        if (backend.slaCalendars[i].updated_at !== calendar.updated_at) throw appError("conflict", "Someone else changed this calendar; reload it and try again.");
+        backend.slaCalendars[i] = { ...calendar, updated_at: stamp };
+      }
+      return backend.slaCalendars;
+    },
     // --- SLA "why" (issue 14): the explanation the backend words from the server's walk.
     get_ticket_sla: ({ ticketId }) => {
       backend.view(ticketId);
