@@ -111,9 +111,9 @@ export function sampleTickets() {
   ];
 }
 
-/** The four default policies, as the server lists them. */
+/** The four default policies and a Berlin one for security issues, as the server lists them. */
 export function sampleSlaPolicies() {
-  const policy = (n, priority, name, response, resolution, hoursOnly) => ({
+  const policy = (n, priority, name, response, resolution, hoursOnly, more = {}) => ({
     id: `p-${n}`,
     name,
     description: null,
@@ -132,12 +132,38 @@ export function sampleSlaPolicies() {
     effective_from: "2025-01-01",
     effective_until: null,
     updated_at: `2026-12-01T00:00:0${n}.000Z`,
+    ...more,
   });
   return [
     policy(1, "P1_CRITICAL", "P1 critical (default)", 5, 240, false),
     policy(2, "P2_HIGH", "P2 high (default)", 30, 480, false),
     policy(3, "P3_MEDIUM", "P3 medium (default)", 120, 1440, true),
     policy(4, "P4_LOW", "P4 low (default)", 1440, 7200, true),
+    policy(5, "P2_HIGH", "Security (Berlin)", 125, 600, true, {
+      category: "SECURITY_ISSUE",
+      time_zone: "Europe/Berlin",
+      calendar_id: "cal-de",
+      calendar_name: "Germany",
+      is_active: false,
+      effective_from: "2026-01-01",
+      effective_until: "2026-06-30",
+    }),
+  ];
+}
+
+/** One holiday calendar (the Berlin policy's), as the server lists them. */
+export function sampleSlaCalendars() {
+  return [
+    {
+      id: "cal-de",
+      name: "Germany",
+      description: null,
+      holidays: [
+        { day: "2026-10-03", label: "Unity Day" },
+        { day: "2026-12-25", label: "Christmas Day" },
+      ],
+      updated_at: "2026-12-01T00:00:00.000Z",
+    },
   ];
 }
 
@@ -460,7 +486,7 @@ export function fakeBackend({
     tickets,
     /** SLA policies and holiday calendars (list_sla_* / save_sla_*). */
     slaPolicies: sampleSlaPolicies(),
-    slaCalendars: [],
+    slaCalendars: sampleSlaCalendars(),
     /** What admin_list_users shows; admin commands change it. */
     accounts,
     /** Passwords changed with a reset code, by user id (everyone else has PASSWORD). */
@@ -618,6 +644,7 @@ export function fakeBackend({
         backend.slaPolicies.push({ ...policy, id: `p-new-${backend.nextId++}`, calendar_name, updated_at: stamp });
       } else {
         const i = backend.slaPolicies.findIndex((p) => p.id === policy.id);
+        if (i === -1) throw appError("validation", "No such policy.");
         if (backend.slaPolicies[i].updated_at !== policy.updated_at) throw appError("conflict", "Someone else changed this policy; reload it and try again.");
         backend.slaPolicies[i] = { ...policy, calendar_name, updated_at: stamp };
       }
@@ -630,8 +657,11 @@ export function fakeBackend({
       if (calendar.id === null) backend.slaCalendars.push({ ...calendar, id: `cal-${backend.nextId++}`, updated_at: stamp });
       else {
         const i = backend.slaCalendars.findIndex((c) => c.id === calendar.id);
+        if (i === -1) throw appError("validation", "No such calendar.");
         if (backend.slaCalendars[i].updated_at !== calendar.updated_at) throw appError("conflict", "Someone else changed this calendar; reload it and try again.");
         backend.slaCalendars[i] = { ...calendar, updated_at: stamp };
+        // A renamed calendar reads under its new name in the policies that use it.
+        for (const p of backend.slaPolicies) if (p.calendar_id === calendar.id) p.calendar_name = calendar.name;
       }
       return backend.slaCalendars;
     },

@@ -23,6 +23,12 @@ export function effectiveText(p: Pick<SlaPolicy, "effective_from" | "effective_u
   return `${p.effective_from} – ${p.effective_until ?? "open end"}`;
 }
 
+/** The local calendar day as "YYYY-MM-DD" (a new policy starts today where the user is). */
+export function localDay(now: Date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
 export function newPolicy(today: string): SlaPolicy {
   return {
     id: null,
