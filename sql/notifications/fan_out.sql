@@ -160,28 +160,10 @@ END;
 $function$;
 ALTER FUNCTION public.comments_notify_insert() OWNER TO ticketdesk_definer;
 
--- "Escalated to you" (SPEC §6): whoever an escalation names hears of it.
-CREATE OR REPLACE FUNCTION public.escalations_notify_insert()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-AS $function$
-DECLARE
-    t tickets%ROWTYPE;
-BEGIN
-    IF public.history_suppressed() OR NEW.to_user_id IS NULL THEN
-        RETURN NULL;
-    END IF;
-    SELECT * INTO t FROM tickets WHERE id = NEW.ticket_id;
-    PERFORM auth.notify(NEW.to_user_id, t.id, 'ESCALATED',
-        t.ticket_number || ' escalated to you',
-        auth.display_name(public.current_user_id()) || ' escalated: ' || t.title
-            || coalesce(' (' || NEW.reason || ')', ''));
-    RETURN NULL;
-END;
-$function$;
-ALTER FUNCTION public.escalations_notify_insert() OWNER TO ticketdesk_definer;
+-- "Escalated to you" (SPEC §6) is the ladder's to say, to every holder of the level
+-- (sql/escalations/ladder.sql); the insert trigger that told `to_user_id` alone is gone.
+DROP TRIGGER IF EXISTS trg_escalations_notify_insert ON public.escalations;
+DROP FUNCTION IF EXISTS public.escalations_notify_insert();
 
 CREATE OR REPLACE TRIGGER trg_tickets_notify_insert AFTER INSERT ON public.tickets FOR EACH ROW EXECUTE FUNCTION tickets_notify_insert();
 
@@ -189,4 +171,3 @@ CREATE OR REPLACE TRIGGER trg_tickets_notify_update AFTER UPDATE OF assignee_id,
 
 CREATE OR REPLACE TRIGGER trg_comments_notify_insert AFTER INSERT ON public.comments FOR EACH ROW EXECUTE FUNCTION comments_notify_insert();
 
-CREATE OR REPLACE TRIGGER trg_escalations_notify_insert AFTER INSERT ON public.escalations FOR EACH ROW EXECUTE FUNCTION escalations_notify_insert();

@@ -79,6 +79,7 @@ DECLARE
     v_warnings integer := 0;
     v_response_warnings integer := 0;
     v_closed integer;
+    v_risen integer;
     v_reason text;
     t record;
     v_trusted text;
@@ -106,6 +107,9 @@ BEGIN
             t.ticket_number || ' breached its SLA',
             'It was due at ' || to_char(t.due_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')
                 || ' UTC: ' || t.title);
+        -- A breach escalates the ticket (issue 15), or raises its open escalation.
+        PERFORM auth.escalate(t.id, 'SLA_BREACH',
+            'due ' || to_char(t.due_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"'));
         v_flagged := v_flagged + 1;
     END LOOP;
 
@@ -170,6 +174,9 @@ BEGIN
         v_response_warnings := v_response_warnings + 1;
     END LOOP;
 
+    -- Escalations nobody acknowledged in time rise a level (issue 15).
+    v_risen := auth.escalations_rise(v_batch);
+
     -- RESOLVED for 7 days: closed by the server (the workflow trigger lets trusted code through;
     -- the history row carries the reason).
     v_reason := current_setting('ticketdesk.change_reason', true);
@@ -185,6 +192,6 @@ BEGIN
     PERFORM set_config('ticketdesk.change_reason', coalesce(v_reason, ''), true);
 
     PERFORM auth.trust_end(v_trusted);
-    RETURN greatest(v_flagged, v_responses, v_warnings, v_response_warnings, v_closed);
+    RETURN greatest(v_flagged, v_responses, v_warnings, v_response_warnings, v_risen, v_closed);
 END;
 $$;

@@ -45,6 +45,7 @@ const FILES: &[(&str, &str)] = sql_files![
     "sql/auth/email_verification.sql",
     "sql/tickets/creation.sql",
     "sql/comments/after_insert.sql",
+    "sql/escalations/ladder.sql",
     "sql/sla/sweep.sql",
     "sql/api/notification_preferences.sql",
     "sql/api/uploads.sql",

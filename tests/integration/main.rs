@@ -9,6 +9,7 @@ mod auth;
 mod comments;
 mod delivery;
 mod demo_data;
+mod escalations;
 mod hostile;
 mod listener;
 mod mfa;

@@ -242,17 +242,24 @@ async fn an_escalation_tells_whoever_it_names(pool: PgPool) {
     let t = create(&erin, new_ticket("Needs a lead", None))
         .await
         .unwrap();
-    // Escalations are the server's to write (issue 13: desktops lost INSERT on the table).
-    sqlx::query(
-        "INSERT INTO escalations (ticket_id, from_user_id, to_user_id, reason, escalation_type) \
-         VALUES ($1, $2, $3, 'customer is down', 'MANUAL')",
+    // Escalations are the server's to route (issue 15): level 1 is the team lead of the
+    // requestor's department, the ticket being unassigned.
+    sqlx::query("UPDATE users SET department = 'Payments' WHERE id = ANY($1)")
+        .bind([erin.id, lead.id])
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut tx = dev.tx().await;
+    let escalated: bool = sqlx::query_scalar(
+        "SELECT api.escalate_ticket($1, (SELECT version FROM api.ticket_state($1)), 'MANUAL', \
+                                    'customer is down')",
     )
     .bind(t.id)
-    .bind(dev.id)
-    .bind(lead.id)
-    .execute(&pool)
+    .fetch_one(&mut *tx)
     .await
     .unwrap();
+    tx.commit().await.unwrap();
+    assert!(escalated);
     assert_eq!(
         written(&pool, lead.id, t.id).await,
         rows(&[("ESCALATED", "IN_APP"), ("ESCALATED", "EMAIL")])
@@ -261,7 +268,7 @@ async fn an_escalation_tells_whoever_it_names(pool: PgPool) {
     assert_eq!(claimed.len(), 1);
     assert_eq!(
         claimed[0].subject.as_deref(),
-        Some(format!("{} escalated to you", t.ticket_number).as_str())
+        Some(format!("{} escalated to you (level 1)", t.ticket_number).as_str())
     );
     assert!(claimed[0].message.contains("customer is down"));
 }

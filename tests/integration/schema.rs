@@ -90,6 +90,10 @@ const ADDED_BY_LATER_MIGRATIONS: &[&str] = &[
     "+ index idx_tickets_response_warn CREATE INDEX idx_tickets_response_warn ON tickets USING btree (response_warn_at) WHERE ((response_warned_at IS NULL) AND (first_response_at IS NULL) AND (NOT response_breach) AND ((status)::text <> ALL ((ARRAY['CLOSED'::character varying, 'RESOLVED'::character varying, 'PENDING_INFO'::character varying])::text[])))",
     // sla_queue_order: the queue's "due soonest" order
     "+ index idx_tickets_next_due CREATE INDEX idx_tickets_next_due ON tickets USING btree (sla_next_due(status, first_response_at, response_breach, response_due_at, due_date), created_at, id)",
+    // escalation_ladder: when an unacknowledged escalation rises; one open per ticket
+    "+ column escalations.next_rise_at timestamp with time zone NULL default=None",
+    "+ index idx_escalations_open CREATE UNIQUE INDEX idx_escalations_open ON escalations USING btree (ticket_id) WHERE ((status)::text = ANY ((ARRAY['PENDING'::character varying, 'ACKNOWLEDGED'::character varying])::text[]))",
+    "+ index idx_escalations_rise CREATE INDEX idx_escalations_rise ON escalations USING btree (next_rise_at) WHERE ((status)::text = 'PENDING'::text)",
 ];
 
 /// Tables of our own, beside the seed's (their whole definition is ours).

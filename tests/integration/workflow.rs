@@ -175,6 +175,7 @@ async fn a_ticket_lives_from_new_to_closed_and_back(pool: PgPool) {
             "REOPENED",
             "STATUS_CHANGED",
             "ESCALATED",
+            "FIELD_UPDATED", // the ladder: level 1, to whom (issue 15)
             "STATUS_CHANGED",
         ],
         "one history row per change, in order"
@@ -381,7 +382,13 @@ async fn who_may_assign_take_release_and_reprioritise(pool: PgPool) {
         .unwrap();
     let t = detail(&erin, created.id).await.unwrap();
     assert_eq!(t.ticket.priority, Priority::P1Critical);
-    let change = t.history.last().unwrap();
+    // The last row is the escalation the P1 started (issue 15); the change is just before it.
+    let change = t
+        .history
+        .iter()
+        .rev()
+        .find(|h| h.action == "PRIORITY_CHANGED")
+        .unwrap();
     assert_eq!(
         (
             change.action.as_str(),

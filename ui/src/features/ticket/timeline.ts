@@ -63,6 +63,15 @@ function fieldChange(entry: HistoryEntry): HistoryText["change"] {
   return { field: fieldLabel(entry.fieldChanged), from: historyValue(entry.oldValue), to: historyValue(entry.newValue) };
 }
 
+/** The ladder's step (issue 15): "Escalation level 2 (CRITICAL_PRIORITY) → Max Manager". */
+function describeEscalationStep(entry: HistoryEntry): string {
+  const value = parse(entry.newValue);
+  const v = (value && typeof value === "object" ? value : {}) as { level?: unknown; type?: unknown; to?: unknown };
+  const to = v.to && typeof v.to === "object" && "displayName" in v.to && typeof v.to.displayName === "string" ? v.to.displayName : "nobody";
+  const kind = typeof v.type === "string" ? humanize(v.type) : "";
+  return `Escalation level ${typeof v.level === "number" ? v.level : "?"}${kind ? ` (${kind})` : ""} → ${to}`;
+}
+
 export function describeHistory(entry: HistoryEntry): HistoryText {
   const change = fieldChange(entry);
   switch (entry.action) {
@@ -86,6 +95,7 @@ export function describeHistory(entry: HistoryEntry): HistoryText {
       return { summary, change };
     }
     case "FIELD_UPDATED":
+      if (entry.fieldChanged === "escalation_level") return { summary: describeEscalationStep(entry), change: null };
       return { summary: `${change?.field ?? "A field"} updated`, change };
     case "ATTACHMENT_ADDED": {
       const value = parse(entry.newValue);
