@@ -83,9 +83,10 @@ BEGIN
     WHERE id = e.id;
     FOR v_to IN SELECT x.user_id FROM auth.escalation_targets(e.ticket_id, p_level, e.from_user_id) x
     LOOP
-        PERFORM auth.notify(v_to, t.id, 'ESCALATED',
+        -- Level 3 and above reach the admins on every channel they have (issue 15, item 9).
+        PERFORM auth.notify_on(v_to, t.id, 'ESCALATED',
             t.ticket_number || ' escalated to you (level ' || v_level || ')',
-            p_why || ': ' || t.title);
+            p_why || ': ' || t.title, v_level >= 3);
     END LOOP;
     v_reason := current_setting('ticketdesk.change_reason', true);
     PERFORM set_config('ticketdesk.change_reason', p_why, true);

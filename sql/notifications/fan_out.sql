@@ -29,10 +29,13 @@ BEGIN
 END;
 $function$;
 
--- Writes one notification per channel `p_to` wants for `p_type`, and wakes whoever delivers
--- it at commit. Nobody is told of their own action; inactive accounts are told nothing; an SMS
--- needs a phone number.
-CREATE OR REPLACE FUNCTION auth.notify(p_to uuid, p_ticket uuid, p_type character varying, p_subject text, p_message text)
+-- Writes one notification per channel `p_to` wants for `p_type` (with `p_every_channel`: on
+-- every channel they have, whatever they chose: an escalation at level 3 and above, issue 15),
+-- and wakes whoever delivers it at commit. Nobody is told of their own action; inactive
+-- accounts are told nothing; an SMS needs a phone number.
+CREATE OR REPLACE FUNCTION auth.notify_on(p_to uuid, p_ticket uuid, p_type character varying,
+                                          p_subject text, p_message text,
+                                          p_every_channel boolean)
  RETURNS void
  LANGUAGE plpgsql
  SECURITY DEFINER
@@ -55,7 +58,7 @@ BEGIN
         JOIN users u ON u.id = p_to AND u.is_active AND u.status = 'ACTIVE'
         LEFT JOIN notification_preferences p
                ON p.user_id = p_to AND p.event_type = p_type AND p.channel = c.channel
-        WHERE coalesce(p.enabled, public.notification_default(p_type, c.channel))
+        WHERE (p_every_channel OR coalesce(p.enabled, public.notification_default(p_type, c.channel)))
           AND (c.channel <> 'SMS' OR nullif(btrim(u.phone_number), '') IS NOT NULL)
     LOOP
         v_id := gen_random_uuid();
@@ -70,6 +73,17 @@ BEGIN
                           v_id::text);
     END LOOP;
 END;
+$function$;
+ALTER FUNCTION auth.notify_on(uuid,uuid,character varying,text,text,boolean) OWNER TO ticketdesk_definer;
+
+-- The channels `p_to` chose (the common case).
+CREATE OR REPLACE FUNCTION auth.notify(p_to uuid, p_ticket uuid, p_type character varying, p_subject text, p_message text)
+ RETURNS void
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+AS $function$
+    SELECT auth.notify_on(p_to, p_ticket, p_type, p_subject, p_message, false);
 $function$;
 ALTER FUNCTION auth.notify(uuid,uuid,character varying,text,text) OWNER TO ticketdesk_definer;
 

@@ -478,3 +478,53 @@ async fn a_desktop_cannot_forge_redirect_or_acknowledge_for_someone_else(pool: P
         .unwrap();
     assert_eq!(listed, [id]);
 }
+
+/// The channels `user` got the ticket's escalation on.
+async fn channels(pool: &PgPool, user: Uuid, ticket: Uuid) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT channel::text FROM notifications WHERE user_id = $1 AND ticket_id = $2 \
+         AND type = 'ESCALATED' ORDER BY channel",
+    )
+    .bind(user)
+    .bind(ticket)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn level_three_and_above_use_every_channel_the_admin_has(pool: PgPool) {
+    let erin = signed_in(&pool, "erin", Role::EndUser).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let lena = signed_in(&pool, "lena", Role::TeamLead).await;
+    let ada = signed_in(&pool, "ada", Role::Admin).await;
+    department(&pool, &[erin.id, lena.id], "Payments").await;
+    // Both turned escalation email off; ada has a phone.
+    sqlx::query(
+        "INSERT INTO notification_preferences (user_id, event_type, channel, enabled) \
+         SELECT unnest($1::uuid[]), 'ESCALATED', 'EMAIL', FALSE",
+    )
+    .bind([lena.id, ada.id])
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE users SET phone_number = '+49 30 1234567' WHERE id = $1")
+        .bind(ada.id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let t = create(&erin, new_ticket("Outage", None)).await.unwrap();
+    assert!(escalate(&dev, t.id, "MANUAL", "nobody answers")
+        .await
+        .unwrap());
+    // Level 1, the lead: her choice holds (control).
+    assert_eq!(channels(&pool, lena.id, t.id).await, ["IN_APP"]);
+    // No manager: the rise goes to level 3, the admin, on every channel she has.
+    make_due_to_rise(&pool, t.id).await;
+    ticketdesk::db::sla::sweep(&pool).await.unwrap();
+    assert_eq!(ladder(&pool, t.id).await[0].0, 3);
+    assert_eq!(
+        channels(&pool, ada.id, t.id).await,
+        ["EMAIL", "IN_APP", "SLACK", "SMS"]
+    );
+}
