@@ -93,8 +93,24 @@ CREATE OR REPLACE FUNCTION public.tickets_notify_insert()
  SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'public', 'pg_temp'
 AS $function$
+DECLARE
+    v_lead uuid;
 BEGIN
-    IF public.history_suppressed() OR NEW.assignee_id IS NULL THEN
+    IF public.history_suppressed() THEN
+        RETURN NULL;
+    END IF;
+    -- Triage (issue 15, item 7): a new unassigned P2 tells the leads of the requestor's
+    -- department (else managers, else admins: auth.sla_leads) in their notification centre.
+    -- A new P1 reaches the same people natively as its CRITICAL_PRIORITY escalation
+    -- (sql/escalations/ladder.sql), so it is not told twice.
+    IF NEW.assignee_id IS NULL AND NEW.priority = 'P2_HIGH' THEN
+        FOR v_lead IN SELECT l FROM auth.sla_leads(NEW.id) l LOOP
+            PERFORM auth.notify(v_lead, NEW.id, 'TICKET_CREATED',
+                'New unassigned P2: ' || NEW.ticket_number,
+                auth.display_name(public.current_user_id()) || ' filed: ' || NEW.title);
+        END LOOP;
+    END IF;
+    IF NEW.assignee_id IS NULL THEN
         RETURN NULL;
     END IF;
     PERFORM auth.notify(NEW.assignee_id, NEW.id, 'TICKET_ASSIGNED',

@@ -528,3 +528,61 @@ async fn level_three_and_above_use_every_channel_the_admin_has(pool: PgPool) {
         ["EMAIL", "IN_APP", "SLACK", "SMS"]
     );
 }
+
+/// The ticket's notifications to `user` in the app: (kind, subject).
+async fn centre(pool: &PgPool, user: Uuid, ticket: Uuid) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT type::text, subject FROM notifications WHERE user_id = $1 AND ticket_id = $2 \
+         AND channel = 'IN_APP' ORDER BY created_at",
+    )
+    .bind(user)
+    .bind(ticket)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn a_new_unassigned_p1_or_p2_reaches_the_departments_leads_once(pool: PgPool) {
+    let o = org(&pool).await;
+    // An unassigned P2: lena hears of it in her centre (not a native alert).
+    let p2 = create(&o.erin, new_ticket("Payments slow", None))
+        .await
+        .unwrap();
+    assert_eq!(
+        centre(&pool, o.lena.id, p2.id).await,
+        [(
+            "TICKET_CREATED".to_owned(),
+            format!("New unassigned P2: {}", p2.ticket_number)
+        )]
+    );
+    assert!(!ticketdesk::notify::desktop::raises_native(
+        "TICKET_CREATED"
+    ));
+    // An unassigned P1: natively, once, as its escalation; no second triage row.
+    let mut p1 = new_ticket("Payments down", None);
+    p1.priority = Priority::P1Critical;
+    let p1 = create(&o.erin, p1).await.unwrap();
+    let kinds: Vec<String> = centre(&pool, o.lena.id, p1.id)
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(kinds, ["ESCALATED"]);
+    assert!(ticketdesk::notify::desktop::raises_native("ESCALATED"));
+    // Controls: assigned at creation, or a P3, tells no lead; a lead filing one is not told of
+    // her own action.
+    let assigned = create(&o.lena, new_ticket("Assigned", Some(o.dev.id)))
+        .await
+        .unwrap();
+    let mut p3 = new_ticket("Minor", None);
+    p3.priority = Priority::P3Medium;
+    let p3 = create(&o.erin, p3).await.unwrap();
+    let own = create(&o.lena, new_ticket("Lena's own", None))
+        .await
+        .unwrap();
+    for t in [assigned.id, p3.id, own.id] {
+        assert!(centre(&pool, o.lena.id, t).await.is_empty());
+    }
+    let _ = &o.marco;
+}
