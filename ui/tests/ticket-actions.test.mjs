@@ -198,3 +198,25 @@ test("a half-written comment does not follow to another ticket", async (t) => {
   assert.equal(await detail.getByTestId("comment-editor").locator("textarea").inputValue(), "");
   app.done();
 });
+
+test("escalating needs a reason: the button waits for one, and sends it", async (t) => {
+  const backend = fakeBackend();
+  const app = await openSignedIn(harness, t, backend);
+  const detail = await openTicket(app, "t-3");
+  const escalate = detail.locator('[data-to="ESCALATED"]');
+  assert.equal(await escalate.isDisabled(), true, "no reason yet");
+  assert.equal(await escalate.getAttribute("title"), "Write why in the Reason field to escalate");
+  assert.equal(await detail.getByTestId("change-reason").getAttribute("placeholder"), "Reason (required to escalate)");
+  await detail.getByTestId("change-reason").fill("   ");
+  assert.equal(await escalate.isDisabled(), true, "blank is no reason");
+  // The other moves never needed one (control).
+  assert.equal(await detail.locator('[data-to="PENDING_INFO"]').isDisabled(), false);
+  await detail.getByTestId("change-reason").fill("Database team needed");
+  await escalate.click();
+  await eventually(() =>
+    assert.deepEqual(backend.callsOf("change_status"), [
+      { change: { ticketId: "t-3", version: 3, to: "ESCALATED", reason: "Database team needed" } },
+    ]),
+  );
+  app.done();
+});
