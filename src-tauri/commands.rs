@@ -13,6 +13,7 @@ use crate::db::notification_preferences::NotificationPreference;
 use crate::db::ticket_changes::{Assignment, PriorityChange, StatusChange};
 use crate::db::{self, accounts};
 use crate::domain::attachment::{self, NewAttachment};
+use crate::domain::escalation::Escalation;
 use crate::domain::mfa::MfaEnrolment;
 use crate::domain::permissions;
 use crate::domain::sla::{self, HolidayCalendar, SlaExplanation, SlaPolicy};
@@ -61,7 +62,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         list_sla_policies,
         save_sla_policy,
         list_sla_calendars,
-        save_sla_calendar
+        save_sla_calendar,
+        list_escalations,
+        acknowledge_escalation,
+        resolve_escalation
     ]
 }
 
@@ -531,4 +535,40 @@ async fn save_sla_calendar(
     let calendars = db::sla::calendars(&mut tx).await?;
     tx.commit().await?;
     Ok(calendars)
+}
+
+/// The open escalations the signed-in lead, manager or admin may act on, oldest first.
+#[tauri::command]
+async fn list_escalations(state: State<'_, AppState>) -> CommandResult<Vec<Escalation>> {
+    let (mut tx, _) = state.begin().await?;
+    let escalations = db::escalations::list(&mut tx).await?;
+    db::auth::end_read(tx);
+    Ok(escalations)
+}
+
+/// Stops the escalation's rise; the list as it is now comes back.
+#[tauri::command]
+async fn acknowledge_escalation(
+    state: State<'_, AppState>,
+    escalation_id: Uuid,
+) -> CommandResult<Vec<Escalation>> {
+    let (mut tx, _) = state.begin().await?;
+    db::escalations::acknowledge(&mut tx, escalation_id).await?;
+    let escalations = db::escalations::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(escalations)
+}
+
+/// Settles the escalation with notes (the database requires them).
+#[tauri::command]
+async fn resolve_escalation(
+    state: State<'_, AppState>,
+    escalation_id: Uuid,
+    notes: String,
+) -> CommandResult<Vec<Escalation>> {
+    let (mut tx, _) = state.begin().await?;
+    db::escalations::resolve(&mut tx, escalation_id, &notes).await?;
+    let escalations = db::escalations::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(escalations)
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod comments;
 pub mod demo_data;
 pub mod desktop_login;
+pub mod escalations;
 pub mod notification_preferences;
 pub mod notifications;
 pub mod schema_objects;

@@ -1,6 +1,7 @@
 //! Pure rules of ticketdesk: no IO here, so every rule is unit-tested beside its code.
 
 pub mod attachment;
+pub mod escalation;
 pub mod mfa;
 pub mod notification;
 pub mod password;

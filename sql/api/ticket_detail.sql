@@ -4,7 +4,7 @@
 -- returns no row, like one that does not exist. Each part is a JSON array in its order, with
 -- the keys of the desktop's row structs (src-tauri/db/tickets.rs).
 -- Dropped first: its columns changed (issue 14 added the response deadline, each deadline's
--- state and the SLA events the timeline shows).
+-- state and the SLA events the timeline shows; issue 15 the open escalation, for staff).
 DROP FUNCTION IF EXISTS api.ticket_detail(uuid);
 CREATE FUNCTION api.ticket_detail(p_ticket uuid)
 RETURNS TABLE (id uuid, ticket_number varchar, title varchar, status varchar, priority varchar,
@@ -16,7 +16,8 @@ RETURNS TABLE (id uuid, ticket_number varchar, title varchar, status varchar, pr
                resolved_at timestamptz, closed_at timestamptz,
                tags text[], sla_breach boolean, reopen_count integer,
                status_before_escalation varchar, version integer, comments json, history json,
-               attachments json, response_state text, resolution_state text, sla_events json)
+               attachments json, response_state text, resolution_state text, sla_events json,
+               escalation json)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_caller record := auth.caller();
@@ -84,7 +85,11 @@ BEGIN
                 WHERE t.response_breach AND t.response_due_at IS NOT NULL
                 UNION ALL
                 SELECT 'breach', coalesce(t.sla_breach_time, t.due_date), 'resolution', NULL
-                WHERE t.sla_breach) e)
+                WHERE t.sla_breach) e),
+           -- Its open escalation (at most one): level, holder, next rise; staff only.
+           (SELECT auth.escalation_json(e.id, v_caller.user_id, v_caller.role)
+            FROM escalations e
+            WHERE v_internal AND e.ticket_id = t.id AND e.status IN ('PENDING', 'ACKNOWLEDGED'))
     FROM tickets t
     JOIN users r ON r.id = t.requestor_id
     LEFT JOIN users a ON a.id = t.assignee_id

@@ -327,13 +327,45 @@ BEGIN
 END;
 $$;
 
+-- Whether `p_user` holds escalation `p_escalation` now: it names them, or they are among the
+-- people its level reaches (all of them were told).
+CREATE OR REPLACE FUNCTION auth.escalation_holder(p_escalation uuid, p_user uuid) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM escalations e
+        WHERE e.id = p_escalation
+          AND (e.to_user_id = p_user
+               OR EXISTS (SELECT 1 FROM auth.escalation_targets(e.ticket_id, e.escalation_level,
+                                                                 e.from_user_id) x
+                          WHERE x.user_id = p_user AND x.level = e.escalation_level)));
+$$;
+ALTER FUNCTION auth.escalation_holder(uuid, uuid) OWNER TO ticketdesk_definer;
+
+-- An open escalation as the desktop shows it (the Escalations view, the ticket header), with
+-- the keys of src-tauri/domain/escalation.rs. `mine`: the caller holds it; `canAct`: the caller
+-- may acknowledge or resolve it.
+CREATE OR REPLACE FUNCTION auth.escalation_json(p_escalation uuid, p_user uuid, p_role text)
+RETURNS json
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+    SELECT json_build_object(
+        'id', e.id, 'ticketId', t.id, 'ticketNumber', t.ticket_number, 'title', t.title,
+        'level', e.escalation_level, 'kind', e.escalation_type, 'status', e.status,
+        'reason', e.reason, 'escalatedAt', e.escalated_at, 'acknowledgedAt', e.acknowledged_at,
+        'nextRiseAt', e.next_rise_at, 'holderName', auth.display_name(e.to_user_id),
+        'fromName', auth.display_name(e.from_user_id),
+        'mine', auth.escalation_holder(e.id, p_user),
+        'canAct', e.to_user_id = p_user OR auth.escalation_rank(p_role) >= e.escalation_level)
+    FROM escalations e JOIN tickets t ON t.id = e.ticket_id
+    WHERE e.id = p_escalation;
+$$;
+ALTER FUNCTION auth.escalation_json(uuid, uuid, text) OWNER TO ticketdesk_definer;
+
 -- The open escalations a lead, manager or admin may act on (their level or below, or named
--- to them), oldest first; everyone else: refused.
-CREATE OR REPLACE FUNCTION api.escalations()
-RETURNS TABLE (id uuid, ticket_id uuid, ticket_number varchar, title varchar,
-               escalation_level integer, escalation_type varchar, status varchar, reason text,
-               escalated_at timestamptz, next_rise_at timestamptz, to_user_id uuid,
-               to_name text, from_name text)
+-- to them), oldest first; everyone else: refused. Dropped first: issue 15's view changed its
+-- columns to one JSON object per escalation.
+DROP FUNCTION IF EXISTS api.escalations();
+CREATE FUNCTION api.escalations()
+RETURNS SETOF json
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
     v_caller record := auth.caller();
@@ -343,10 +375,8 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN QUERY
-    SELECT e.id, t.id, t.ticket_number, t.title, e.escalation_level, e.escalation_type, e.status,
-           e.reason, e.escalated_at, e.next_rise_at, e.to_user_id,
-           auth.display_name(e.to_user_id), auth.display_name(e.from_user_id)
-    FROM escalations e JOIN tickets t ON t.id = e.ticket_id
+    SELECT auth.escalation_json(e.id, v_caller.user_id, v_caller.role)
+    FROM escalations e
     WHERE e.status IN ('PENDING', 'ACKNOWLEDGED')
       AND (e.to_user_id = v_caller.user_id
            OR e.escalation_level <= auth.escalation_rank(v_caller.role))
@@ -354,13 +384,91 @@ BEGIN
 END;
 $$;
 
+-- Acknowledges a ticket's open escalation: the native notification's Acknowledge action knows
+-- the ticket, not the escalation. False when the ticket has none open, or it is not the
+-- caller's to acknowledge (the two are not told apart).
+CREATE OR REPLACE FUNCTION api.acknowledge_ticket_escalation(p_ticket uuid)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_id uuid;
+BEGIN
+    SELECT id INTO v_id FROM escalations
+    WHERE ticket_id = p_ticket AND status IN ('PENDING', 'ACKNOWLEDGED');
+    RETURN v_id IS NOT NULL AND api.acknowledge_escalation(v_id);
+END;
+$$;
+
+-- Whether the ticket's escalation still waits for the caller (open, unacknowledged, held by
+-- them): a snoozed alert is raised again only then.
+CREATE OR REPLACE FUNCTION api.escalation_waits_for_me(p_ticket uuid)
+RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_caller record := auth.caller();
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM escalations e
+                   WHERE e.ticket_id = p_ticket AND e.status = 'PENDING'
+                     AND auth.escalation_holder(e.id, v_caller.user_id));
+END;
+$$;
+
+-- What the tray shows (issue 15, item 6): how many open escalations the caller holds, how many
+-- of them wait to be acknowledged, how many of the caller's open tickets breached, and the
+-- caller's next deadline: a response or resolution deadline of an open ticket assigned to
+-- them (not while paused), or the next rise of an escalation they hold, whichever is sooner.
+CREATE OR REPLACE FUNCTION api.my_alerts()
+RETURNS TABLE (open_escalations integer, unacknowledged integer, breached integer,
+               next_at timestamptz, next_ticket_id uuid, next_ticket_number varchar,
+               next_kind text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_caller record := auth.caller();
+BEGIN
+    RETURN QUERY
+    WITH held AS (
+        SELECT e.ticket_id, e.status, e.next_rise_at FROM escalations e
+        WHERE e.status IN ('PENDING', 'ACKNOWLEDGED') AND auth.escalation_rank(v_caller.role) > 0
+          AND auth.escalation_holder(e.id, v_caller.user_id)
+    ), mine AS (
+        SELECT t.id, t.ticket_number, t.status, t.due_date, t.response_due_at,
+               t.first_response_at, t.sla_breach, t.response_breach
+        FROM tickets t
+        WHERE t.assignee_id = v_caller.user_id AND t.status NOT IN ('RESOLVED', 'CLOSED')
+    ), deadlines AS (
+        SELECT m.id, m.ticket_number, m.response_due_at AS at, 'response'::text AS kind FROM mine m
+        WHERE m.first_response_at IS NULL AND NOT m.response_breach
+          AND m.response_due_at IS NOT NULL AND m.status <> 'PENDING_INFO'
+        UNION ALL
+        SELECT m.id, m.ticket_number, m.due_date, 'resolution' FROM mine m
+        WHERE NOT m.sla_breach AND m.due_date IS NOT NULL AND m.status <> 'PENDING_INFO'
+        UNION ALL
+        SELECT h.ticket_id, t.ticket_number, h.next_rise_at, 'rise'
+        FROM held h JOIN tickets t ON t.id = h.ticket_id
+        WHERE h.status = 'PENDING' AND h.next_rise_at IS NOT NULL
+    )
+    SELECT (SELECT count(*) FROM held)::integer,
+           (SELECT count(*) FROM held h WHERE h.status = 'PENDING')::integer,
+           (SELECT count(*) FROM mine m WHERE m.sla_breach OR m.response_breach)::integer,
+           d.at, d.id, d.ticket_number, d.kind
+    FROM (SELECT 1) one
+    LEFT JOIN LATERAL (SELECT * FROM deadlines ORDER BY deadlines.at, deadlines.kind LIMIT 1) d
+        ON true;
+END;
+$$;
+
 ALTER FUNCTION api.escalate_ticket(uuid, integer, text, text) OWNER TO ticketdesk_definer;
 ALTER FUNCTION api.acknowledge_escalation(uuid) OWNER TO ticketdesk_definer;
 ALTER FUNCTION api.resolve_escalation(uuid, text) OWNER TO ticketdesk_definer;
 ALTER FUNCTION api.escalations() OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.acknowledge_ticket_escalation(uuid) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.escalation_waits_for_me(uuid) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.my_alerts() OWNER TO ticketdesk_definer;
 REVOKE ALL ON FUNCTION api.escalate_ticket(uuid, integer, text, text),
-    api.acknowledge_escalation(uuid), api.resolve_escalation(uuid, text), api.escalations()
+    api.acknowledge_escalation(uuid), api.resolve_escalation(uuid, text), api.escalations(),
+    api.acknowledge_ticket_escalation(uuid), api.escalation_waits_for_me(uuid), api.my_alerts()
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.escalate_ticket(uuid, integer, text, text),
-    api.acknowledge_escalation(uuid), api.resolve_escalation(uuid, text), api.escalations()
+    api.acknowledge_escalation(uuid), api.resolve_escalation(uuid, text), api.escalations(),
+    api.acknowledge_ticket_escalation(uuid), api.escalation_waits_for_me(uuid), api.my_alerts()
     TO ticketdesk_desktop;

@@ -8,6 +8,7 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 use uuid::Uuid;
 
 use crate::db::{parse_column, users};
+use crate::domain::escalation::Escalation;
 use crate::domain::permissions::Actor;
 use crate::domain::sla::SlaEvent;
 use crate::domain::ticket::{
@@ -331,7 +332,8 @@ pub async fn detail(
                   attachments AS "attachments!: Json<Vec<AttachmentRow>>",
                   response_state AS "response_state?",
                   resolution_state AS "resolution_state?",
-                  sla_events AS "sla_events!: Json<Vec<SlaEvent>>"
+                  sla_events AS "sla_events!: Json<Vec<SlaEvent>>",
+                  escalation AS "escalation?: Json<Escalation>"
            FROM api.ticket_detail($1)"#,
         ticket_id
     )
@@ -393,6 +395,7 @@ pub async fn detail(
             .map(parse_column)
             .transpose()?,
         sla_events: row.sla_events.0,
+        escalation: row.escalation.map(|Json(e)| e),
         resolved_at: row.resolved_at,
         closed_at: row.closed_at,
         tags: row.tags.unwrap_or_default(),

@@ -229,6 +229,9 @@ pub struct TicketDetail {
     pub resolution_state: Option<crate::domain::sla::SlaState>,
     /// The SLA clock's events, for the timeline.
     pub sla_events: Vec<crate::domain::sla::SlaEvent>,
+    /// Its open escalation (level, holder, next rise); None when there is none or the
+    /// signed-in user is a requestor.
+    pub escalation: Option<crate::domain::escalation::Escalation>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,

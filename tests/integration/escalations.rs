@@ -472,10 +472,12 @@ async fn a_desktop_cannot_forge_redirect_or_acknowledge_for_someone_else(pool: P
     );
     drop(tx);
     let mut tx = o.lena.tx().await;
-    let listed: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM api.escalations()")
-        .fetch_all(&mut *tx)
+    let listed: Vec<Uuid> = ticketdesk::db::escalations::list(&mut tx)
         .await
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
     assert_eq!(listed, [id]);
 }
 
@@ -585,4 +587,184 @@ async fn a_new_unassigned_p1_or_p2_reaches_the_departments_leads_once(pool: PgPo
         assert!(centre(&pool, o.lena.id, t).await.is_empty());
     }
     let _ = &o.marco;
+}
+
+/// The desktop's view of an open escalation: the list row and the ticket header agree, name
+/// the holder, and say whether the caller holds it and may act; requestors see none.
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn the_list_and_the_ticket_header_show_level_holder_and_who_may_act(pool: PgPool) {
+    use ticketdesk::domain::escalation::{EscalationKind, EscalationStatus};
+    let o = org(&pool).await;
+    let t = create(&o.erin, new_ticket("Build farm offline", None))
+        .await
+        .unwrap();
+    assert!(escalate(&o.dev, t.id, "COMPLEXITY", "needs the CI owner")
+        .await
+        .unwrap());
+    let mut tx = o.lena.tx().await;
+    let listed = ticketdesk::db::escalations::list(&mut tx).await.unwrap();
+    drop(tx);
+    assert_eq!(listed.len(), 1);
+    let row = &listed[0];
+    assert_eq!(
+        (row.ticket_id, row.level, row.kind, row.status),
+        (
+            t.id,
+            1,
+            EscalationKind::Complexity,
+            EscalationStatus::Pending
+        )
+    );
+    assert_eq!(row.holder_name.as_deref(), Some("Lena Tester"));
+    assert_eq!(row.from_name.as_deref(), Some("Dev Tester"));
+    assert_eq!(row.reason, "needs the CI owner");
+    assert!(row.mine && row.can_act, "lena holds level 1 and may act");
+    assert!(row.next_rise_at.is_some() && row.acknowledged_at.is_none());
+    // The header: the same escalation, from each person's side.
+    let for_lena = detail(&o.lena, t.id).await.unwrap().escalation.unwrap();
+    assert_eq!(&for_lena, row);
+    let for_marco = detail(&o.marco, t.id).await.unwrap().escalation.unwrap();
+    assert!(
+        !for_marco.mine && for_marco.can_act,
+        "a manager may act on level 1 without holding it"
+    );
+    let for_dev = detail(&o.dev, t.id).await.unwrap().escalation.unwrap();
+    assert!(!for_dev.mine && !for_dev.can_act, "an engineer may not");
+    assert_eq!(
+        detail(&o.erin, t.id).await.unwrap().escalation,
+        None,
+        "the requestor sees no escalation (control: staff above do)"
+    );
+}
+
+/// The native notification's actions: Acknowledge knows only the ticket; Snooze asks again
+/// later whether the escalation still waits for this user.
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn acknowledging_by_ticket_from_the_notification_and_whether_it_still_waits(pool: PgPool) {
+    use ticketdesk::db::escalations::{acknowledge_ticket, waits_for_me};
+    let o = org(&pool).await;
+    let t = create(&o.erin, new_ticket("Backups failing", None))
+        .await
+        .unwrap();
+    let quiet = create(&o.erin, new_ticket("Nothing escalated", None))
+        .await
+        .unwrap();
+    assert!(escalate(&o.dev, t.id, "MANUAL", "third night in a row")
+        .await
+        .unwrap());
+    let waits = |desk: &Desk, ticket: Uuid| {
+        let desk = desk.clone();
+        async move {
+            let mut tx = desk.tx().await;
+            waits_for_me(&mut tx, ticket).await.unwrap()
+        }
+    };
+    assert!(
+        waits(&o.lena, t.id).await,
+        "it waits for lena, who holds it"
+    );
+    assert!(
+        !waits(&o.marco, t.id).await,
+        "not for marco: level 2 was not reached"
+    );
+    assert!(
+        !waits(&o.lena, quiet.id).await,
+        "nothing open on the other ticket"
+    );
+    // Hostile: an engineer, a requestor, and a ticket with nothing open are refused alike,
+    // and nothing changes.
+    for (desk, ticket) in [(&o.dev, t.id), (&o.erin, t.id), (&o.lena, quiet.id)] {
+        let mut tx = desk.tx().await;
+        let refused = acknowledge_ticket(&mut tx, ticket).await.unwrap_err();
+        assert!(
+            matches!(refused, ticketdesk::error::Error::NotFound(_)),
+            "{refused:?}"
+        );
+    }
+    assert_eq!(ladder(&pool, t.id).await[0].2, "PENDING");
+    // Positive control: the holder acknowledges from the notification.
+    let mut tx = o.lena.tx().await;
+    acknowledge_ticket(&mut tx, t.id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(ladder(&pool, t.id).await[0].2, "ACKNOWLEDGED");
+    assert!(
+        !waits(&o.lena, t.id).await,
+        "acknowledged: a snoozed alert stays quiet"
+    );
+    // A second press says it was acknowledged already.
+    let mut tx = o.lena.tx().await;
+    let again = acknowledge_ticket(&mut tx, t.id).await.unwrap_err();
+    assert!(
+        again.to_string().contains("acknowledged already"),
+        "{again}"
+    );
+}
+
+/// The tray's figures: escalations held and unacknowledged, breaches, and the next deadline,
+/// whichever of an SLA deadline and an escalation's rise is sooner.
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn my_alerts_count_what_i_hold_and_find_my_next_deadline(pool: PgPool) {
+    use ticketdesk::db::escalations::my_alerts;
+    use ticketdesk::domain::escalation::DeadlineKind;
+    let o = org(&pool).await;
+    let alerts = |desk: &Desk| {
+        let desk = desk.clone();
+        async move {
+            let mut tx = desk.tx().await;
+            my_alerts(&mut tx).await.unwrap()
+        }
+    };
+    let calm = alerts(&o.lena).await;
+    assert_eq!(
+        (calm.open_escalations, calm.unacknowledged, calm.breached),
+        (0, 0, 0)
+    );
+    // dev's ticket, due in 90 minutes; another of his, breached.
+    let due = create(&o.lena, new_ticket("Due soon", Some(o.dev.id)))
+        .await
+        .unwrap();
+    let late = create(&o.lena, new_ticket("Late", Some(o.dev.id)))
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE tickets SET due_date = now() + interval '90 minutes', first_response_at = now(), \
+                            sla_breach = (id = $2) \
+         WHERE id IN ($1, $2)",
+    )
+    .bind(due.id)
+    .bind(late.id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let dev = alerts(&o.dev).await;
+    assert_eq!(dev.breached, 1);
+    assert!(dev.warning());
+    let next = dev.next.unwrap();
+    assert_eq!(
+        (next.ticket_id, next.kind),
+        (due.id, DeadlineKind::Resolution),
+        "the breached one has no deadline ahead; the other does"
+    );
+    // lena holds an escalation rising in 60 min: sooner than nothing of hers.
+    assert!(escalate(&o.dev, due.id, "MANUAL", "stuck").await.unwrap());
+    let lena = alerts(&o.lena).await;
+    assert_eq!(
+        (lena.open_escalations, lena.unacknowledged, lena.breached),
+        (1, 1, 0)
+    );
+    assert_eq!(lena.next.as_ref().unwrap().kind, DeadlineKind::Rise);
+    assert!(lena.warning());
+    // marco holds nothing (control: the manager is above, not reached).
+    assert_eq!(alerts(&o.marco).await.open_escalations, 0);
+    // Acknowledged: still held, no longer a warning, and no rise ahead.
+    let id = open_escalation(&pool, due.id).await;
+    assert!(
+        call_bool(&o.lena, "SELECT api.acknowledge_escalation($1)", id, None)
+            .await
+            .unwrap()
+    );
+    let lena = alerts(&o.lena).await;
+    assert_eq!((lena.open_escalations, lena.unacknowledged), (1, 0));
+    assert!(!lena.warning());
+    assert_eq!(lena.next, None);
 }
