@@ -556,6 +556,7 @@ async fn acknowledge_escalation(
     db::escalations::acknowledge(&mut tx, escalation_id).await?;
     let escalations = db::escalations::list(&mut tx).await?;
     tx.commit().await?;
+    crate::tray::refresh(state.app_handle());
     Ok(escalations)
 }
 
@@ -570,5 +571,6 @@ async fn resolve_escalation(
     db::escalations::resolve(&mut tx, escalation_id, &notes).await?;
     let escalations = db::escalations::list(&mut tx).await?;
     tx.commit().await?;
+    crate::tray::refresh(state.app_handle());
     Ok(escalations)
 }

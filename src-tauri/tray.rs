@@ -13,6 +13,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Emitter, Manager, Window, WindowEvent, Wry};
@@ -21,6 +23,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::db::notifications::{self, NotificationItem, NotificationQuery};
+use crate::domain::escalation::{countdown, MyAlerts};
 use crate::error::{Error, Result};
 
 /// The tray's id; on Linux its StatusNotifierItem is exported at
@@ -37,11 +40,14 @@ pub const MENU_ITEMS: u32 = 5;
 const MAX_LABEL_CHARS: usize = 60;
 /// How long the refresher waits for more wake-ups before it queries.
 const QUIET: Duration = Duration::from_millis(300);
+/// The countdown to the next deadline is refreshed at least this often (issue 15, item 6).
+const COUNTDOWN_EVERY: Duration = Duration::from_secs(60);
 
 const MENU_HEADER: &str = "ticketdesk-header";
 const MENU_MORE: &str = "ticketdesk-more";
 const MENU_OPEN: &str = "ticketdesk-open";
 const MENU_QUIT: &str = "ticketdesk-quit";
+const MENU_ALERTS: &str = "ticketdesk-alerts";
 const MENU_TICKET: &str = "ticketdesk-ticket:";
 
 /// Managed state: whether the tray exists, and the refresher's doorbell.
@@ -65,8 +71,19 @@ pub fn init(app: &AppHandle) -> bool {
     if present {
         tauri::async_runtime::spawn(refresher(app.clone(), rx));
         tauri::async_runtime::spawn(follow_session(app.clone()));
+        tauri::async_runtime::spawn(tick_countdown(app.clone()));
     }
     present
+}
+
+/// Wakes the refresher every [`COUNTDOWN_EVERY`], so the countdown stays true to the minute.
+async fn tick_countdown(app: AppHandle) {
+    let mut ticks = tokio::time::interval(COUNTDOWN_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        refresh(&app);
+    }
 }
 
 /// Whether the tray exists (so the window may close to it).
@@ -212,7 +229,9 @@ async fn load(app: &AppHandle) -> Option<TrayView> {
         return Some(view(None));
     }
     match latest_unread(&state).await {
-        Ok((count, items)) => Some(view(Some((count, &items)))),
+        Ok((count, items, alerts)) => {
+            Some(view(Some((count, &items))).with_alerts(alerts.as_ref(), Utc::now()))
+        }
         Err(Error::Unauthenticated(_)) => Some(view(None)),
         Err(err) => {
             tracing::warn!(%err, "cannot read the unread notifications for the tray");
@@ -221,7 +240,9 @@ async fn load(app: &AppHandle) -> Option<TrayView> {
     }
 }
 
-async fn latest_unread(state: &AppState) -> Result<(i64, Vec<NotificationItem>)> {
+/// The unread count, the newest unread, and the escalations and deadlines of the user (None
+/// when those cannot be read: the notifications still show).
+async fn latest_unread(state: &AppState) -> Result<(i64, Vec<NotificationItem>, Option<MyAlerts>)> {
     let (mut tx, _actor) = state.begin().await?;
     let query = NotificationQuery {
         unread_only: true,
@@ -229,8 +250,15 @@ async fn latest_unread(state: &AppState) -> Result<(i64, Vec<NotificationItem>)>
         limit: Some(MENU_ITEMS),
     };
     let page = notifications::list(&mut tx, &query).await?;
+    let alerts = match crate::db::escalations::my_alerts(&mut tx).await {
+        Ok(alerts) => Some(alerts),
+        Err(err) => {
+            tracing::warn!(%err, "cannot read the escalations and deadlines for the tray");
+            None
+        }
+    };
     crate::db::auth::end_read(tx);
-    Ok((page.unread, page.items))
+    Ok((page.unread, page.items, alerts))
 }
 
 fn apply(app: &AppHandle, view: &TrayView) -> tauri::Result<()> {
@@ -241,7 +269,40 @@ fn apply(app: &AppHandle, view: &TrayView) -> tauri::Result<()> {
     // Linux: the label beside the AppIndicator icon; tooltips are not supported there.
     tray.set_title(Some(&view.title))?;
     tray.set_tooltip(Some(&view.tooltip))?;
+    if let Some(icon) = app.default_window_icon() {
+        tray.set_icon(Some(if view.warning {
+            warning_icon(icon)
+        } else {
+            icon.clone()
+        }))?;
+    }
     Ok(())
+}
+
+/// The warning state's icon: the app's icon with an orange disc (ringed in white, to stand out
+/// on dark and light panels) in its lower right corner.
+fn warning_icon(base: &Image<'_>) -> Image<'static> {
+    let (width, height) = (base.width(), base.height());
+    let mut rgba = base.rgba().to_vec();
+    let size = width.min(height) as f32;
+    let radius = size * 0.24;
+    let ring = (size * 0.05).max(1.0);
+    let (cx, cy) = (width as f32 - radius - ring, height as f32 - radius - ring);
+    for y in 0..height {
+        for x in 0..width {
+            let distance = ((x as f32 + 0.5 - cx).powi(2) + (y as f32 + 0.5 - cy).powi(2)).sqrt();
+            let colour = if distance <= radius {
+                [0xE6, 0x51, 0x00, 0xFF]
+            } else if distance <= radius + ring {
+                [0xFF, 0xFF, 0xFF, 0xFF]
+            } else {
+                continue;
+            };
+            let at = ((y * width + x) * 4) as usize;
+            rgba[at..at + 4].copy_from_slice(&colour);
+        }
+    }
+    Image::new_owned(rgba, width, height)
 }
 
 fn build_menu(app: &AppHandle, view: &TrayView) -> tauri::Result<Menu<Wry>> {
@@ -259,13 +320,29 @@ fn build_menu(app: &AppHandle, view: &TrayView) -> tauri::Result<Menu<Wry>> {
     if let Some(more) = &view.more {
         entries.push(MenuItem::with_id(app, MENU_MORE, more, true, None::<&str>)?);
     }
+    let mut alerts = Vec::new();
+    for line in &view.alerts {
+        alerts.push(MenuItem::with_id(
+            app,
+            line.id.as_str(),
+            &line.label,
+            true,
+            None::<&str>,
+        )?);
+    }
     let open = MenuItem::with_id(app, MENU_OPEN, "Open ticketdesk", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, MENU_QUIT, "Quit", true, None::<&str>)?;
     let top = PredefinedMenuItem::separator(app)?;
+    let middle = PredefinedMenuItem::separator(app)?;
     let bottom = PredefinedMenuItem::separator(app)?;
     let mut items: Vec<&dyn IsMenuItem<Wry>> = vec![&header, &top];
     items.extend(entries.iter().map(|e| e as &dyn IsMenuItem<Wry>));
     if !entries.is_empty() {
+        items.push(&middle);
+    }
+    // Escalations and the next deadline, after the notifications and before Open / Quit.
+    items.extend(alerts.iter().map(|e| e as &dyn IsMenuItem<Wry>));
+    if !alerts.is_empty() {
         items.push(&bottom);
     }
     items.push(&open);
@@ -284,6 +361,10 @@ struct TrayView {
     entries: Vec<MenuEntry>,
     /// "…and N more", when the count exceeds the entries.
     more: Option<String>,
+    /// The escalations the user holds and the countdown to their next deadline (issue 15).
+    alerts: Vec<MenuEntry>,
+    /// Something of the user's breached, or an escalation they hold is unacknowledged.
+    warning: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,6 +382,8 @@ fn view(unread: Option<(i64, &[NotificationItem])>) -> TrayView {
             header: "Not signed in".into(),
             entries: Vec::new(),
             more: None,
+            alerts: Vec::new(),
+            warning: false,
         };
     };
     let count = count.max(0);
@@ -326,6 +409,63 @@ fn view(unread: Option<(i64, &[NotificationItem])>) -> TrayView {
         },
         entries,
         more: (hidden > 0).then(|| format!("…and {hidden} more")),
+        alerts: Vec::new(),
+        warning: false,
+    }
+}
+
+impl TrayView {
+    /// Adds the user's escalations and next deadline, as of `now`: "⚠ 1 escalation waits for
+    /// you", "2 open escalations", "TKT-2026-00042 breaches in 12 min" (a click opens it).
+    fn with_alerts(mut self, alerts: Option<&MyAlerts>, now: DateTime<Utc>) -> Self {
+        let Some(alerts) = alerts else {
+            return self;
+        };
+        let mut lines = Vec::new();
+        if alerts.unacknowledged > 0 {
+            lines.push((
+                "escalations",
+                match alerts.unacknowledged {
+                    1 => "⚠ 1 escalation waits for you".to_owned(),
+                    n => format!("⚠ {n} escalations wait for you"),
+                },
+            ));
+        } else if alerts.open_escalations > 0 {
+            lines.push((
+                "escalations",
+                match alerts.open_escalations {
+                    1 => "1 open escalation".to_owned(),
+                    n => format!("{n} open escalations"),
+                },
+            ));
+        }
+        if alerts.breached > 0 {
+            lines.push((
+                "breached",
+                match alerts.breached {
+                    1 => "⚠ 1 of your tickets breached its SLA".to_owned(),
+                    n => format!("⚠ {n} of your tickets breached their SLA"),
+                },
+            ));
+        }
+        self.alerts = lines
+            .into_iter()
+            .map(|(what, label)| MenuEntry {
+                id: format!("{MENU_ALERTS}#{what}"),
+                label,
+            })
+            .collect();
+        if let Some(next) = &alerts.next {
+            self.alerts.push(MenuEntry {
+                id: format!("{MENU_TICKET}{}#deadline", next.ticket_id),
+                label: countdown(next, now),
+            });
+        }
+        self.warning = alerts.warning();
+        if self.warning {
+            self.tooltip = format!("{} — needs you", self.tooltip);
+        }
+        self
     }
 }
 
@@ -376,7 +516,7 @@ impl MenuAction {
     fn parse(id: &str) -> Option<Self> {
         let base = id.split_once('#').map_or(id, |(base, _notification)| base);
         match base {
-            MENU_OPEN | MENU_MORE => Some(Self::Open),
+            MENU_OPEN | MENU_MORE | MENU_ALERTS => Some(Self::Open),
             MENU_QUIT => Some(Self::Quit),
             _ => base
                 .strip_prefix(MENU_TICKET)
@@ -541,6 +681,98 @@ mod tests {
         assert!(next_burst(&mut rx, QUIET).await);
         drop(tx);
         assert!(!next_burst(&mut rx, QUIET).await);
+    }
+
+    fn alerts(open: i64, unacknowledged: i64, breached: i64) -> MyAlerts {
+        MyAlerts {
+            open_escalations: open,
+            unacknowledged,
+            breached,
+            next: None,
+        }
+    }
+
+    #[test]
+    fn escalations_and_the_next_deadline_follow_the_notifications() {
+        use crate::domain::escalation::{Deadline, DeadlineKind};
+        let now = Utc::now();
+        let ticket = Uuid::new_v4();
+        let calm = view(Some((0, &[]))).with_alerts(Some(&alerts(0, 0, 0)), now);
+        assert_eq!(calm, view(Some((0, &[]))), "nothing held: nothing added");
+        assert!(!calm.warning);
+
+        let mut waiting = alerts(2, 1, 0);
+        waiting.next = Some(Deadline {
+            at: now + chrono::TimeDelta::minutes(12),
+            ticket_id: ticket,
+            ticket_number: "TKT-2026-00042".into(),
+            kind: DeadlineKind::Resolution,
+        });
+        let v = view(Some((1, &[]))).with_alerts(Some(&waiting), now);
+        let labels: Vec<_> = v.alerts.iter().map(|a| a.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "⚠ 1 escalation waits for you",
+                "TKT-2026-00042 breaches in 12 min"
+            ]
+        );
+        assert!(v.warning, "an unacknowledged escalation is a warning");
+        assert_eq!(
+            v.title, "1",
+            "the count beside the icon stays the unread count"
+        );
+        assert_eq!(v.tooltip, "ticketdesk — 1 unread — needs you");
+        assert_eq!(
+            MenuAction::parse(&v.alerts[1].id),
+            Some(MenuAction::OpenTicket(ticket)),
+            "the countdown opens its ticket"
+        );
+        assert_eq!(MenuAction::parse(&v.alerts[0].id), Some(MenuAction::Open));
+
+        let acknowledged = view(Some((0, &[]))).with_alerts(Some(&alerts(2, 0, 0)), now);
+        assert_eq!(acknowledged.alerts[0].label, "2 open escalations");
+        assert!(!acknowledged.warning, "all acknowledged: calm");
+        let breached = view(Some((0, &[]))).with_alerts(Some(&alerts(0, 0, 3)), now);
+        assert_eq!(
+            breached.alerts[0].label,
+            "⚠ 3 of your tickets breached their SLA"
+        );
+        assert!(breached.warning);
+        let ids: std::collections::HashSet<_> = view(Some((0, &[])))
+            .with_alerts(Some(&alerts(1, 1, 1)), now)
+            .alerts
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        assert_eq!(ids.len(), 2, "menu ids are unique");
+        // Unreadable alerts leave the notifications as they are.
+        assert_eq!(
+            view(Some((0, &[]))).with_alerts(None, now),
+            view(Some((0, &[])))
+        );
+    }
+
+    #[test]
+    fn the_warning_icon_marks_its_corner_and_keeps_the_rest() {
+        let base = Image::new_owned(vec![10; 32 * 32 * 4], 32, 32);
+        let warned = warning_icon(&base);
+        assert_eq!((warned.width(), warned.height()), (32, 32));
+        let pixel = |x: u32, y: u32| {
+            let at = ((y * 32 + x) * 4) as usize;
+            warned.rgba()[at..at + 4].to_vec()
+        };
+        assert_eq!(
+            pixel(0, 0),
+            [10, 10, 10, 10],
+            "the top left is the app's icon"
+        );
+        assert_eq!(
+            pixel(23, 23),
+            [0xE6, 0x51, 0x00, 0xFF],
+            "an orange disc bottom right"
+        );
+        assert_ne!(warned.rgba(), base.rgba());
     }
 
     #[cfg(target_os = "linux")]
