@@ -106,6 +106,13 @@ pub fn show_native(
         notification.action(DEFAULT_ACTION, "Open");
         // Servers without buttons (no "actions" capability) still open the ticket on a click,
         // where Acknowledge is one key.
+        if is_escalation(event) {
+            // An escalation stays on screen until acted on, as a pager's does; and its
+            // buttons keep working as long as it shows.
+            #[cfg(all(unix, not(target_os = "macos")))]
+            notification.urgency(notify_rust::Urgency::Critical);
+            notification.timeout(notify_rust::Timeout::Never);
+        }
         if is_escalation(event) && server_has_buttons() {
             notification
                 .action(ACKNOWLEDGE_ACTION, "Acknowledge")

@@ -12,6 +12,7 @@ import net from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
+import x11 from "x11";
 
 export const REPO = path.resolve(import.meta.dirname, "../..");
 export const APP = process.env.TICKETDESK_BIN ?? path.join(REPO, "target/debug/ticketdesk");
@@ -432,6 +433,98 @@ export async function clickNotification(dir) {
   await busCall(dir, "org.freedesktop.Notifications", "/org/freedesktop/Notifications", "org.dunstproject.cmd0.NotificationAction", "0");
 }
 
+/**
+ * Sends ActionInvoked(`notificationId`, `action`) on the bus started in `dir`, as the
+ * notification daemon does when the user presses one of a notification's buttons.
+ */
+export async function invokeNotificationAction(dir, notificationId, action) {
+  const address = fs.readFileSync(busAddressFile(dir), "utf8").trim();
+  // --session, not --address: gdbus then registers on the bus (Hello) before it emits, and the
+  // bus delivers the signal; from an unregistered connection it would drop it.
+  await run(
+    "gdbus",
+    ["emit", "--session", "--object-path", "/org/freedesktop/Notifications",
+      "--signal", "org.freedesktop.Notifications.ActionInvoked", `uint32 ${notificationId}`, `'${action}'`],
+    { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, timeoutMs: 10_000 },
+  );
+}
+
+/** The process ids of `rootPid` and everything it started (from /proc). */
+export function pidsOfTree(rootPid) {
+  const children = new Map();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid …: comm may hold spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const pids = new Set([rootPid]);
+  for (const pid of pids) for (const child of children.get(pid) ?? []) pids.add(child);
+  return pids;
+}
+
+/** Runs `work(X, root, atom)` on a fresh connection to `display`, then closes it. */
+async function withX(display, work) {
+  const xDisplay = await new Promise((resolve, reject) =>
+    x11.createClient({ display }, (err, d) => (err ? reject(err) : resolve(d))),
+  );
+  const X = xDisplay.client;
+  const call = (request, ...args) =>
+    new Promise((resolve, reject) => X[request](...args, (err, result) => (err ? reject(err) : resolve(result))));
+  const atom = (name) => call("InternAtom", false, name);
+  try {
+    return await work(call, xDisplay.screen[0].root, atom, X);
+  } finally {
+    // A round trip, then the socket closed: nothing is written after the end.
+    await new Promise((resolve) => X.close(() => resolve()));
+  }
+}
+
+/** The top-level window of one of `pids` that is on screen (mapped), or null. */
+export function appWindow(display, pids) {
+  return withX(display, async (call, root, atom) => {
+    const netWmPid = await atom("_NET_WM_PID");
+    const { children } = await call("QueryTree", root);
+    for (const wid of children) {
+      const attributes = await call("GetWindowAttributes", wid);
+      if (attributes.mapState !== 2) continue; // IsViewable
+      const prop = await call("GetProperty", 0, wid, netWmPid, 0, 0, 1);
+      if (prop.data.length === 4 && pids.has(prop.data.readUInt32LE(0))) return wid;
+    }
+    return null;
+  });
+}
+
+/** Whether window `wid` is on screen (mapped and viewable). */
+export function windowShown(display, wid) {
+  return withX(display, async (call) => (await call("GetWindowAttributes", wid)).mapState === 2);
+}
+
+/**
+ * Asks window `wid` to close as a window manager does when its close button is pressed: a
+ * WM_DELETE_WINDOW client message (ICCCM §4.2.8). The app decides what closing means.
+ */
+export function requestClose(display, wid) {
+  return withX(display, async (call, root, atom, X) => {
+    const [protocols, deleteWindow] = [await atom("WM_PROTOCOLS"), await atom("WM_DELETE_WINDOW")];
+    const event = Buffer.alloc(32);
+    event[0] = 33; // ClientMessage
+    event[1] = 32; // format
+    event.writeUInt32LE(wid, 4);
+    event.writeUInt32LE(protocols, 8);
+    event.writeUInt32LE(deleteWindow, 12);
+    event.writeUInt32LE(0, 16); // CurrentTime
+    X.SendEvent(wid, false, 0, event);
+    await call("GetWindowAttributes", wid); // a round trip: the event has been sent
+  });
+}
+
 /** The e2e database: created fresh on the server of DATABASE_URL (migrated by the caller). */
 export async function createDatabase(serverUrl, name) {
   const admin = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 10_000 });
@@ -482,22 +575,7 @@ export async function createDesktopLogin(ownerUrl, name) {
  * with pg_stat_activity.client_port this says which database connections a process tree has.
  */
 export function tcpPortsOfTree(rootPid) {
-  const children = new Map();
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue; // gone meanwhile
-    }
-    // pid (comm) state ppid …: comm may hold spaces and parentheses.
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    if (!children.has(ppid)) children.set(ppid, []);
-    children.get(ppid).push(Number(entry));
-  }
-  const pids = [rootPid];
-  for (let i = 0; i < pids.length; i++) pids.push(...(children.get(pids[i]) ?? []));
+  const pids = pidsOfTree(rootPid);
   const inodes = new Set();
   for (const pid of pids) {
     let fds = [];

@@ -33,6 +33,7 @@ import {
   APP,
   Cleanup,
   Fatal,
+  appWindow,
   clickNotification,
   clickTrayItem,
   createDatabase,
@@ -40,9 +41,12 @@ import {
   dropDatabase,
   findOnPath,
   freePorts,
+  invokeNotificationAction,
   notifyCalls,
+  pidsOfTree,
   readTray,
   replyTo,
+  requestClose,
   run,
   startInOwnBus,
   startXvfb,
@@ -50,6 +54,7 @@ import {
   traySignals,
   waitFor,
   waitForMonitor,
+  windowShown,
 } from "./harness.js";
 
 const SERVER_URL = process.env.DATABASE_URL;
@@ -354,6 +359,13 @@ const trayHeader = (count) =>
   count === 0 ? "No unread notifications" : count === 1 ? "1 unread notification" : `${count} unread notifications`;
 
 /**
+ * The tray menu without its escalation and deadline lines (src-tauri/tray.rs puts them after
+ * the notifications, before "Open ticketdesk"): what the notification assertions compare.
+ */
+const ALERT_LINE = /^(⚠ |\d+ open escalations?$|TKT-\d{4}-\d+ (breaches|needs a response|escalation rises) (in |now))/;
+const withoutAlerts = (menu) => menu.filter((line) => !ALERT_LINE.test(line));
+
+/**
  * Waits until `instance`'s tray has `label` beside its icon and `header` as its menu's first
  * line, and returns what it shows ({ label, items, menu }). The label is polled alone (every read is a
  * method return in the bus log), the menu once the label fits.
@@ -553,7 +565,7 @@ test("a ticket assigned in one window raises a native notification in the assign
     await markAll.waitForClickable({ timeout: 10_000, timeoutMsg: `B's notification centre offers no "Mark all read": ${await windowText(B.browser)}` });
     await markAll.click();
     const emptied = await waitForTray(B, { label: "", header: trayHeader(0) });
-    assert.deepEqual(emptied.menu, [trayHeader(0), "Open ticketdesk", "Quit"], "no notifications listed once all are read");
+    assert.deepEqual(withoutAlerts(emptied.menu), [trayHeader(0), "Open ticketdesk", "Quit"], "no notifications listed once all are read");
     assert.equal(await unreadOf("dev"), 0);
     await B.browser.$('[data-testid="notifications-button"]').click(); // closes the centre
     await B.browser
@@ -756,7 +768,7 @@ test("a ticket walks from NEW to CLOSED through both windows, each seeing the ot
     });
     // A's tray: the four beside the icon and in its menu, newest first.
     const trayA = await waitForTray(A, { label: "4", header: trayHeader(4) });
-    assert.deepEqual(trayA.menu, [trayHeader(4), ...heard.map((h) => h.subject).reverse(), "Open ticketdesk", "Quit"]);
+    assert.deepEqual(withoutAlerts(trayA.menu), [trayHeader(4), ...heard.map((h) => h.subject).reverse(), "Open ticketdesk", "Quit"]);
     const nativeOnA = notifyCalls(A.monitorLog).filter((c) => c.strings.some((s) => s.includes(number)));
     assert.deepEqual(nativeOnA, [], "status moves and comments wait in the centre; they raise no native notification");
     t.diagnostic(`walked ${title} NEW → OPEN → IN_PROGRESS → RESOLVED → CLOSED across both windows`);
@@ -819,6 +831,147 @@ test("80 % of a ticket's time used raises a native SLA warning on the assignee's
       .slice(before)
       .filter((c) => c.strings.includes(summary));
     assert.deepEqual(onA, [], "the warning is dev's alone");
+  } catch (e) {
+    e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
+    throw e;
+  }
+});
+
+test("an escalation reaches the manager natively and is acknowledged from the notification, window closed to the tray", { timeout: 120_000 }, async (t) => {
+  const { db } = ctx;
+  try {
+    // B becomes the manager's desktop: dev signs out, marco signs in. lena (A) is Platform's
+    // only team lead and the one escalating, so level 1 has nobody else: it falls to level 2.
+    await B.browser.$('[data-testid="sign-out"]').click();
+    Object.assign(B, { login: "marco", displayName: "Marco Rossi" });
+    await signIn(B);
+    const dev = (await db.query("SELECT id FROM users WHERE username = 'dev'")).rows[0];
+
+    // A (lena) files a ticket for dev, then escalates it with a reason.
+    const title = `E2E escalation: replication lag on db-2 ${randomBytes(4).toString("hex")}`;
+    await A.browser.$('[data-testid="new-ticket"]').click();
+    const form = await A.browser.$('[data-testid="create-form"]');
+    await form.waitForDisplayed({ timeoutMsg: "the create form did not open" });
+    await form.$("input[name=title]").setValue(title);
+    await form.$("textarea[name=description]").setValue("Replica db-2 is 40 minutes behind. Filed by the e2e escalation test.");
+    await form.$("select[name=priority]").selectByAttribute("value", "P2_HIGH");
+    await form.$("select[name=category]").selectByAttribute("value", "DATABASE_ISSUE");
+    await form.$(`select[name=assignee] option[value="${dev.id}"]`).waitForExist({ timeoutMsg: "dev is not offered as an assignee" });
+    await form.$("select[name=assignee]").selectByAttribute("value", dev.id);
+    // A DOM click: a toast of the earlier tests can still cover the button's centre, and
+    // WebKitWebDriver then refuses a WebDriver click although the button takes clicks.
+    await A.browser.execute((el) => el.click(), await form.$('[data-testid="create-submit"]'));
+    await form.waitForExist({ reverse: true, timeout: 15_000, timeoutMsg: "the create form did not close" });
+    await waitForDetail(A, title, "filing it");
+    const nativeOnABefore = notifyCalls(A.monitorLog).length;
+    await A.browser.$('[data-testid="change-reason"]').setValue("Lag keeps growing; a failover needs a manager's yes");
+    await clickTransition(A, "ESCALATED");
+    await waitForStatus(A, "ESCALATED", "lena escalated it");
+
+    // The database routed it: level 2, to marco, rising unless acknowledged.
+    const ladder = async () =>
+      (
+        await db.query(
+          `SELECT e.id, e.escalation_level AS level, e.status, u.username AS holder, t.ticket_number AS number,
+                  e.next_rise_at IS NOT NULL AS rises, e.acknowledged_at IS NOT NULL AS acknowledged,
+                  (extract(epoch FROM e.escalated_at) * 1000)::float8 AS at_ms
+             FROM escalations e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN users u ON u.id = e.to_user_id
+            WHERE t.title = $1`,
+          [title],
+        )
+      ).rows;
+    const [escalation, ...more] = await ladder();
+    assert.deepEqual(more, [], "one escalation");
+    const { number } = escalation;
+    assert.deepEqual(
+      { level: escalation.level, status: escalation.status, holder: escalation.holder, rises: escalation.rises },
+      { level: 2, status: "PENDING", holder: "marco", rises: true },
+    );
+
+    // B (marco): a native notification with Acknowledge and Snooze 10 min.
+    const summary = `${number} escalated to you (level 2)`;
+    const call = await waitFor(`a Notify call on B's bus with "${summary}"`, () => notifyCalls(B.monitorLog).find((c) => c.strings.includes(summary)), {
+      timeoutMs: 15_000,
+    }).catch((e) => {
+      throw new Error(`${e.message}\nNotify calls on B's bus: ${JSON.stringify(notifyCalls(B.monitorLog).map((c) => c.strings))}`);
+    });
+    for (const action of ["default", "acknowledge", "Acknowledge", "snooze", "Snooze 10 min"]) {
+      assert.ok(call.strings.includes(action), `the notification offers ${action}: ${JSON.stringify(call.strings)}`);
+    }
+    const reply = await waitFor("the notification daemon's answer to Notify", () => replyTo(B.monitorLog, call), { timeoutMs: 10_000 });
+    assert.equal(reply.kind, "method return", `Notify failed: ${JSON.stringify(reply)}`);
+    const latencyMs = Number(call.fields.time) * 1000 - escalation.at_ms;
+    t.diagnostic(`escalating transaction's start to the Notify on marco's bus: ${latencyMs.toFixed(0)} ms`);
+
+    // B's tray: the escalation waits for marco, with the countdown to its rise, and the icon
+    // turned to its warning state (a new icon announced on the bus).
+    const waiting = await waitFor(
+      "B's tray to say an escalation waits",
+      async () => {
+        const tray = await readTray(B.dir, B.monitorLog);
+        return tray?.menu.includes("⚠ 1 escalation waits for you") && tray;
+      },
+      { timeoutMs: 10_000, intervalMs: 300 },
+    );
+    assert.ok(
+      waiting.menu.some((line) => new RegExp(`^${number} escalation rises in (\\d+ min|1 h)$`).test(line)),
+      `B's tray counts down to the rise: ${JSON.stringify(waiting.menu)}`,
+    );
+    assert.ok(traySignals(B.monitorLog).some((m) => m.fields.member === "NewIcon"), "the tray icon changed to its warning state");
+
+    // marco closes his window: it goes to the tray (hidden, still listening).
+    const wid = await appWindow(ctx.display, pidsOfTree(B.driver.pid));
+    assert.ok(wid, "B's window is on screen");
+    await requestClose(ctx.display, wid);
+    await waitFor("B's window to close to the tray", async () => !(await windowShown(ctx.display, wid)), { timeoutMs: 10_000 });
+
+    // He presses Acknowledge on the notification: the daemon sends ActionInvoked.
+    await invokeNotificationAction(B.dir, reply.uints[0], "acknowledge");
+    const acknowledged = await waitFor(
+      "the escalation to be acknowledged in the database",
+      async () => {
+        const [row] = await ladder();
+        return row.status === "ACKNOWLEDGED" && row;
+      },
+      { timeoutMs: 10_000, intervalMs: 150 },
+    ).catch((e) => {
+      throw new Error(`${e.message}\nB's log: ${B.driver.log().split("\n").slice(-20).join("\n")}`);
+    });
+    assert.deepEqual(
+      { level: acknowledged.level, holder: acknowledged.holder, rises: acknowledged.rises, acknowledged: acknowledged.acknowledged },
+      { level: 2, holder: "marco", rises: false, acknowledged: true },
+    );
+    const step = (
+      await db.query(
+        `SELECT u.username, h.new_value FROM ticket_history h JOIN users u ON u.id = h.user_id
+          WHERE h.ticket_id = (SELECT id FROM tickets WHERE ticket_number = $1) AND h.field_changed = 'escalation_status'`,
+        [number],
+      )
+    ).rows;
+    assert.deepEqual(step, [{ username: "marco", new_value: '"ACKNOWLEDGED"' }], "the history says marco acknowledged it");
+    assert.equal(await windowShown(ctx.display, wid), false, "acknowledging left the window in the tray");
+
+    // It rises no more: a sweep leaves it where it is.
+    await db.query("SELECT api.sla_sweep()");
+    const [after] = await ladder();
+    assert.deepEqual({ level: after.level, status: after.status }, { level: 2, status: "ACKNOWLEDGED" });
+
+    // B's tray: held, no longer waiting.
+    const calm = await waitFor(
+      "B's tray to stop saying the escalation waits",
+      async () => {
+        const tray = await readTray(B.dir, B.monitorLog);
+        return tray && !tray.menu.includes("⚠ 1 escalation waits for you") && tray.menu.includes("1 open escalation") && tray;
+      },
+      { timeoutMs: 10_000, intervalMs: 300 },
+    );
+    assert.ok(!calm.menu.some((line) => line.includes("escalation rises")), `no rise ahead: ${JSON.stringify(calm.menu)}`);
+
+    // lena escalated it: her own desktop raised nothing for it.
+    const onA = notifyCalls(A.monitorLog)
+      .slice(nativeOnABefore)
+      .filter((c) => c.strings.some((s) => s.includes(number)));
+    assert.deepEqual(onA, [], "nobody hears of their own escalation");
   } catch (e) {
     e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
     throw e;
