@@ -6,7 +6,9 @@
 //!
 //! Each round the lead gives one ticket to the engineer, waits for the `Notify`, and the
 //! engineer hands it back himself (nobody is told of their own action), so the demo data ends
-//! as it began, but for history rows.
+//! as it began, but for history rows. Then the same for escalations (issue 15): the engineer
+//! escalates one of his tickets, the lead's desktop raises it; the lead resolves it and returns
+//! the ticket.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -179,47 +181,58 @@ pub async fn measure(
     let lead = sign_in(desk, ASSIGNER).await?;
     let engineer = sign_in(desk, RECIPIENT).await?;
     let (ticket, number) = pick_ticket(owner, engineer.actor.id).await?;
-    let expected = format!("{number} assigned to you");
 
     // The engineer's desktop: the app's listener in his session, raising native notifications.
-    let (_session, session_rx) = watch::channel(Some(engineer.signed_in.clone()));
-    let listening = tokio::spawn(listener::run(desk.clone(), session_rx, NativeOnly));
-    // Let it connect and deliver whatever waited, so old notifications do not count.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    while bus.try_recv().is_ok() {}
-
-    let mut app = Vec::with_capacity(samples);
-    for round in 0..samples + WARM_UP {
-        assign(desk, &lead, ticket, Some(engineer.actor.id)).await?;
-        let committed = now_epoch();
-        let seen = tokio::time::timeout(ROUND_TIMEOUT, async {
-            loop {
-                match bus.recv().await {
-                    Some(call) if call.summary == expected => return Some(call.at),
-                    Some(_) => continue,
-                    None => return None,
-                }
+    let mut assigned = {
+        let expected = format!("{number} assigned to you");
+        let listening = listen_as(desk, &engineer, &mut bus).await;
+        let mut times = Vec::with_capacity(samples);
+        for round in 0..samples + WARM_UP {
+            assign(desk, &lead, ticket, Some(engineer.actor.id)).await?;
+            let seen = seen_on_bus(&mut bus, &expected, now_epoch()).await?;
+            if round >= WARM_UP {
+                times.push(seen);
             }
-        })
-        .await
-        .ok()
-        .flatten()
-        .context("no Notify call on the session bus within 10 s (is a notification daemon such as dunst installed, with a display?)")?;
-        if round >= WARM_UP {
-            app.push(Duration::from_secs_f64((seen - committed).max(0.0)));
+            assign(desk, &engineer, ticket, None).await?;
         }
-        assign(desk, &engineer, ticket, None).await?;
-    }
-    listening.abort();
+        listening.abort();
+        times
+    };
+
+    // The lead's desktop: the engineer escalates one of his tickets (MANUAL, level 1 is the
+    // lead of his department); the lead then resolves the escalation and returns the ticket.
+    let (escalated, escalated_number) = pick_escalation_ticket(owner, engineer.actor.id).await?;
+    let mut escalations = {
+        let expected = format!("{escalated_number} escalated to you (level 1)");
+        let listening = listen_as(desk, &lead, &mut bus).await;
+        let mut times = Vec::with_capacity(samples);
+        for round in 0..samples + WARM_UP {
+            let before = escalate(desk, &engineer, escalated, round).await?;
+            let seen = seen_on_bus(&mut bus, &expected, now_epoch()).await?;
+            if round >= WARM_UP {
+                times.push(seen);
+            }
+            settle(desk, &lead, escalated, &before).await?;
+        }
+        listening.abort();
+        times
+    };
     let _ = monitor.kill().await;
 
     let mut floor = notify_listen_floor(owner, samples).await?;
     let mut table = Table::new(format!(
-        "ticketdesk bench --notify: {samples} assignments of {number} by {ASSIGNER} to {RECIPIENT}"
+        "ticketdesk bench --notify: {samples} assignments of {number} by {ASSIGNER} to \
+         {RECIPIENT}; {samples} escalations of {escalated_number} by {RECIPIENT} to {ASSIGNER}"
     ));
     table.add(
         "assignment committed → D-Bus Notify",
-        &mut app,
+        &mut assigned,
+        Some(&mut floor.clone()),
+        Some(NOTIFY_TARGET),
+    );
+    table.add(
+        "escalation committed → D-Bus Notify",
+        &mut escalations,
         Some(&mut floor),
         Some(NOTIFY_TARGET),
     );
@@ -228,6 +241,119 @@ pub async fn measure(
         "rerun: dbus-run-session -- ticketdesk bench --notify --samples {samples} (under a display, e.g. xvfb-run)"
     ));
     table.write(report)?;
+    Ok(())
+}
+
+/// Starts the app's listener in `desk`'s session, lets it deliver whatever waited, and drops
+/// what the bus saw meanwhile, so old notifications do not count.
+async fn listen_as(
+    pool: &PgPool,
+    desk: &Desk,
+    bus: &mut mpsc::UnboundedReceiver<BusNotify>,
+) -> tokio::task::JoinHandle<()> {
+    let (session, session_rx) = watch::channel(Some(desk.signed_in.clone()));
+    let pool = pool.clone();
+    let listening = tokio::spawn(async move {
+        let _session = session; // the listener runs while its session sender lives
+        listener::run(pool, session_rx, NativeOnly).await;
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while bus.try_recv().is_ok() {}
+    listening
+}
+
+/// How long after `committed` the bus saw a `Notify` with `expected` as its summary.
+async fn seen_on_bus(
+    bus: &mut mpsc::UnboundedReceiver<BusNotify>,
+    expected: &str,
+    committed: f64,
+) -> anyhow::Result<Duration> {
+    let seen = tokio::time::timeout(ROUND_TIMEOUT, async {
+        loop {
+            match bus.recv().await {
+                Some(call) if call.summary == expected => return Some(call.at),
+                Some(_) => continue,
+                None => return None,
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+    .context("no Notify call on the session bus within 10 s (is a notification daemon such as dunst installed, with a display?)")?;
+    Ok(Duration::from_secs_f64((seen - committed).max(0.0)))
+}
+
+/// One of the engineer's open tickets, not escalated, in a department whose lead is not him.
+async fn pick_escalation_ticket(owner: &PgPool, engineer: Uuid) -> anyhow::Result<(Uuid, String)> {
+    sqlx::query_as(
+        "SELECT t.id, t.ticket_number FROM tickets t \
+         WHERE t.assignee_id = $1 AND t.status IN ('OPEN', 'IN_PROGRESS') \
+           AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.ticket_id = t.id \
+                           AND e.status IN ('PENDING', 'ACKNOWLEDGED')) \
+         ORDER BY t.created_at DESC LIMIT 1",
+    )
+    .bind(engineer)
+    .fetch_optional(owner)
+    .await?
+    .context("the engineer has no open ticket to escalate: run `ticketdesk demo-data` first")
+}
+
+/// The engineer escalates the ticket; returns the status it had, to return it to.
+async fn escalate(pool: &PgPool, by: &Desk, ticket: Uuid, round: usize) -> anyhow::Result<String> {
+    let mut tx = auth::begin_as(pool, &by.signed_in.tokens.session_token)
+        .await
+        .map_err(anyhow_from)?;
+    let (version, status): (i32, String) =
+        sqlx::query_as("SELECT version, status::text FROM api.ticket_state($1)")
+            .bind(ticket)
+            .fetch_one(&mut *tx)
+            .await?;
+    let escalated: bool = sqlx::query_scalar("SELECT api.escalate_ticket($1, $2, 'MANUAL', $3)")
+        .bind(ticket)
+        .bind(version)
+        .bind(format!("bench round {round}"))
+        .fetch_one(&mut *tx)
+        .await?;
+    if !escalated {
+        bail!("the engineer could not escalate the bench's ticket");
+    }
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// The lead resolves the escalation and returns the ticket to `status`.
+async fn settle(pool: &PgPool, by: &Desk, ticket: Uuid, status: &str) -> anyhow::Result<()> {
+    let mut tx = auth::begin_as(pool, &by.signed_in.tokens.session_token)
+        .await
+        .map_err(anyhow_from)?;
+    let escalation = db::escalations::list(&mut tx)
+        .await
+        .map_err(anyhow_from)?
+        .into_iter()
+        .find(|e| e.ticket_id == ticket)
+        .context("the lead does not see the bench's escalation")?;
+    db::escalations::resolve(&mut tx, escalation.id, "bench: settled")
+        .await
+        .map_err(anyhow_from)?;
+    let version: i32 = sqlx::query_scalar("SELECT version FROM api.ticket_state($1)")
+        .bind(ticket)
+        .fetch_one(&mut *tx)
+        .await?;
+    ticket_changes::change_status(
+        &mut tx,
+        by.actor,
+        ticket_changes::StatusChange {
+            ticket_id: ticket,
+            version,
+            to: status.parse().map_err(anyhow::Error::msg)?,
+            reason: None,
+            resolution_notes: None,
+        },
+    )
+    .await
+    .map_err(anyhow_from)?;
+    tx.commit().await?;
     Ok(())
 }
 
