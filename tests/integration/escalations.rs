@@ -768,3 +768,65 @@ async fn my_alerts_count_what_i_hold_and_find_my_next_deadline(pool: PgPool) {
     assert!(!lena.warning());
     assert_eq!(lena.next, None);
 }
+
+/// A new trigger on an acknowledged escalation raises it and it waits again: the breach (or
+/// here the P1) after an acknowledgement is news for the level above.
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn a_new_trigger_raises_an_acknowledged_escalation_and_it_waits_again(pool: PgPool) {
+    let o = org(&pool).await;
+    let t = create(&o.erin, new_ticket("Checkout errors", None))
+        .await
+        .unwrap();
+    assert!(escalate(&o.dev, t.id, "MANUAL", "5xx on checkout")
+        .await
+        .unwrap());
+    let id = open_escalation(&pool, t.id).await;
+    assert!(
+        call_bool(&o.lena, "SELECT api.acknowledge_escalation($1)", id, None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        ladder(&pool, t.id).await,
+        [(
+            1,
+            "MANUAL".into(),
+            "ACKNOWLEDGED".into(),
+            Some("lena".into())
+        )]
+    );
+    // Raised to P1 by the lead: the same escalation rises to the manager and waits again.
+    let version = detail(&o.lena, t.id).await.unwrap().version;
+    let mut tx = o.lena.tx().await;
+    ticketdesk::db::ticket_changes::change_priority(
+        &mut tx,
+        o.lena.actor(),
+        ticketdesk::db::ticket_changes::PriorityChange {
+            ticket_id: t.id,
+            version,
+            priority: Priority::P1Critical,
+            reason: Some("all checkouts failing now".into()),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        ladder(&pool, t.id).await,
+        [(2, "MANUAL".into(), "PENDING".into(), Some("marco".into()))],
+        "one escalation, raised, not a second one"
+    );
+    let (acknowledged, rises): (bool, bool) = sqlx::query_as(
+        "SELECT acknowledged_at IS NOT NULL, next_rise_at IS NOT NULL FROM escalations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (acknowledged, rises),
+        (false, true),
+        "it waits and rises again"
+    );
+    assert!(told(&pool, t.id).await.contains(&"marco".to_owned()));
+}
