@@ -4,13 +4,15 @@ use std::time::Duration;
 
 use sqlx::{PgPool, Postgres, Transaction};
 use tauri::{AppHandle, Emitter, Manager, RunEvent};
-use tokio::sync::{watch, OnceCell};
+use tokio::sync::{watch, Mutex, OnceCell};
+use uuid::Uuid;
 
 use crate::config::{self, DatabaseTarget};
 use crate::db::{self, auth};
 use crate::domain::permissions::Actor;
 use crate::domain::user::UserSummary;
 use crate::error::{Error, Result};
+use crate::local::store::{self, LocalStore};
 use crate::notify::desktop::DesktopAlerts;
 use crate::solo::{self, SoloCluster};
 
@@ -74,6 +76,8 @@ pub struct AppState {
     backend: OnceCell<Backend>,
     /// The signed-in user and their tokens; the notification listener follows it.
     session: watch::Sender<Option<auth::SignedIn>>,
+    /// The local store (drafts) of the account it was opened for.
+    local: Mutex<Option<(Uuid, LocalStore)>>,
 }
 
 /// Where the refresh token is kept between runs (never the password).
@@ -87,7 +91,31 @@ impl AppState {
             target,
             backend: OnceCell::new(),
             session: watch::Sender::new(None),
+            local: Mutex::new(None),
         }
+    }
+
+    /// The signed-in account's local store, opened on first use (and reopened when another
+    /// account signed in). Works with the server away: it needs only who is signed in.
+    pub async fn local_store(&self) -> Result<LocalStore> {
+        let user = self
+            .signed_in_user()
+            .ok_or_else(|| Error::Unauthenticated("Sign in first.".into()))?;
+        let mut local = self.local.lock().await;
+        if let Some((owner, store)) = local.as_ref() {
+            if *owner == user.id {
+                return Ok(store.clone());
+            }
+            store.close().await;
+        }
+        let data_dir = self
+            .app
+            .path()
+            .app_data_dir()
+            .map_err(|e| Error::Unexpected(e.into()))?;
+        let store = LocalStore::open(&store::path_for(&data_dir, user.id)).await?;
+        *local = Some((user.id, store.clone()));
+        Ok(store)
     }
 
     /// The open backend; the first caller opens it, others wait. A failure leaves it closed,
@@ -156,9 +184,24 @@ impl AppState {
         }
     }
 
-    pub async fn sign_out(&self) -> Result<()> {
+    /// Ends the session; with `forget_offline_data`, also deletes this account's local store
+    /// (drafts) from this disk. Kept otherwise, for the same account's next sign-in.
+    pub async fn sign_out(&self, forget_offline_data: bool) -> Result<()> {
+        let user = self.signed_in_user();
         let session = self.session.send_replace(None);
         self.store_refresh_token(None);
+        let open = self.local.lock().await.take();
+        if let Some((_, store)) = &open {
+            store.close().await;
+        }
+        if let (true, Some(user)) = (forget_offline_data, user) {
+            let data_dir = self
+                .app
+                .path()
+                .app_data_dir()
+                .map_err(|e| Error::Unexpected(e.into()))?;
+            store::forget_files(&store::path_for(&data_dir, user.id))?;
+        }
         if let Some(session) = session {
             auth::sign_out(self.pool().await?, &session.tokens.session_token).await?;
         }

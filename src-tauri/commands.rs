@@ -13,6 +13,7 @@ use crate::db::notification_preferences::NotificationPreference;
 use crate::db::ticket_changes::{Assignment, PriorityChange, StatusChange};
 use crate::db::{self, accounts};
 use crate::domain::attachment::{self, NewAttachment};
+use crate::domain::draft::{DraftKey, SavedDraft};
 use crate::domain::escalation::Escalation;
 use crate::domain::mfa::MfaEnrolment;
 use crate::domain::permissions;
@@ -65,7 +66,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         save_sla_calendar,
         list_escalations,
         acknowledge_escalation,
-        resolve_escalation
+        resolve_escalation,
+        save_draft,
+        load_draft,
+        discard_draft
     ]
 }
 
@@ -141,9 +145,13 @@ async fn mfa_disable(state: State<'_, AppState>, code: String) -> CommandResult<
     }
 }
 
+/// Signs out; `forget_offline_data` also deletes this account's drafts from this disk.
 #[tauri::command]
-async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
-    Ok(state.sign_out().await?)
+async fn sign_out(
+    state: State<'_, AppState>,
+    forget_offline_data: Option<bool>,
+) -> CommandResult<()> {
+    Ok(state.sign_out(forget_offline_data.unwrap_or(false)).await?)
 }
 
 #[tauri::command]
@@ -573,4 +581,48 @@ async fn resolve_escalation(
     tx.commit().await?;
     crate::tray::refresh(state.app_handle());
     Ok(escalations)
+}
+
+fn draft_key(key: &str) -> Result<DraftKey, AppError> {
+    key.parse()
+        .map_err(|why: String| crate::error::Error::Validation(why).into())
+}
+
+/// Keeps what a form holds as it is typed, on this disk (drafts survive a crash, a restart and
+/// the server being away); returns when it was saved.
+#[tauri::command]
+async fn save_draft(
+    state: State<'_, AppState>,
+    key: String,
+    body: serde_json::Value,
+) -> CommandResult<chrono::DateTime<chrono::Utc>> {
+    let key = draft_key(&key)?;
+    let saved_at = chrono::Utc::now();
+    let store = state.local_store().await?;
+    store
+        .save_draft(key, &body.to_string(), saved_at)
+        .await
+        .map_err(crate::error::Error::from)?;
+    Ok(saved_at)
+}
+
+/// The kept draft of a form, if any.
+#[tauri::command]
+async fn load_draft(state: State<'_, AppState>, key: String) -> CommandResult<Option<SavedDraft>> {
+    let key = draft_key(&key)?;
+    let store = state.local_store().await?;
+    let draft = store.draft(key).await.map_err(crate::error::Error::from)?;
+    Ok(draft.map(SavedDraft::from))
+}
+
+/// Forgets a form's draft: it was sent, or the user discarded it.
+#[tauri::command]
+async fn discard_draft(state: State<'_, AppState>, key: String) -> CommandResult<()> {
+    let key = draft_key(&key)?;
+    let store = state.local_store().await?;
+    store
+        .discard_draft(key)
+        .await
+        .map_err(crate::error::Error::from)?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Pure rules of ticketdesk: no IO here, so every rule is unit-tested beside its code.
 
 pub mod attachment;
+pub mod draft;
 pub mod escalation;
 pub mod mfa;
 pub mod notification;

@@ -7,6 +7,7 @@
 //! - `solo`     the private PostgreSQL cluster, `config` which database to use
 //! - `cli`      the command line of the one binary, `bench` its benchmark
 //! - `first_paint` the UI's "window ready" report, timed by scripts/footprint.sh
+//! - `local`    the account's store on this disk: drafts (SQLite, crash-safe)
 //! - `worker`   the headless delivery of EMAIL, SLACK and SMS notifications
 
 pub mod app;
@@ -18,6 +19,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod first_paint;
+pub mod local;
 pub mod notify;
 pub mod solo;
 pub mod tray;
