@@ -354,7 +354,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_te
         'nextRiseAt', e.next_rise_at, 'holderName', auth.display_name(e.to_user_id),
         'fromName', auth.display_name(e.from_user_id),
         'mine', auth.escalation_holder(e.id, p_user),
-        'canAct', e.to_user_id = p_user OR auth.escalation_rank(p_role) >= e.escalation_level)
+        -- coalesce: an escalation no level could route names nobody (to_user_id NULL).
+        'canAct', coalesce(e.to_user_id = p_user, false)
+                  OR auth.escalation_rank(p_role) >= e.escalation_level)
     FROM escalations e JOIN tickets t ON t.id = e.ticket_id
     WHERE e.id = p_escalation;
 $$;
@@ -391,6 +393,7 @@ CREATE OR REPLACE FUNCTION api.acknowledge_ticket_escalation(p_ticket uuid)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
+    v_caller record := auth.caller(); -- refuses a caller without a session first
     v_id uuid;
 BEGIN
     SELECT id INTO v_id FROM escalations
