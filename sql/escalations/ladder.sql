@@ -95,6 +95,8 @@ BEGIN
         jsonb_build_object('level', v_level, 'type', e.escalation_type,
                            'to', auth.user_ref(v_to)));
     PERFORM set_config('ticketdesk.change_reason', coalesce(v_reason, ''), true);
+    -- Open views of the ticket and the Escalations screens reload (src-tauri/db/tickets.rs).
+    PERFORM pg_notify('ticketdesk_ticket', t.id::text);
 END;
 $$;
 ALTER FUNCTION auth.escalation_route(uuid, integer, text) OWNER TO ticketdesk_definer;
@@ -210,6 +212,7 @@ BEGIN
     PERFORM auth.history(p_ticket, 'FIELD_UPDATED', 'escalation_status', to_jsonb('OPEN'::text),
                          to_jsonb(p_status));
     PERFORM set_config('ticketdesk.change_reason', coalesce(v_reason, ''), true);
+    PERFORM pg_notify('ticketdesk_ticket', p_ticket::text);
     RETURN e.id;
 END;
 $$;
@@ -298,6 +301,7 @@ BEGIN
     PERFORM auth.history(e.ticket_id, 'FIELD_UPDATED', 'escalation_status', to_jsonb('PENDING'::text),
                          to_jsonb('ACKNOWLEDGED'::text));
     PERFORM set_config('ticketdesk.change_reason', coalesce(v_reason, ''), true);
+    PERFORM pg_notify('ticketdesk_ticket', e.ticket_id::text);
     RETURN true;
 END;
 $$;

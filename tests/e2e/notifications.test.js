@@ -919,6 +919,15 @@ test("an escalation reaches the manager natively and is acknowledged from the no
     );
     assert.ok(traySignals(B.monitorLog).some((m) => m.fields.member === "NewIcon"), "the tray icon changed to its warning state");
 
+    // marco's Escalations screen lists it: level 2, held by him, waiting.
+    await B.browser.$('[data-testid="escalations-button"]').click();
+    const row = await B.browser.$(`[data-testid="escalation-row"][data-escalation-id="${escalation.id}"]`);
+    await row.waitForExist({ timeout: 10_000, timeoutMsg: `B's Escalations screen does not list it: ${await windowText(B.browser)}` });
+    const cell = async (name) => (await row.$(`[data-testid="escalation-${name}"]`).getProperty("textContent")).replace(/\s+/g, " ").trim();
+    assert.match(await cell("level"), /^Level 2/);
+    assert.match(await cell("holder"), /^Marco Rossi/);
+    assert.ok(await row.$('[data-testid="escalation-acknowledge"]').isExisting(), "marco may acknowledge it from the list");
+
     // marco closes his window: it goes to the tray (hidden, still listening).
     const wid = await appWindow(ctx.display, pidsOfTree(B.driver.pid));
     assert.ok(wid, "B's window is on screen");

@@ -830,3 +830,46 @@ async fn a_new_trigger_raises_an_acknowledged_escalation_and_it_waits_again(pool
     );
     assert!(told(&pool, t.id).await.contains(&"marco".to_owned()));
 }
+
+/// Acknowledging (and settling) an escalation wakes every desktop's views of the ticket, so
+/// another lead's Escalations screen and the ticket header follow without a reload.
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn acknowledging_wakes_the_other_desktops_views(pool: PgPool) {
+    let o = org(&pool).await;
+    let t = create(&o.erin, new_ticket("VPN flaps", None))
+        .await
+        .unwrap();
+    assert!(escalate(&o.dev, t.id, "MANUAL", "every hour")
+        .await
+        .unwrap());
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .unwrap();
+    listener
+        .listen(ticketdesk::db::tickets::TICKET_CHANNEL)
+        .await
+        .unwrap();
+    let id = open_escalation(&pool, t.id).await;
+    // Control: a refused acknowledgement changes nothing and wakes nobody.
+    assert!(
+        !call_bool(&o.erin, "SELECT api.acknowledge_escalation($1)", id, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv())
+            .await
+            .is_err(),
+        "nothing to reload"
+    );
+    assert!(
+        call_bool(&o.lena, "SELECT api.acknowledge_escalation($1)", id, None)
+            .await
+            .unwrap()
+    );
+    let woke = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+        .await
+        .expect("a wake-up within 5 s")
+        .unwrap();
+    assert_eq!(woke.payload(), t.id.to_string());
+}

@@ -8,6 +8,7 @@ import type { AppError } from "./bindings/AppError";
 import type { Assignment } from "./bindings/Assignment";
 import type { CommentEdit } from "./bindings/CommentEdit";
 import type { ErrorCode } from "./bindings/ErrorCode";
+import type { Escalation } from "./bindings/Escalation";
 import type { MfaEnrolment } from "./bindings/MfaEnrolment";
 import type { NewAccount } from "./bindings/NewAccount";
 import type { NewAttachment } from "./bindings/NewAttachment";
@@ -72,6 +73,11 @@ interface Commands {
   list_notification_preferences: { args: Record<string, never>; result: NotificationPreference[] };
   /** Resolves to the whole grid after the change. */
   set_notification_preference: { args: { preference: NotificationPreference }; result: NotificationPreference[] };
+  list_escalations: { args: Record<string, never>; result: Escalation[] };
+  /** Resolves to the open escalations after the change. */
+  acknowledge_escalation: { args: { escalationId: string }; result: Escalation[] };
+  /** Resolves to the open escalations after the change. */
+  resolve_escalation: { args: { escalationId: string; notes: string }; result: Escalation[] };
 }
 
 const ERROR_CODES: readonly ErrorCode[] = [
@@ -212,6 +218,16 @@ export const api = {
     unlock: (userId: string) => call("admin_unlock", { userId }),
     /** A one-hour, single-use reset code: show it once, never store it. */
     issueReset: (userId: string) => call("admin_issue_reset", { userId }),
+  },
+  /** The escalation ladder (issue 15): team leads, managers and admins list the open escalations
+   * they may act on, oldest first (others get `forbidden`). Acting on one that is not theirs or
+   * no longer open rejects with `not_found`; resolving needs notes (`validation`). Each action
+   * answers with the list as it now is. */
+  escalations: {
+    list: () => call("list_escalations", {}),
+    /** Stops its rise to the next level. */
+    acknowledge: (escalationId: string) => call("acknowledge_escalation", { escalationId }),
+    resolve: (escalationId: string, notes: string) => call("resolve_escalation", { escalationId, notes }),
   },
   /** The signed-in user's in-app notification centre. */
   notifications: {

@@ -167,6 +167,65 @@ export function sampleSlaCalendars() {
   ];
 }
 
+/**
+ * One open escalation as list_escalations answers it (`Escalation`). `ageMinutes` sets
+ * escalatedAt; `risesInMinutes` sets nextRiseAt (null: it will not rise).
+ */
+export function escalation(n, overrides = {}) {
+  const { ageMinutes = 30, risesInMinutes = 15, ...rest } = overrides;
+  return {
+    id: `e-${n}`,
+    ticketId: `t-${n}`,
+    ticketNumber: `TKT-${String(n).padStart(4, "0")}`,
+    title: `Ticket number ${n}`,
+    level: 1,
+    kind: "MANUAL",
+    status: "PENDING",
+    reason: `Reason number ${n}`,
+    escalatedAt: new Date(Date.now() - ageMinutes * MIN).toISOString(),
+    acknowledgedAt: null,
+    nextRiseAt: risesInMinutes === null ? null : new Date(Date.now() + risesInMinutes * MIN).toISOString(),
+    holderName: USERS[1].displayName,
+    fromName: null,
+    mine: true,
+    canAct: true,
+    ...rest,
+  };
+}
+
+export const ESCALATION_NOT_YOURS = "No such open escalation, or it is not yours to act on.";
+
+/** The roles the escalation ladder reaches; list_escalations refuses everyone else. */
+const ESCALATION_ROLES = new Set(["TEAM_LEAD", "MANAGER", "ADMIN"]);
+const OPEN_ESCALATION = new Set(["PENDING", "ACKNOWLEDGED"]);
+
+/** The escalation commands over backend.escalations, as the server answers them (oldest first). */
+function escalationHandlers(backend) {
+  const open = () =>
+    backend.escalations.filter((e) => OPEN_ESCALATION.has(e.status)).sort((a, b) => Date.parse(a.escalatedAt) - Date.parse(b.escalatedAt));
+  const actable = (escalationId) => {
+    const found = open().find((e) => e.id === escalationId && e.canAct);
+    if (!found) throw appError("not_found", ESCALATION_NOT_YOURS);
+    return found;
+  };
+  return {
+    list_escalations: () => {
+      if (!ESCALATION_ROLES.has(backend.me.role)) throw appError("forbidden", "Only team leads, managers and admins see escalations.");
+      return open();
+    },
+    acknowledge_escalation: ({ escalationId }) => {
+      const found = actable(escalationId);
+      if (found.status === "PENDING") Object.assign(found, { status: "ACKNOWLEDGED", acknowledgedAt: new Date().toISOString(), nextRiseAt: null });
+      return open();
+    },
+    resolve_escalation: ({ escalationId, notes }) => {
+      if (typeof notes !== "string" || !notes.trim()) throw appError("validation", "Resolving an escalation needs notes.");
+      actable(escalationId).status = "RESOLVED";
+      return open();
+    },
+  };
+}
+
 export function detailFor(summary) {
   const t0 = Date.parse(summary.createdAt);
   const at = (minutes) => new Date(t0 + minutes * MIN).toISOString();
@@ -478,6 +537,7 @@ export function fakeBackend({
   accounts = sampleAccounts(),
   mfa = [],
   notifications = sampleNotifications(),
+  escalations = [],
   handlers = {},
 } = {}) {
   const backend = {
@@ -487,6 +547,8 @@ export function fakeBackend({
     /** SLA policies and holiday calendars (list_sla_* / save_sla_*). */
     slaPolicies: sampleSlaPolicies(),
     slaCalendars: sampleSlaCalendars(),
+    /** Escalations (see `escalation`); the open ones show in list_escalations and on their ticket. */
+    escalations,
     /** What admin_list_users shows; admin commands change it. */
     accounts,
     /** Passwords changed with a reset code, by user id (everyone else has PASSWORD). */
@@ -544,10 +606,13 @@ export function fakeBackend({
     view: (ticketId) => {
       const d = backend.detail(ticketId);
       const staff = backend.me.role !== "END_USER";
+      const open = backend.escalations.find((e) => e.ticketId === ticketId && OPEN_ESCALATION.has(e.status));
       return {
         ...d,
         comments: d.comments.filter((c) => staff || !c.isInternal),
         actions: actionsFor(backend.me, d),
+        // Requestors never see the ladder.
+        escalation: staff && open ? { ...open } : null,
       };
     },
     /** Records a change as made by `actor` now: a history row, a new version, a fresh updatedAt. */
@@ -672,6 +737,7 @@ export function fakeBackend({
     },
     ...workflowHandlers(backend),
     ...notificationHandlers(backend),
+    ...escalationHandlers(backend),
     create_ticket: ({ input }) => {
       const n = backend.nextNumber++;
       const assignee = backend.users.find((u) => u.id === input.assigneeId);
