@@ -463,6 +463,7 @@ async fn writes(
     let session = lead_tokens.session_token.as_str();
     const DESCRIPTION: &str = "Created by `ticketdesk bench` to time ticket creation.";
     let new_ticket = |round: usize| NewTicket {
+        id: None,
         title: format!("bench: build agent {round} out of inodes"),
         description: DESCRIPTION.into(),
         priority: Priority::P3Medium,

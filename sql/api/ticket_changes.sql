@@ -5,12 +5,19 @@
 -- optimistic: it applies only to the version the caller saw, and says whether it did.
 
 -- Files a ticket in the caller's name. Its status is the server's: OPEN when it is assigned at
--- once (triaged, SPEC §3), else NEW; id, number, SLA and history come from the triggers. Wakes
+-- once (triaged, SPEC §3), else NEW; number, SLA and history come from the triggers. Wakes
 -- every desktop's queue at commit (channel ticketdesk_ticket, payload the id; the desktop's
 -- db::tickets::TICKET_CHANNEL). Returns the new ticket as the queue shows it.
+-- `p_id` is the id the desktop chose (issue 16: the offline outbox sends it again after a lost
+-- reply): a second call with an id of the caller's own ticket files nothing more and returns
+-- that ticket; an id taken by anyone else's ticket is replaced by a fresh one, so a guess tells
+-- nothing and loses nothing. NULL: the server picks.
+-- Dropped first: issue 16 added p_id (a new argument is a new signature).
+DROP FUNCTION IF EXISTS api.create_ticket(varchar, text, varchar, varchar, uuid, varchar);
 CREATE OR REPLACE FUNCTION api.create_ticket(p_title varchar, p_description text,
                                              p_category varchar, p_priority varchar,
-                                             p_assignee uuid, p_environment varchar)
+                                             p_assignee uuid, p_environment varchar,
+                                             p_id uuid DEFAULT NULL)
 RETURNS TABLE (id uuid, ticket_number varchar, title varchar, status varchar, priority varchar,
                category varchar, environment varchar, requestor_id uuid, requestor_name text,
                assignee_id uuid, assignee_name text, created_at timestamptz,
@@ -19,14 +26,34 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public,
 #variable_conflict use_column
 DECLARE
     v_me uuid := (auth.caller()).user_id;
-    v_id uuid;
+    v_id uuid := coalesce(p_id, gen_random_uuid());
+    v_owner uuid;
 BEGIN
-    INSERT INTO tickets (title, description, category, priority, status, requestor_id,
+    -- The id survives the server-keys trigger only when this function set it (sql/tickets/
+    -- creation.sql); the setting ends with the statement's work below.
+    PERFORM set_config('ticketdesk.new_ticket_id', v_id::text, true);
+    -- ON CONFLICT: two resends racing each other file one ticket; the loser finds it below.
+    INSERT INTO tickets (id, title, description, category, priority, status, requestor_id,
                          assignee_id, environment)
-    VALUES (p_title, p_description, p_category, p_priority,
+    VALUES (v_id, p_title, p_description, p_category, p_priority,
             CASE WHEN p_assignee IS NULL THEN 'NEW' ELSE 'OPEN' END, v_me, p_assignee,
             p_environment)
-    RETURNING tickets.id INTO v_id;
+    ON CONFLICT (id) DO NOTHING;
+    IF NOT FOUND THEN
+        SELECT t.requestor_id INTO v_owner FROM tickets t WHERE t.id = v_id;
+        IF v_owner IS DISTINCT FROM v_me THEN
+            -- Someone else's id: file it under a fresh one, as if the id had been free.
+            v_id := gen_random_uuid();
+            PERFORM set_config('ticketdesk.new_ticket_id', v_id::text, true);
+            INSERT INTO tickets (id, title, description, category, priority, status,
+                                 requestor_id, assignee_id, environment)
+            VALUES (v_id, p_title, p_description, p_category, p_priority,
+                    CASE WHEN p_assignee IS NULL THEN 'NEW' ELSE 'OPEN' END, v_me, p_assignee,
+                    p_environment);
+        END IF;
+        -- Else: the caller's own, filed by an earlier send whose reply was lost.
+    END IF;
+    PERFORM set_config('ticketdesk.new_ticket_id', '', true);
     PERFORM pg_notify('ticketdesk_ticket', v_id::text);
     RETURN QUERY
     SELECT t.id, t.ticket_number, t.title, t.status, t.priority, t.category, t.environment,
@@ -101,15 +128,15 @@ BEGIN
 END;
 $$;
 
-ALTER FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar, uuid) OWNER TO ticketdesk_definer;
 ALTER FUNCTION api.change_ticket_status(uuid, integer, varchar, uuid, text, text) OWNER TO ticketdesk_definer;
 ALTER FUNCTION api.assign_ticket(uuid, integer, uuid, varchar, text) OWNER TO ticketdesk_definer;
 ALTER FUNCTION api.change_ticket_priority(uuid, integer, varchar, text) OWNER TO ticketdesk_definer;
-REVOKE ALL ON FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar),
+REVOKE ALL ON FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar, uuid),
     api.change_ticket_status(uuid, integer, varchar, uuid, text, text),
     api.assign_ticket(uuid, integer, uuid, varchar, text),
     api.change_ticket_priority(uuid, integer, varchar, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar),
+GRANT EXECUTE ON FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar, uuid),
     api.change_ticket_status(uuid, integer, varchar, uuid, text, text),
     api.assign_ticket(uuid, integer, uuid, varchar, text),
     api.change_ticket_priority(uuid, integer, varchar, text) TO ticketdesk_desktop;

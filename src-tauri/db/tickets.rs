@@ -508,13 +508,14 @@ async fn insert_ticket(tx: &mut PgConnection, ticket: &ValidNewTicket) -> Result
                   updated_at AS "updated_at!", NULL::real AS "rank?",
                   NULL::text AS "sla_deadline?", NULL::timestamptz AS "sla_due?",
                   NULL::text AS "sla_state?", NULL::timestamptz AS "next_due?"
-           FROM api.create_ticket($1, $2, $3, $4, $5, $6)"#,
+           FROM api.create_ticket($1, $2, $3, $4, $5, $6, $7)"#,
         &ticket.title,
         &ticket.description,
         ticket.category.as_str(),
         ticket.priority.as_str(),
         ticket.assignee_id,
-        ticket.environment.as_deref()
+        ticket.environment.as_deref(),
+        ticket.id
     )
     .fetch_one(&mut *tx)
     .await?;

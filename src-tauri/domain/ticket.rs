@@ -70,6 +70,11 @@ pub const ENVIRONMENT_MAX_CHARS: usize = 50;
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct NewTicket {
+    /// The id the desktop chose, so that sending it again (the offline outbox, after a lost
+    /// reply) files it once; None: the server picks one.
+    #[serde(default)]
+    #[ts(optional)]
+    pub id: Option<Uuid>,
     pub title: String,
     pub description: String,
     pub priority: Priority,
@@ -81,6 +86,7 @@ pub struct NewTicket {
 /// A [`NewTicket`] whose fields passed validation: trimmed, within the seed's column sizes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidNewTicket {
+    pub id: Option<Uuid>,
     pub title: String,
     pub description: String,
     pub priority: Priority,
@@ -122,6 +128,7 @@ impl NewTicket {
             ));
         }
         Ok(ValidNewTicket {
+            id: self.id,
             title,
             description,
             priority: self.priority,
@@ -481,6 +488,7 @@ mod tests {
 
     fn input() -> NewTicket {
         NewTicket {
+            id: None,
             title: "  Disk full on db-01  ".into(),
             description: "  /var is at 100 %  ".into(),
             priority: Priority::P2High,

@@ -20,6 +20,7 @@ pub async fn user(pool: &PgPool, username: &str, role: Role) -> Actor {
 
 pub fn new_ticket(title: &str, assignee: Option<Uuid>) -> NewTicket {
     NewTicket {
+        id: None,
         title: title.into(),
         description: "Something is broken and needs a look.".into(),
         priority: Priority::P2High,

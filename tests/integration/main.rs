@@ -10,6 +10,7 @@ mod comments;
 mod delivery;
 mod demo_data;
 mod escalations;
+mod exactly_once;
 mod hostile;
 mod listener;
 mod mfa;

@@ -26,6 +26,7 @@ async fn ticket(
     create(
         desk,
         NewTicket {
+            id: None,
             title: title.into(),
             description: description.into(),
             priority,

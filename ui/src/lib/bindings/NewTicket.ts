@@ -5,4 +5,9 @@ import type { Priority } from "./Priority";
 /**
  * What the create form sends.
  */
-export type NewTicket = { title: string, description: string, priority: Priority, category: Category, environment: string | null, assigneeId: string | null, };
+export type NewTicket = { 
+/**
+ * The id the desktop chose, so that sending it again (the offline outbox, after a lost
+ * reply) files it once; None: the server picks one.
+ */
+id?: string, title: string, description: string, priority: Priority, category: Category, environment: string | null, assigneeId: string | null, };
