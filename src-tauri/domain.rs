@@ -5,6 +5,7 @@ pub mod draft;
 pub mod escalation;
 pub mod mfa;
 pub mod notification;
+pub mod outbox;
 pub mod password;
 pub mod permissions;
 pub mod sla;

@@ -15,6 +15,7 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use crate::domain::draft::{DraftKey, DRAFT_MAX_BYTES};
+use crate::domain::outbox::{OutboxState, Queued};
 
 /// The schema, one step per `user_version`: a store made by an older build is brought up to
 /// date when opened, and one made by a newer build is refused rather than misread.
@@ -25,7 +26,46 @@ const SCHEMA: &[&str] = &[
         body     TEXT NOT NULL,
         saved_at TEXT NOT NULL
     )",
+    // 2: the outbox: work done offline, in the order it was done (seq), each with the id the
+    // server files it under once (issue 16, item 3).
+    "CREATE TABLE outbox (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        id         TEXT NOT NULL UNIQUE,
+        kind       TEXT NOT NULL,
+        ticket_id  TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        state      TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'needs_you')),
+        reason     TEXT,
+        created_at TEXT NOT NULL
+    )",
 ];
+
+/// Work waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub seq: i64,
+    pub id: Uuid,
+    /// What to do: `create_ticket`, `add_comment`, … (the command it replays).
+    pub kind: String,
+    pub ticket_id: Uuid,
+    /// The command's arguments, as JSON.
+    pub body: String,
+    pub state: OutboxState,
+    /// The server's reason, when it needs the user.
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl OutboxItem {
+    pub fn queued(&self) -> Queued {
+        Queued {
+            seq: self.seq,
+            id: self.id,
+            ticket_id: self.ticket_id,
+            state: self.state,
+        }
+    }
+}
 
 /// A kept draft: the form's JSON as the UI sent it, and when it was saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +208,97 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Puts work at the end of the outbox. The same id twice is one item (a double click).
+    pub async fn enqueue(
+        &self,
+        id: Uuid,
+        kind: &str,
+        ticket_id: Uuid,
+        body: &str,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO outbox (id, kind, ticket_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(kind)
+        .bind(ticket_id.to_string())
+        .bind(body)
+        .bind(at.to_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Everything in the outbox, in the order it was done.
+    pub async fn outbox(&self) -> anyhow::Result<Vec<OutboxItem>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT seq, id, kind, ticket_id, body, state, reason, created_at FROM outbox \
+             ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(
+                |(seq, id, kind, ticket_id, body, state, reason, created_at)| {
+                    Ok(OutboxItem {
+                        seq,
+                        id: id.parse()?,
+                        kind,
+                        ticket_id: ticket_id.parse()?,
+                        body,
+                        state: OutboxState::parse(&state).context("unknown outbox state")?,
+                        reason,
+                        created_at: DateTime::parse_from_rfc3339(&created_at)?.with_timezone(&Utc),
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// The server filed it: it leaves the outbox.
+    pub async fn sent(&self, id: Uuid) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM outbox WHERE id = ?1")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The server refused it: it stays, marked for the user with the reason.
+    pub async fn needs_you(&self, id: Uuid, reason: &str) -> anyhow::Result<()> {
+        sqlx::query("UPDATE outbox SET state = 'needs_you', reason = ?2 WHERE id = ?1")
+            .bind(id.to_string())
+            .bind(reason)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The user asks to send it again (as it is, or with `body` edited).
+    pub async fn retry(&self, id: Uuid, body: Option<&str>) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET state = 'pending', reason = NULL, body = coalesce(?2, body) \
+             WHERE id = ?1",
+        )
+        .bind(id.to_string())
+        .bind(body)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Closes the store; its last writes are in the file.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -275,6 +406,105 @@ mod tests {
         assert!(!path.exists());
         let store = LocalStore::open(&path).await.unwrap();
         assert_eq!(store.draft(DraftKey::Comment(ticket)).await.unwrap(), None);
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_outbox_keeps_order_across_a_restart_and_marks_what_needs_you() {
+        let (dir, path) = temp_store_path();
+        let store = LocalStore::open(&path).await.unwrap();
+        let (ticket, comment, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let at = Utc::now();
+        store
+            .enqueue(ticket, "create_ticket", ticket, "{}", at)
+            .await
+            .unwrap();
+        store
+            .enqueue(comment, "add_comment", ticket, "{}", at)
+            .await
+            .unwrap();
+        store
+            .enqueue(other, "change_status", Uuid::new_v4(), "{}", at)
+            .await
+            .unwrap();
+        store
+            .enqueue(ticket, "create_ticket", ticket, "{}", at)
+            .await
+            .unwrap(); // again: one
+        store.close().await;
+
+        let store = LocalStore::open(&path).await.unwrap();
+        let items = store.outbox().await.unwrap();
+        let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+        assert_eq!(
+            ids,
+            [ticket, comment, other],
+            "in the order done, each once"
+        );
+        let queued: Vec<Queued> = items.iter().map(OutboxItem::queued).collect();
+        let ready: Vec<Uuid> = crate::domain::outbox::ready(&queued)
+            .iter()
+            .map(|q| q.id)
+            .collect();
+        assert_eq!(ready, [ticket, other], "the comment waits for its ticket");
+
+        store
+            .needs_you(other, "The ticket changed meanwhile.")
+            .await
+            .unwrap();
+        store.sent(ticket).await.unwrap();
+        let items = store.outbox().await.unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1].state, OutboxState::NeedsYou);
+        assert_eq!(
+            items[1].reason.as_deref(),
+            Some("The ticket changed meanwhile.")
+        );
+        store
+            .retry(other, Some(r#"{"edited":true}"#))
+            .await
+            .unwrap();
+        let items = store.outbox().await.unwrap();
+        assert_eq!(
+            (items[1].state, items[1].body.as_str()),
+            (OutboxState::Pending, r#"{"edited":true}"#)
+        );
+        assert_eq!(items[1].reason, None);
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_store_of_the_previous_build_is_upgraded_with_its_drafts() {
+        let (dir, path) = temp_store_path();
+        // What the previous build made: schema 1, drafts only.
+        let store = LocalStore::open(&path).await.unwrap();
+        sqlx::query("DROP TABLE outbox")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA user_version = 1")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        store
+            .save_draft(DraftKey::NewTicket, r#"{"title":"kept"}"#, Utc::now())
+            .await
+            .unwrap();
+        store.close().await;
+        let store = LocalStore::open(&path).await.unwrap();
+        let draft = store.draft(DraftKey::NewTicket).await.unwrap().unwrap();
+        assert_eq!(draft.body, r#"{"title":"kept"}"#);
+        assert!(
+            store.outbox().await.unwrap().is_empty(),
+            "the outbox was added"
+        );
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(version, SCHEMA.len() as i64);
         store.close().await;
         std::fs::remove_dir_all(dir).unwrap();
     }
