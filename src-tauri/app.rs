@@ -83,6 +83,9 @@ pub struct AppState {
 /// Where the refresh token is kept between runs (never the password).
 const SESSION_STORE: &str = "session.json";
 const REFRESH_TOKEN_KEY: &str = "refreshToken";
+/// Whose refresh token it is: a desktop told at renewal that the account was deactivated
+/// wipes that account's offline data, before anyone has signed in.
+const LAST_USER_KEY: &str = "lastUserId";
 
 impl AppState {
     pub fn new(app: AppHandle, target: DatabaseTarget) -> Self {
@@ -161,8 +164,9 @@ impl AppState {
         };
         match auth::refresh(self.pool().await?, &refresh_token).await {
             Ok(tokens) => Ok(Some(self.start_session(tokens).await?)),
-            Err(Error::Unauthenticated(_)) => {
+            Err(Error::Unauthenticated(reason)) => {
                 self.store_refresh_token(None);
+                self.forget_if_deactivated(&reason).await;
                 Ok(None)
             }
             Err(other) => Err(other),
@@ -214,6 +218,8 @@ impl AppState {
         let actor = actor.ok_or_else(|| Error::Unauthenticated(auth::SIGN_IN_FAILED.into()))?;
         let user = db::users::find_active(&mut *tx, actor.id).await?;
         tx.commit().await?;
+        // Remembered first: saving the refresh token saves the store with both.
+        self.remember_user(user.id);
         self.store_refresh_token(Some(&tokens.refresh_token));
         self.session.send_replace(Some(auth::SignedIn {
             user: user.clone(),
@@ -273,9 +279,42 @@ impl AppState {
     async fn renew_ended(&self, pool: &PgPool, session: &auth::SignedIn) -> Result<bool> {
         match auth::refresh(pool, &session.tokens.refresh_token).await {
             Ok(tokens) => self.start_session(tokens).await.map(|_| true),
-            Err(Error::Unauthenticated(_)) => Ok(false),
+            Err(Error::Unauthenticated(reason)) => {
+                self.forget_if_deactivated(&reason).await;
+                Ok(false)
+            }
             Err(other) => Err(other),
         }
+    }
+
+    /// When the server said the account was deactivated: this account's local store (drafts,
+    /// the outbox) is deleted from this disk (issue 16, item 2).
+    async fn forget_if_deactivated(&self, reason: &str) {
+        if reason != crate::error::ACCOUNT_DEACTIVATED {
+            return;
+        }
+        let Some(user_id) = self.last_user_id() else {
+            return;
+        };
+        if let Some((_, store)) = self.local.lock().await.take() {
+            store.close().await;
+        }
+        let forgotten = self
+            .app
+            .path()
+            .app_data_dir()
+            .map_err(anyhow::Error::from)
+            .and_then(|dir| store::forget_files(&store::path_for(&dir, user_id)));
+        match forgotten {
+            Ok(()) => tracing::info!(%user_id, "account deactivated: its offline data was wiped"),
+            Err(err) => tracing::warn!(%err, "cannot wipe a deactivated account's offline data"),
+        }
+    }
+
+    fn last_user_id(&self) -> Option<Uuid> {
+        use tauri_plugin_store::StoreExt;
+        let store = self.app.store(SESSION_STORE).ok()?;
+        store.get(LAST_USER_KEY)?.as_str()?.parse().ok()
     }
 
     /// Forgets an ended session: the user must sign in again.
@@ -296,6 +335,7 @@ impl AppState {
                 // Revoked or expired: the next command sends the user to the sign-in screen.
                 self.session.send_replace(None);
                 self.store_refresh_token(None);
+                self.forget_if_deactivated(&reason).await;
                 Err(Error::Unauthenticated(reason))
             }
             Err(other) => Err(other),
@@ -306,6 +346,13 @@ impl AppState {
         use tauri_plugin_store::StoreExt;
         let store = self.app.store(SESSION_STORE).ok()?;
         store.get(REFRESH_TOKEN_KEY)?.as_str().map(str::to_owned)
+    }
+
+    fn remember_user(&self, user_id: Uuid) {
+        use tauri_plugin_store::StoreExt;
+        if let Ok(store) = self.app.store(SESSION_STORE) {
+            store.set(LAST_USER_KEY, user_id.to_string());
+        }
     }
 
     fn store_refresh_token(&self, token: Option<&str>) {

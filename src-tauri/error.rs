@@ -65,6 +65,10 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What a desktop is told when it renews the session of an account an admin deactivated; it
+/// then wipes that account's offline data (`AppState`).
+pub const ACCOUNT_DEACTIVATED: &str = "This account has been deactivated; ask an admin.";
+
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         match &err {
@@ -84,6 +88,9 @@ impl From<sqlx::Error> for Error {
                     // connection, which shares the code.
                     Some("28000") if db.message() == "your session has ended" => {
                         Error::Unauthenticated(capitalise(db.message()))
+                    }
+                    Some("28000") if db.message() == "this account has been deactivated" => {
+                        Error::Unauthenticated(ACCOUNT_DEACTIVATED.into())
                     }
                     Some("P0002") => Error::NotFound(capitalise(db.message())),
                     Some("22023") => Error::Validation(capitalise(db.message())),

@@ -29,6 +29,13 @@ BEGIN
     IF v_old.id IS NULL THEN
         RETURN;
     END IF;
+    -- Deactivated (which also revoked its tokens): said plainly to whoever holds one of the
+    -- account's own refresh tokens, so its desktop wipes the account's offline data (issue 16,
+    -- item 2). A token that matches nothing learns nothing.
+    IF NOT EXISTS (SELECT 1 FROM users WHERE id = v_old.user_id AND is_active) THEN
+        RAISE EXCEPTION 'this account has been deactivated'
+            USING ERRCODE = 'invalid_authorization_specification';
+    END IF;
     IF v_old.is_revoked OR v_old.last_used_at IS NOT NULL THEN
         UPDATE refresh_tokens SET is_revoked = TRUE, revoked_at = coalesce(revoked_at, now())
         WHERE family_id = v_old.family_id;
@@ -38,7 +45,7 @@ BEGIN
                            'refresh token reused: every session of its family revoked');
         RETURN;
     END IF;
-    IF v_old.expires_at <= now() OR NOT EXISTS (SELECT 1 FROM users WHERE id = v_old.user_id AND is_active) THEN
+    IF v_old.expires_at <= now() THEN
         RETURN;
     END IF;
     UPDATE refresh_tokens SET last_used_at = now() WHERE id = v_old.id;

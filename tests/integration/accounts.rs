@@ -135,6 +135,22 @@ async fn role_changes_are_audited_and_deactivation_ends_sessions(pool: PgPool) {
     let me: Option<Uuid> = crate::helpers::acting_user(&mut tx).await;
     assert_eq!(me, None, "a deactivated user's session ends at once");
     drop(tx);
+    // Renewing says why, so dev's desktop wipes his offline data (issue 16); a made-up token
+    // is told nothing (the control).
+    let renewal = auth::refresh(&dev.pool, &dev.signed_in.tokens.refresh_token)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&renewal, ticketdesk::error::Error::Unauthenticated(m)
+                 if m == ticketdesk::error::ACCOUNT_DEACTIVATED),
+        "{renewal:?}"
+    );
+    let unknown = auth::refresh(&dev.pool, "not-a-token").await.unwrap_err();
+    assert!(
+        matches!(&unknown, ticketdesk::error::Error::Unauthenticated(m)
+                 if m != ticketdesk::error::ACCOUNT_DEACTIVATED),
+        "{unknown:?}"
+    );
     assert!(auth::sign_in(&admin.pool, "dev", DESK_PASSWORD, None, None)
         .await
         .is_err());
