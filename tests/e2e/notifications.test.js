@@ -268,7 +268,38 @@ async function launch(instance, { tauriDriver, nativeDriver, port, nativePort })
     },
   });
   cleanup.add(`end the WebDriver session of ${label} (closes the app)`, () => instance.browser.deleteSession());
+  instance.port = port;
   await signIn(instance);
+}
+
+/** A new WebDriver session on `instance`'s tauri-driver: it starts the app again. */
+async function relaunch(instance) {
+  instance.browser = await remote({
+    hostname: "127.0.0.1",
+    port: instance.port,
+    logLevel: "warn",
+    connectionRetryTimeout: 60_000,
+    connectionRetryCount: 0,
+    waitforTimeout: 20_000,
+    capabilities: {
+      browserName: "wry",
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: APP },
+      // The app may still be loading its first page when the session starts; do not wait on it.
+      pageLoadStrategy: "none",
+    },
+  });
+}
+
+/** The ticketdesk processes `instance`'s tauri-driver started (by their command name). */
+function appPids(instance) {
+  return [...pidsOfTree(instance.driver.pid)].filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "ticketdesk";
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Signs `instance` in through its sign-in screen, as a user would, and waits for the header to name them. */
@@ -981,6 +1012,77 @@ test("an escalation reaches the manager natively and is acknowledged from the no
       .slice(nativeOnABefore)
       .filter((c) => c.strings.some((s) => s.includes(number)));
     assert.deepEqual(onA, [], "nobody hears of their own escalation");
+  } catch (e) {
+    e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
+    throw e;
+  }
+});
+
+test("a half-typed ticket survives kill -9 of the app: it is restored after the restart", { timeout: 90_000 }, async (t) => {
+  try {
+    // A (lena) types a new ticket and does not submit it.
+    const title = `E2E draft: rotate the VPN certificates ${randomBytes(4).toString("hex")}`;
+    const description = "Half written when the laptop froze. Typed by the e2e draft test.";
+    await A.browser.$('[data-testid="new-ticket"]').click();
+    const form = await A.browser.$('[data-testid="create-form"]');
+    await form.waitForDisplayed({ timeoutMsg: "the create form did not open" });
+    await form.$("input[name=title]").setValue(title);
+    await form.$("textarea[name=description]").setValue(description);
+    await form.$("select[name=priority]").selectByAttribute("value", "P2_HIGH");
+    // The draft is in the account's store on disk (autosave waits ~400 ms after the last key).
+    const lena = (await ctx.db.query("SELECT id FROM users WHERE username = 'lena'")).rows[0];
+    const storeFile = path.join(A.dir, "data", "dev.ticketdesk.app", "offline", `${lena.id}.sqlite3`);
+    await waitFor(`lena's local store at ${storeFile}`, () => fs.existsSync(storeFile), { timeoutMs: 10_000 });
+    assert.equal(fs.statSync(storeFile).mode & 0o777, 0o600, "the store is private to the user");
+    await sleep(1_500);
+
+    // kill -9: no chance to save anything on the way out. Its WebKit processes go with it, as
+    // in a crash of the whole app (left alone, they keep WebDriver's session open for a minute).
+    const pids = appPids(A);
+    assert.equal(pids.length, 1, `one ticketdesk process in A's tree: ${JSON.stringify(pids)}`);
+    const webkit = [...pidsOfTree(pids[0])].filter((pid) => pid !== pids[0]);
+    process.kill(pids[0], "SIGKILL");
+    for (const pid of webkit) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+    await waitFor("A's app to be gone", () => !fs.existsSync(`/proc/${pids[0]}`) || fs.readFileSync(`/proc/${pids[0]}/stat`, "utf8").includes(") Z "), {
+      timeoutMs: 10_000,
+    });
+    const restart = Date.now();
+    await A.browser.deleteSession().catch(() => {}); // its app is gone
+
+    // Started again: lena's session resumes (refresh token), and the form brings the draft back.
+    await relaunch(A);
+    await A.browser.$('[data-testid="queue-row"]').waitForExist({ timeout: 30_000, timeoutMsg: `A did not come back signed in: ${await windowText(A.browser)}` });
+    await A.browser.$('[data-testid="new-ticket"]').click();
+    const again = await A.browser.$('[data-testid="create-form"]');
+    await again.waitForDisplayed({ timeoutMsg: "the create form did not open after the restart" });
+    const restored = await A.browser.$('[data-testid="draft-restored"]');
+    await restored.waitForDisplayed({ timeout: 10_000, timeoutMsg: `no "Draft restored" note: ${await windowText(A.browser)}` });
+    assert.match(await restored.getText(), /Draft restored from/);
+    const fields = await A.browser.execute(() => {
+      const f = document.querySelector('[data-testid="create-form"]');
+      return ["title", "description", "priority"].map((n) => f.elements.namedItem(n).value);
+    });
+    assert.deepEqual(fields, [title, description, "P2_HIGH"], "every field came back");
+    const restoredMs = Date.now() - restart;
+
+    // Sent, the draft is gone: the next form opens empty, with no note.
+    await A.browser.execute((el) => el.click(), await again.$('[data-testid="create-submit"]'));
+    await again.waitForExist({ reverse: true, timeout: 15_000, timeoutMsg: "the restored ticket was not filed" });
+    const filed = (await ctx.db.query("SELECT count(*)::int AS n FROM tickets WHERE title = $1", [title])).rows[0].n;
+    assert.equal(filed, 1, "filed once");
+    await A.browser.$('[data-testid="new-ticket"]').click();
+    const empty = await A.browser.$('[data-testid="create-form"]');
+    await empty.waitForDisplayed({ timeoutMsg: "the create form did not open a third time" });
+    await sleep(1_000);
+    assert.equal(await empty.$("input[name=title]").getValue(), "", "a sent draft does not come back");
+    assert.equal(await A.browser.$('[data-testid="draft-restored"]').isExisting(), false);
+    t.diagnostic(`draft restored after kill -9 from ${storeFile}; restart to restored form ${restoredMs} ms`);
   } catch (e) {
     e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
     throw e;

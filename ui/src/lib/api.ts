@@ -21,6 +21,8 @@ import type { NotificationQuery } from "./bindings/NotificationQuery";
 import type { PriorityChange } from "./bindings/PriorityChange";
 import type { QueuePage } from "./bindings/QueuePage";
 import type { QueueQuery } from "./bindings/QueueQuery";
+import type { SavedDraft } from "./bindings/SavedDraft";
+import type { JsonValue } from "./bindings/serde_json/JsonValue";
 import type { StatusChange } from "./bindings/StatusChange";
 import type { HolidayCalendar } from "./bindings/HolidayCalendar";
 import type { SlaPolicy } from "./bindings/SlaPolicy";
@@ -29,11 +31,15 @@ import type { TicketDetail } from "./bindings/TicketDetail";
 import type { TicketSummary } from "./bindings/TicketSummary";
 import type { UserSummary } from "./bindings/UserSummary";
 
+/** Which form a kept draft belongs to (and which ticket); the backend refuses any other key. */
+export type DraftKey = "new-ticket" | `comment:${string}` | `resolve:${string}` | `escalate:${string}`;
+
 /** Command name → argument object and resolved value, exactly as the backend declares them. */
 interface Commands {
   current_user: { args: Record<string, never>; result: UserSummary | null };
   sign_in: { args: { login: string; password: string; mfaCode: string | null }; result: UserSummary };
-  sign_out: { args: Record<string, never>; result: null };
+  /** `forgetOfflineData` also deletes this account's drafts from this computer. */
+  sign_out: { args: { forgetOfflineData?: boolean }; result: null };
   list_users: { args: Record<string, never>; result: UserSummary[] };
   list_queue: { args: { query: QueueQuery }; result: QueuePage };
   get_ticket: { args: { ticketId: string }; result: TicketDetail };
@@ -78,6 +84,10 @@ interface Commands {
   acknowledge_escalation: { args: { escalationId: string }; result: Escalation[] };
   /** Resolves to the open escalations after the change. */
   resolve_escalation: { args: { escalationId: string; notes: string }; result: Escalation[] };
+  /** Resolves to when it was saved (ISO time). */
+  save_draft: { args: { key: DraftKey; body: JsonValue }; result: string };
+  load_draft: { args: { key: DraftKey }; result: SavedDraft | null };
+  discard_draft: { args: { key: DraftKey }; result: null };
 }
 
 const ERROR_CODES: readonly ErrorCode[] = [
@@ -162,7 +172,8 @@ export const api = {
   currentUser: () => call("current_user", {}),
   /** The password (and the two-factor code, null when none was typed) go into this one call and nowhere else. */
   signIn: (login: string, password: string, mfaCode: string | null) => call("sign_in", { login, password, mfaCode }),
-  signOut: () => call("sign_out", {}),
+  /** `forgetOfflineData` also deletes this account's drafts from this computer; plain sign-out keeps them. */
+  signOut: (forgetOfflineData = false) => call("sign_out", forgetOfflineData ? { forgetOfflineData } : {}),
   listUsers: () => call("list_users", {}),
   listQueue: (query: QueueQuery) => call("list_queue", { query }),
   getTicket: (ticketId: string) => call("get_ticket", { ticketId }),
@@ -228,6 +239,16 @@ export const api = {
     /** Stops its rise to the next level. */
     acknowledge: (escalationId: string) => call("acknowledge_escalation", { escalationId }),
     resolve: (escalationId: string, notes: string) => call("resolve_escalation", { escalationId, notes }),
+  },
+  /** What is typed into a form, kept on this computer per account (issue 16): it survives closing
+   * the form, a restart and a crash, and works while the server is unreachable. Needs a session.
+   * `body` is the form's fields as JSON (at most 256 KB); an unknown key rejects with `validation`. */
+  drafts: {
+    save: (key: DraftKey, body: JsonValue) => call("save_draft", { key, body }),
+    /** null when nothing is kept for that form. */
+    load: (key: DraftKey) => call("load_draft", { key }),
+    /** The draft was sent, or the user threw it away. */
+    discard: (key: DraftKey) => call("discard_draft", { key }),
   },
   /** The signed-in user's in-app notification centre. */
   notifications: {

@@ -523,6 +523,40 @@ function workflowHandlers(backend) {
   };
 }
 
+/** The forms whose drafts the backend keeps (SPEC §9): anything else is refused. */
+const DRAFT_KEY = /^(new-ticket|(comment|resolve|escalate):[^:]+)$/;
+export const DRAFT_MAX_BYTES = 256 * 1024;
+
+/**
+ * The drafts kept on "this computer", per signed-in account (backend.drafts: user id → key →
+ * { body, savedAt }). They live in the backend object, so a page reload (an app restart, a
+ * crash) finds them again; sign_out with forgetOfflineData deletes the account's.
+ */
+function draftHandlers(backend) {
+  const mine = () => {
+    if (!backend.drafts.has(backend.me.id)) backend.drafts.set(backend.me.id, new Map());
+    return backend.drafts.get(backend.me.id);
+  };
+  const checked = (key) => {
+    if (typeof key !== "string" || !DRAFT_KEY.test(key)) throw appError("validation", `unknown draft ${JSON.stringify(key)}`);
+    return key;
+  };
+  return {
+    save_draft: ({ key, body }) => {
+      checked(key);
+      if (JSON.stringify(body ?? null).length > DRAFT_MAX_BYTES) throw appError("validation", "A draft can be at most 256 KB.");
+      const savedAt = new Date().toISOString();
+      mine().set(key, { body, savedAt });
+      return savedAt;
+    },
+    load_draft: ({ key }) => mine().get(checked(key)) ?? null,
+    discard_draft: ({ key }) => {
+      mine().delete(checked(key));
+      return null;
+    },
+  };
+}
+
 /** Commands that work without a session; every other one rejects with `unauthenticated` then. */
 const OPEN_COMMANDS = new Set(["current_user", "sign_in", "sign_out", "reset_password"]);
 
@@ -582,6 +616,10 @@ export function fakeBackend({
     },
     /** Ticket id → the full ticket as the backend keeps it (made from the summary on first use). */
     details: new Map(),
+    /** User id → their drafts kept on this computer: key → { body, savedAt } (see draftHandlers). */
+    drafts: new Map(),
+    /** `userId`'s kept draft for `key` ({ body, savedAt }), or undefined. */
+    draftOf: (userId, key) => backend.drafts.get(userId)?.get(key),
     /** Upload id → parts received so far ({ seq, size, firstByte }) and the announced total size. */
     uploads: new Map(),
     nextNumber: 100,
@@ -664,7 +702,8 @@ export function fakeBackend({
       backend.me = user;
       return user;
     },
-    sign_out: () => {
+    sign_out: ({ forgetOfflineData }) => {
+      if (forgetOfflineData === true && backend.me) backend.drafts.delete(backend.me.id);
       backend.me = null;
       return null;
     },
@@ -738,6 +777,7 @@ export function fakeBackend({
     ...workflowHandlers(backend),
     ...notificationHandlers(backend),
     ...escalationHandlers(backend),
+    ...draftHandlers(backend),
     create_ticket: ({ input }) => {
       const n = backend.nextNumber++;
       const assignee = backend.users.find((u) => u.id === input.assigneeId);
