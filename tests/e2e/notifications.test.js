@@ -254,7 +254,15 @@ async function launch(instance, { tauriDriver, nativeDriver, port, nativePort })
     },
     { timeoutMs: 20_000, intervalMs: 200 },
   );
-  instance.browser = await remote({
+  instance.port = port;
+  instance.browser = await openSession(port);
+  cleanup.add(`end the WebDriver session of ${label} (closes the app)`, () => instance.browser.deleteSession());
+  await signIn(instance);
+}
+
+/** A WebDriver session on the tauri-driver at `port`: it starts the app. */
+function openSession(port, capabilities = {}) {
+  return remote({
     hostname: "127.0.0.1",
     port,
     logLevel: "warn",
@@ -265,30 +273,15 @@ async function launch(instance, { tauriDriver, nativeDriver, port, nativePort })
       browserName: "wry",
       "wdio:enforceWebDriverClassic": true,
       "tauri:options": { application: APP },
+      ...capabilities,
     },
   });
-  cleanup.add(`end the WebDriver session of ${label} (closes the app)`, () => instance.browser.deleteSession());
-  instance.port = port;
-  await signIn(instance);
 }
 
 /** A new WebDriver session on `instance`'s tauri-driver: it starts the app again. */
 async function relaunch(instance) {
-  instance.browser = await remote({
-    hostname: "127.0.0.1",
-    port: instance.port,
-    logLevel: "warn",
-    connectionRetryTimeout: 60_000,
-    connectionRetryCount: 0,
-    waitforTimeout: 20_000,
-    capabilities: {
-      browserName: "wry",
-      "wdio:enforceWebDriverClassic": true,
-      "tauri:options": { application: APP },
-      // The app may still be loading its first page when the session starts; do not wait on it.
-      pageLoadStrategy: "none",
-    },
-  });
+  // The app may still be loading its first page when the session starts; do not wait on it.
+  instance.browser = await openSession(instance.port, { pageLoadStrategy: "none" });
 }
 
 /** The ticketdesk processes `instance`'s tauri-driver started (by their command name). */
