@@ -69,7 +69,7 @@ trap cleanup EXIT
 # would only run a trap after a foreground command ended). Stopping it kills `timeout`'s
 # process group (the node runner and its test process, which handle TERM themselves); the
 # EXIT trap then stops what the test had started and drops its database.
-timeout -k 10 300 node --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.js &
+timeout -k 10 420 node --test --test-reporter=spec --test-concurrency=1 tests/e2e/*.test.js &
 runner=$!
 stop_runner() {
   status=$1

@@ -53,4 +53,5 @@ step "UI tests (headless Chromium)"
 (cd ui && npm test --silent)
 
 step "end-to-end: the real window under Xvfb + D-Bus, two desktops, WebDriver"
-scripts/e2e.sh
+# The e2e may stop and start this server (the offline test): it is told where it lives.
+E2E_PG_DIR=$pgdir scripts/e2e.sh

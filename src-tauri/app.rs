@@ -4,16 +4,18 @@ use std::time::Duration;
 
 use sqlx::{PgPool, Postgres, Transaction};
 use tauri::{AppHandle, Emitter, Manager, RunEvent};
-use tokio::sync::{watch, Mutex, OnceCell};
+use tokio::sync::{watch, Mutex, Notify, OnceCell};
 use uuid::Uuid;
 
 use crate::config::{self, DatabaseTarget};
 use crate::db::{self, auth};
+use crate::domain::outbox::OutboxEntry;
 use crate::domain::permissions::Actor;
 use crate::domain::user::UserSummary;
 use crate::error::{Error, Result};
 use crate::local::store::{self, LocalStore};
 use crate::notify::desktop::DesktopAlerts;
+use crate::offline::{OfflineCopy, Read};
 use crate::solo::{self, SoloCluster};
 
 /// An open database: the desktop's pool, and the solo cluster when this desktop runs one.
@@ -76,8 +78,10 @@ pub struct AppState {
     backend: OnceCell<Backend>,
     /// The signed-in user and their tokens; the notification listener follows it.
     session: watch::Sender<Option<auth::SignedIn>>,
-    /// The local store (drafts) of the account it was opened for.
+    /// The local store (drafts, outbox, offline copies) of the account it was opened for.
     local: Mutex<Option<(Uuid, LocalStore)>>,
+    /// Wakes the outbox's sender: work was queued or retried, or the server is back.
+    outbox_kick: Notify,
 }
 
 /// Where the refresh token is kept between runs (never the password).
@@ -95,7 +99,112 @@ impl AppState {
             backend: OnceCell::new(),
             session: watch::Sender::new(None),
             local: Mutex::new(None),
+            outbox_kick: Notify::new(),
         }
+    }
+
+    /// The outbox as the UI shows it.
+    pub async fn outbox_entries(&self) -> Result<Vec<OutboxEntry>> {
+        let items = self.local_store().await?.outbox().await?;
+        Ok(items.iter().filter_map(|item| item.entry()).collect())
+    }
+
+    /// Tells the window the outbox changed (event `outbox`, the entries) and wakes the sender.
+    pub async fn outbox_changed(&self) {
+        self.outbox_kick.notify_one();
+        match self.outbox_entries().await {
+            Ok(entries) => {
+                let _ = self.app.emit("outbox", &entries);
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot read the outbox"),
+        }
+    }
+
+    /// The server is back (the listener reconnected): send what waits.
+    pub fn kick_outbox(&self) {
+        self.outbox_kick.notify_one();
+    }
+
+    /// Keeps what the server just sent for reading offline. Best effort: a full disk must not
+    /// fail the read that succeeded.
+    pub async fn keep_offline_copy<T: serde::Serialize>(&self, which: OfflineCopy, value: &T) {
+        let kept = async {
+            let store = self.local_store().await?;
+            let body = serde_json::to_string(value).map_err(|e| Error::Unexpected(e.into()))?;
+            let now = chrono::Utc::now();
+            match which {
+                OfflineCopy::Queue => store.cache_queue(&body, now).await?,
+                OfflineCopy::Ticket(id) => store.cache_ticket(id, &body, now).await?,
+            }
+            Ok::<_, Error>(())
+        };
+        if let Err(err) = kept.await {
+            tracing::warn!(error = %err, "cannot keep an offline copy");
+        }
+    }
+
+    /// Loads the user's own open tickets (assigned to them, requested by them; the most recently
+    /// updated 50 of each) into the offline copies, so they are readable when the server is
+    /// away (issue 16, item 4). Returns how many were kept.
+    pub async fn keep_my_open_tickets(&self, me: Uuid) -> Result<usize> {
+        use crate::domain::ticket::{QueueQuery, QueueSort, Status};
+        let open = vec![
+            Status::New,
+            Status::Open,
+            Status::InProgress,
+            Status::PendingInfo,
+            Status::Reopened,
+            Status::Escalated,
+        ];
+        let mine = [
+            QueueQuery {
+                assignee_id: Some(me),
+                ..QueueQuery::default()
+            },
+            QueueQuery {
+                requestor_id: Some(me),
+                ..QueueQuery::default()
+            },
+        ];
+        let mut ids = Vec::new();
+        for query in mine {
+            let query = QueueQuery {
+                statuses: open.clone(),
+                limit: Some(50),
+                sort: QueueSort::Updated,
+                ..query
+            };
+            let query = &query;
+            let page = self
+                .read(|pool, session| async move {
+                    db::tickets::queue_for_session(&pool, &session, query).await
+                })
+                .await?;
+            ids.extend(page.tickets.into_iter().map(|t| t.id));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        for &id in &ids {
+            let (mut tx, actor) = self.begin().await?;
+            let detail = db::tickets::detail(&mut tx, actor, id).await?;
+            db::auth::end_read(tx);
+            self.keep_offline_copy(OfflineCopy::Ticket(id), &detail)
+                .await;
+        }
+        Ok(ids.len())
+    }
+
+    /// This desktop's copy, for reading while the server is away; None when there is none.
+    pub async fn offline_copy<T>(&self, which: OfflineCopy) -> Result<Option<Read<T>>> {
+        let store = self.local_store().await?;
+        let saved = match which {
+            OfflineCopy::Queue => store.cached_queue().await?,
+            OfflineCopy::Ticket(id) => store.cached_ticket(id).await?,
+        };
+        saved
+            .map(|saved| crate::offline::saved_copy(&saved.body, saved.saved_at))
+            .transpose()
+            .map_err(Error::from)
     }
 
     /// The signed-in account's local store, opened on first use (and reopened when another
@@ -304,9 +413,9 @@ impl AppState {
             .path()
             .app_data_dir()
             .map_err(anyhow::Error::from)
-            .and_then(|dir| store::forget_files(&store::path_for(&dir, user_id)));
+            .and_then(|dir| store::forget_if_deactivated(&dir, user_id, reason));
         match forgotten {
-            Ok(()) => tracing::info!(%user_id, "account deactivated: its offline data was wiped"),
+            Ok(_) => tracing::info!(%user_id, "account deactivated: its offline data was wiped"),
             Err(err) => tracing::warn!(%err, "cannot wipe a deactivated account's offline data"),
         }
     }
@@ -394,6 +503,7 @@ pub fn run() -> anyhow::Result<()> {
             crate::first_paint::listen(app.handle());
             tauri::async_runtime::spawn(connect_and_listen(app.handle().clone()));
             tauri::async_runtime::spawn(keep_session_fresh(app.handle().clone()));
+            tauri::async_runtime::spawn(send_outbox(app.handle().clone()));
             tauri::async_runtime::spawn(exit_on_signal(app.handle().clone()));
             Ok(())
         })
@@ -454,6 +564,66 @@ async fn connect_and_listen(app: AppHandle) {
     ));
     let alerts = DesktopAlerts { app: app.clone() };
     crate::notify::listener::run(backend.pool.clone(), state.session.subscribe(), alerts).await;
+}
+
+/// How often the outbox is looked at with nothing waking the sender (a server that came back
+/// while the listener still waited out its backoff). An empty outbox costs a read of the local
+/// file, no server round trip.
+const OUTBOX_RETRY_EVERY: Duration = Duration::from_secs(5);
+
+/// How often, while online, the user's own open tickets are loaded into the offline copies.
+const OFFLINE_COPIES_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// Sends the signed-in user's outbox whenever something may have changed: work was queued, the
+/// listener reconnected, someone signed in, or a while passed. One sender per app, so items
+/// go one at a time, in order.
+async fn send_outbox(app: AppHandle) {
+    let state = app.state::<AppState>();
+    let mut session = state.session.subscribe();
+    let mut copies_for: Option<(Uuid, std::time::Instant)> = None;
+    loop {
+        if let Some(user) = state.signed_in_user() {
+            let online = match state.local_store().await {
+                Ok(store) => match crate::offline::drain(&store, || state.begin()).await {
+                    Ok(drained) => {
+                        if drained.sent + drained.needs_you > 0 {
+                            tracing::info!(?drained, "outbox sent");
+                            state.outbox_changed().await;
+                        }
+                        !drained.interrupted
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cannot send the outbox");
+                        false
+                    }
+                },
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot open the local store");
+                    false
+                }
+            };
+            let due = copies_for
+                .is_none_or(|(whose, at)| whose != user.id || at.elapsed() >= OFFLINE_COPIES_EVERY);
+            if online && due {
+                match state.keep_my_open_tickets(user.id).await {
+                    Ok(kept) => {
+                        tracing::info!(kept, "offline copies of the user's open tickets");
+                        copies_for = Some((user.id, std::time::Instant::now()));
+                    }
+                    Err(err) => tracing::warn!(error = %err, "cannot keep offline copies"),
+                }
+            }
+        }
+        tokio::select! {
+            _ = state.outbox_kick.notified() => {}
+            changed = session.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            _ = tokio::time::sleep(OUTBOX_RETRY_EVERY) => {}
+        }
+    }
 }
 
 /// How long before a session ends it is renewed.

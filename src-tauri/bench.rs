@@ -509,6 +509,7 @@ async fn writes(
         let started = Instant::now();
         let (mut tx, actor) = begin(desk, session).await?;
         let change_to = StatusChange {
+            change_id: None,
             ticket_id: *ticket,
             version: 1,
             to: Status::InProgress,

@@ -16,6 +16,7 @@ use crate::domain::attachment::{self, NewAttachment};
 use crate::domain::draft::{DraftKey, SavedDraft};
 use crate::domain::escalation::Escalation;
 use crate::domain::mfa::MfaEnrolment;
+use crate::domain::outbox::{OutboxEntry, Submitted, Work};
 use crate::domain::permissions;
 use crate::domain::sla::{self, HolidayCalendar, SlaExplanation, SlaPolicy};
 use crate::domain::ticket::{
@@ -23,6 +24,7 @@ use crate::domain::ticket::{
 };
 use crate::domain::user::UserSummary;
 use crate::error::AppError;
+use crate::offline::{self, Answer, OfflineCopy, Read};
 
 type CommandResult<T> = Result<T, AppError>;
 
@@ -69,7 +71,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         resolve_escalation,
         save_draft,
         load_draft,
-        discard_draft
+        discard_draft,
+        list_outbox,
+        retry_outbox_item,
+        discard_outbox_item
     ]
 }
 
@@ -163,74 +168,194 @@ async fn list_users(state: State<'_, AppState>) -> CommandResult<Vec<UserSummary
 }
 
 #[tauri::command]
-async fn list_queue(state: State<'_, AppState>, query: QueueQuery) -> CommandResult<QueuePage> {
+async fn list_queue(
+    state: State<'_, AppState>,
+    query: QueueQuery,
+) -> CommandResult<Read<QueuePage>> {
+    let first_page = query.after.is_none();
     let query = &query;
     let page = state
         .read(|pool, session| async move {
             db::tickets::queue_for_session(&pool, &session, query).await
         })
-        .await?;
-    Ok(page)
+        .await;
+    match page {
+        Ok(page) => {
+            if first_page {
+                state.keep_offline_copy(OfflineCopy::Queue, &page).await;
+            }
+            Ok(Read::Live(page))
+        }
+        // Offline: the first page last viewed, as saved (later pages wait for the server).
+        Err(err) if first_page && offline::goes_to_outbox(&err) => {
+            Ok(state.offline_copy(OfflineCopy::Queue).await?.ok_or(err)?)
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 #[tauri::command]
-async fn get_ticket(state: State<'_, AppState>, ticket_id: Uuid) -> CommandResult<TicketDetail> {
-    let (mut tx, actor) = state.begin().await?;
-    let detail = db::tickets::detail(&mut tx, actor, ticket_id).await?;
-    db::auth::end_read(tx);
-    Ok(detail)
+async fn get_ticket(
+    state: State<'_, AppState>,
+    ticket_id: Uuid,
+) -> CommandResult<Read<TicketDetail>> {
+    let read = async {
+        let (mut tx, actor) = state.begin().await?;
+        let detail = db::tickets::detail(&mut tx, actor, ticket_id).await?;
+        db::auth::end_read(tx);
+        Ok::<_, crate::error::Error>(detail)
+    };
+    match read.await {
+        Ok(detail) => {
+            state
+                .keep_offline_copy(OfflineCopy::Ticket(ticket_id), &detail)
+                .await;
+            Ok(Read::Live(detail))
+        }
+        Err(err) if offline::goes_to_outbox(&err) => Ok(state
+            .offline_copy(OfflineCopy::Ticket(ticket_id))
+            .await?
+            .ok_or(err)?),
+        Err(err) => Err(err.into()),
+    }
 }
 
+/// Files a ticket, or keeps it in the outbox while the server is away (issue 16).
 #[tauri::command]
 async fn create_ticket(
     state: State<'_, AppState>,
     input: NewTicket,
-) -> CommandResult<TicketSummary> {
-    let (mut tx, actor) = state.begin().await?;
-    let created = db::tickets::create(&mut tx, actor, input).await?;
-    tx.commit().await?;
-    Ok(created)
+) -> CommandResult<Submitted<TicketSummary>> {
+    submit(&state, Work::CreateTicket(input), Answer::ticket).await
 }
 
 #[tauri::command]
 async fn change_status(
     state: State<'_, AppState>,
     change: StatusChange,
-) -> CommandResult<TicketDetail> {
-    let (mut tx, actor) = state.begin().await?;
-    let detail = db::ticket_changes::change_status(&mut tx, actor, change).await?;
-    tx.commit().await?;
-    Ok(detail)
+) -> CommandResult<Submitted<TicketDetail>> {
+    submit(&state, Work::ChangeStatus(change), Answer::detail).await
 }
 
 #[tauri::command]
 async fn assign_ticket(
     state: State<'_, AppState>,
     change: Assignment,
-) -> CommandResult<TicketDetail> {
-    let (mut tx, actor) = state.begin().await?;
-    let detail = db::ticket_changes::assign(&mut tx, actor, change).await?;
-    tx.commit().await?;
-    Ok(detail)
+) -> CommandResult<Submitted<TicketDetail>> {
+    submit(&state, Work::Assign(change), Answer::detail).await
 }
 
 #[tauri::command]
 async fn change_priority(
     state: State<'_, AppState>,
     change: PriorityChange,
-) -> CommandResult<TicketDetail> {
-    let (mut tx, actor) = state.begin().await?;
-    let detail = db::ticket_changes::change_priority(&mut tx, actor, change).await?;
-    tx.commit().await?;
-    Ok(detail)
+) -> CommandResult<Submitted<TicketDetail>> {
+    submit(&state, Work::ChangePriority(change), Answer::detail).await
 }
 
 #[tauri::command]
-async fn add_comment(state: State<'_, AppState>, input: NewComment) -> CommandResult<TicketDetail> {
-    let (mut tx, actor) = state.begin().await?;
-    let detail = db::comments::add(&mut tx, actor, input).await?;
-    tx.commit().await?;
-    Ok(detail)
+async fn add_comment(
+    state: State<'_, AppState>,
+    input: NewComment,
+) -> CommandResult<Submitted<TicketDetail>> {
+    submit(&state, Work::AddComment(input), Answer::detail).await
+}
+
+/// Sends work now, or keeps it in the outbox and says so (the UI shows it as pending): when the
+/// server is away, and when earlier work on the same ticket still waits there (it would be
+/// overtaken otherwise). What can be checked here is checked first, so a form that is wrong is
+/// refused while the user is at it, online or not.
+async fn submit<T: ts_rs::TS>(
+    state: &AppState,
+    work: Work,
+    answer: fn(Answer) -> crate::error::Result<T>,
+) -> CommandResult<Submitted<T>> {
+    let work = work.stamp();
+    work.check().map_err(crate::error::Error::Validation)?;
+    let store = state.local_store().await?;
+    let waits = store
+        .holds_ticket(work.ticket_id())
+        .await
+        .map_err(crate::error::Error::from)?;
+    if !waits {
+        match offline::send_once(&|| state.begin(), work.clone()).await {
+            Ok(sent) => return Ok(Submitted::Sent(answer(sent)?)),
+            Err(err) if !offline::goes_to_outbox(&err) => return Err(err.into()),
+            Err(err) => tracing::info!(error = %err, "the server is away: into the outbox"),
+        }
+    }
+    let entry = store
+        .put(&work, chrono::Utc::now())
+        .await
+        .map_err(crate::error::Error::from)?;
+    state.outbox_changed().await;
+    Ok(Submitted::Queued(entry))
+}
+
+/// The outbox: work done offline and not sent yet, in the order it was done.
+#[tauri::command]
+async fn list_outbox(state: State<'_, AppState>) -> CommandResult<Vec<OutboxEntry>> {
+    Ok(state.outbox_entries().await?)
+}
+
+/// Sends an item that needs the user again: as it is, edited (`work`: the same kind and id),
+/// or with `on_top` based on the ticket as it is now (a change that met a newer version).
+#[tauri::command]
+async fn retry_outbox_item(
+    state: State<'_, AppState>,
+    id: Uuid,
+    work: Option<Work>,
+    on_top: Option<bool>,
+) -> CommandResult<Vec<OutboxEntry>> {
+    let store = state.local_store().await?;
+    let item = store
+        .outbox()
+        .await
+        .map_err(crate::error::Error::from)?
+        .into_iter()
+        .find(|item| item.id == id)
+        .ok_or_else(|| {
+            crate::error::Error::NotFound("That item is no longer in the outbox.".into())
+        })?;
+    let mut edited = match work {
+        Some(work) => {
+            let same = work.kind() == item.kind && work.id() == item.id;
+            if !same {
+                return Err(validation(
+                    "An edit must keep the item's kind and id.".into(),
+                ));
+            }
+            work.check().map_err(crate::error::Error::Validation)?;
+            work
+        }
+        None => item.work().map_err(crate::error::Error::from)?,
+    };
+    if on_top == Some(true) {
+        let (mut tx, actor) = state.begin().await?;
+        let now = db::tickets::detail(&mut tx, actor, item.ticket_id).await?;
+        db::auth::end_read(tx);
+        edited.rebase(now.version);
+    }
+    let body =
+        serde_json::to_string(&edited).map_err(|e| crate::error::Error::Unexpected(e.into()))?;
+    store
+        .retry(id, Some(&body))
+        .await
+        .map_err(crate::error::Error::from)?;
+    state.outbox_changed().await;
+    Ok(state.outbox_entries().await?)
+}
+
+/// Drops an item from the outbox: the user decided it should not be sent.
+#[tauri::command]
+async fn discard_outbox_item(
+    state: State<'_, AppState>,
+    id: Uuid,
+) -> CommandResult<Vec<OutboxEntry>> {
+    let store = state.local_store().await?;
+    store.discard(id).await.map_err(crate::error::Error::from)?;
+    state.outbox_changed().await;
+    Ok(state.outbox_entries().await?)
 }
 
 #[tauri::command]

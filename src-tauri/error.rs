@@ -72,7 +72,11 @@ pub const ACCOUNT_DEACTIVATED: &str = "This account has been deactivated; ask an
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         match &err {
+            // A protocol error is a stream cut mid-message (a VPN drop while connecting shows
+            // as "unexpected response from SSLRequest"), not anything the user sent: the
+            // outbox keeps the work for the next connection rather than asking the user.
             sqlx::Error::Io(_)
+            | sqlx::Error::Protocol(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed

@@ -7,7 +7,8 @@
 //! - `solo`     the private PostgreSQL cluster, `config` which database to use
 //! - `cli`      the command line of the one binary, `bench` its benchmark
 //! - `first_paint` the UI's "window ready" report, timed by scripts/footprint.sh
-//! - `local`    the account's store on this disk: drafts (SQLite, crash-safe)
+//! - `local`    the account's store on this disk: drafts, outbox, read cache (SQLite, crash-safe)
+//! - `offline`  sends the outbox when the server is back (issue 16)
 //! - `worker`   the headless delivery of EMAIL, SLACK and SMS notifications
 
 pub mod app;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod first_paint;
 pub mod local;
 pub mod notify;
+pub mod offline;
 pub mod solo;
 pub mod tray;
 pub mod worker;

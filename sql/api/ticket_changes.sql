@@ -73,10 +73,40 @@ ALTER FUNCTION auth.change_reason(text) OWNER TO ticketdesk_definer;
 REVOKE ALL ON FUNCTION auth.change_reason(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.change_reason(text) TO ticketdesk_definer;
 
+-- Whether the caller already applied the change with this id (issue 16: the outbox sends a
+-- change again after a lost reply). Only the caller's own receipts: another user's id is "no".
+CREATE OR REPLACE FUNCTION api.change_applied(p_change uuid) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_me uuid := (auth.caller()).user_id;
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM auth.change_receipts r
+                   WHERE r.user_id = v_me AND r.change_id = p_change);
+END;
+$$;
+
+-- Keeps the receipt of an applied change that carried an id (see api.change_applied).
+CREATE OR REPLACE FUNCTION auth.keep_change_receipt(p_user uuid, p_change uuid, p_ticket uuid)
+RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, public, pg_temp AS $$
+    INSERT INTO auth.change_receipts (user_id, change_id, ticket_id)
+    SELECT p_user, p_change, p_ticket WHERE p_change IS NOT NULL
+    ON CONFLICT DO NOTHING;
+$$;
+ALTER FUNCTION auth.keep_change_receipt(uuid, uuid, uuid) OWNER TO ticketdesk_definer;
+REVOKE ALL ON FUNCTION auth.keep_change_receipt(uuid, uuid, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth.keep_change_receipt(uuid, uuid, uuid) TO ticketdesk_definer;
+
+-- Issue 16 added p_change_id to the three changes below (a new argument is a new signature).
+DROP FUNCTION IF EXISTS api.change_ticket_status(uuid, integer, varchar, uuid, text, text);
+DROP FUNCTION IF EXISTS api.assign_ticket(uuid, integer, uuid, varchar, text);
+DROP FUNCTION IF EXISTS api.change_ticket_priority(uuid, integer, varchar, text);
+
 -- A status move (with the assignee it leaves, and the notes when it resolves).
 CREATE OR REPLACE FUNCTION api.change_ticket_status(p_ticket uuid, p_version integer,
                                                     p_status varchar, p_assignee uuid,
-                                                    p_resolution_notes text, p_reason text)
+                                                    p_resolution_notes text, p_reason text,
+                                                    p_change_id uuid DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -90,13 +120,18 @@ BEGIN
            resolution_notes = CASE WHEN p_status = 'RESOLVED' THEN p_resolution_notes
                                    ELSE resolution_notes END
     WHERE id = p_ticket AND version = p_version;
-    RETURN FOUND;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM auth.keep_change_receipt(v_caller.user_id, p_change_id, p_ticket);
+    RETURN true;
 END;
 $$;
 
 -- Taking, giving or releasing a ticket (with the status that follows from it).
 CREATE OR REPLACE FUNCTION api.assign_ticket(p_ticket uuid, p_version integer, p_assignee uuid,
-                                             p_status varchar, p_reason text)
+                                             p_status varchar, p_reason text,
+                                             p_change_id uuid DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -108,12 +143,17 @@ BEGIN
     PERFORM auth.change_reason(p_reason);
     UPDATE tickets SET assignee_id = p_assignee, status = p_status
     WHERE id = p_ticket AND version = p_version;
-    RETURN FOUND;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM auth.keep_change_receipt(v_caller.user_id, p_change_id, p_ticket);
+    RETURN true;
 END;
 $$;
 
 CREATE OR REPLACE FUNCTION api.change_ticket_priority(p_ticket uuid, p_version integer,
-                                                      p_priority varchar, p_reason text)
+                                                      p_priority varchar, p_reason text,
+                                                      p_change_id uuid DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -124,22 +164,29 @@ BEGIN
     END IF;
     PERFORM auth.change_reason(p_reason);
     UPDATE tickets SET priority = p_priority WHERE id = p_ticket AND version = p_version;
-    RETURN FOUND;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    PERFORM auth.keep_change_receipt(v_caller.user_id, p_change_id, p_ticket);
+    RETURN true;
 END;
 $$;
 
 ALTER FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar, uuid) OWNER TO ticketdesk_definer;
-ALTER FUNCTION api.change_ticket_status(uuid, integer, varchar, uuid, text, text) OWNER TO ticketdesk_definer;
-ALTER FUNCTION api.assign_ticket(uuid, integer, uuid, varchar, text) OWNER TO ticketdesk_definer;
-ALTER FUNCTION api.change_ticket_priority(uuid, integer, varchar, text) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.change_applied(uuid) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.change_ticket_status(uuid, integer, varchar, uuid, text, text, uuid) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.assign_ticket(uuid, integer, uuid, varchar, text, uuid) OWNER TO ticketdesk_definer;
+ALTER FUNCTION api.change_ticket_priority(uuid, integer, varchar, text, uuid) OWNER TO ticketdesk_definer;
 REVOKE ALL ON FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar, uuid),
-    api.change_ticket_status(uuid, integer, varchar, uuid, text, text),
-    api.assign_ticket(uuid, integer, uuid, varchar, text),
-    api.change_ticket_priority(uuid, integer, varchar, text) FROM PUBLIC;
+    api.change_applied(uuid),
+    api.change_ticket_status(uuid, integer, varchar, uuid, text, text, uuid),
+    api.assign_ticket(uuid, integer, uuid, varchar, text, uuid),
+    api.change_ticket_priority(uuid, integer, varchar, text, uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.create_ticket(varchar, text, varchar, varchar, uuid, varchar, uuid),
-    api.change_ticket_status(uuid, integer, varchar, uuid, text, text),
-    api.assign_ticket(uuid, integer, uuid, varchar, text),
-    api.change_ticket_priority(uuid, integer, varchar, text) TO ticketdesk_desktop;
+    api.change_applied(uuid),
+    api.change_ticket_status(uuid, integer, varchar, uuid, text, text, uuid),
+    api.assign_ticket(uuid, integer, uuid, varchar, text, uuid),
+    api.change_ticket_priority(uuid, integer, varchar, text, uuid) TO ticketdesk_desktop;
 
 -- Tickets are written through the functions above only: no direct UPDATE whose statement
 -- clears the session half-way (hole 2), and no lock mode that blocks writers (hole 4: with

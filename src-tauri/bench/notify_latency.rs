@@ -80,6 +80,7 @@ async fn assign(pool: &PgPool, by: &Desk, ticket: Uuid, to: Option<Uuid>) -> any
         .fetch_one(&mut *tx)
         .await?;
     let change = Assignment {
+        change_id: None,
         ticket_id: ticket,
         version,
         assignee_id: to,
@@ -344,6 +345,7 @@ async fn settle(pool: &PgPool, by: &Desk, ticket: Uuid, status: &str) -> anyhow:
         &mut tx,
         by.actor,
         ticket_changes::StatusChange {
+            change_id: None,
             ticket_id: ticket,
             version,
             to: status.parse().map_err(anyhow::Error::msg)?,

@@ -4,55 +4,17 @@
 //! database checks them again and writes the history.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use sqlx::PgConnection;
-use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::db::tickets::{self, announce_change};
 use crate::db::{parse_column, users};
 use crate::domain::permissions::Actor;
-use crate::domain::ticket::{validate_reason, Priority, Status, TicketDetail};
+// The changes' shapes are the UI's and the outbox's (domain); kept reachable from here.
+use crate::domain::ticket::{validate_reason, Priority, TicketDetail};
+pub use crate::domain::ticket::{Assignment, PriorityChange, StatusChange};
 use crate::domain::workflow::{self, TicketState};
 use crate::error::{Error, Result};
-
-/// A move through the workflow, as the detail view sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct StatusChange {
-    pub ticket_id: Uuid,
-    pub version: i32,
-    pub to: Status,
-    #[ts(optional)]
-    pub reason: Option<String>,
-    /// Required to resolve.
-    #[ts(optional)]
-    pub resolution_notes: Option<String>,
-}
-
-/// Taking, giving or releasing a ticket; `assignee_id` None unassigns.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct Assignment {
-    pub ticket_id: Uuid,
-    pub version: i32,
-    pub assignee_id: Option<Uuid>,
-    #[ts(optional)]
-    pub reason: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct PriorityChange {
-    pub ticket_id: Uuid,
-    pub version: i32,
-    pub priority: Priority,
-    #[ts(optional)]
-    pub reason: Option<String>,
-}
 
 struct CurrentRow {
     status: String,
@@ -133,11 +95,27 @@ fn ensure_applied(current: &Current, applied: bool) -> Result<()> {
     }
 }
 
+/// Whether this change was applied already: the outbox sent it before and the reply was lost
+/// (issue 16). It is then answered with the ticket as it is now, not refused as a conflict with
+/// its own version bump. Only the caller's own receipts count (the server decides).
+async fn already_applied(tx: &mut PgConnection, change_id: Option<Uuid>) -> Result<bool> {
+    let Some(change_id) = change_id else {
+        return Ok(false);
+    };
+    let applied = sqlx::query_scalar!(r#"SELECT api.change_applied($1) AS "applied!""#, change_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(applied)
+}
+
 pub async fn change_status(
     tx: &mut PgConnection,
     actor: Actor,
     change: StatusChange,
 ) -> Result<TicketDetail> {
+    if already_applied(&mut *tx, change.change_id).await? {
+        return tickets::detail(&mut *tx, actor, change.ticket_id).await;
+    }
     let now = Utc::now();
     let current = current(&mut *tx, change.ticket_id, change.version).await?;
     let state = &current.state;
@@ -150,13 +128,14 @@ pub async fn change_status(
     let reason = reason(change.reason.as_deref())?;
     let assignee = workflow::assignee_after_transition(state, change.to);
     let applied: bool = sqlx::query_scalar!(
-        r#"SELECT api.change_ticket_status($1, $2, $3, $4, $5, $6) AS "applied!""#,
+        r#"SELECT api.change_ticket_status($1, $2, $3, $4, $5, $6, $7) AS "applied!""#,
         change.ticket_id,
         change.version,
         change.to.as_str(),
         assignee,
         notes,
-        &reason
+        &reason,
+        change.change_id
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -170,6 +149,9 @@ pub async fn assign(
     actor: Actor,
     change: Assignment,
 ) -> Result<TicketDetail> {
+    if already_applied(&mut *tx, change.change_id).await? {
+        return tickets::detail(&mut *tx, actor, change.ticket_id).await;
+    }
     let current = current(&mut *tx, change.ticket_id, change.version).await?;
     let state = &current.state;
     let assignee = match change.assignee_id {
@@ -190,12 +172,13 @@ pub async fn assign(
     let reason = reason(change.reason.as_deref())?;
     let status = workflow::status_after_assignment(state, change.assignee_id);
     let applied: bool = sqlx::query_scalar!(
-        r#"SELECT api.assign_ticket($1, $2, $3, $4, $5) AS "applied!""#,
+        r#"SELECT api.assign_ticket($1, $2, $3, $4, $5, $6) AS "applied!""#,
         change.ticket_id,
         change.version,
         change.assignee_id,
         status.as_str(),
-        &reason
+        &reason,
+        change.change_id
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -209,6 +192,9 @@ pub async fn change_priority(
     actor: Actor,
     change: PriorityChange,
 ) -> Result<TicketDetail> {
+    if already_applied(&mut *tx, change.change_id).await? {
+        return tickets::detail(&mut *tx, actor, change.ticket_id).await;
+    }
     let current = current(&mut *tx, change.ticket_id, change.version).await?;
     workflow::check_priority_change(actor)?;
     if current.priority == change.priority {
@@ -219,11 +205,12 @@ pub async fn change_priority(
     }
     let reason = reason(change.reason.as_deref())?;
     let applied: bool = sqlx::query_scalar!(
-        r#"SELECT api.change_ticket_priority($1, $2, $3, $4) AS "applied!""#,
+        r#"SELECT api.change_ticket_priority($1, $2, $3, $4, $5) AS "applied!""#,
         change.ticket_id,
         change.version,
         change.priority.as_str(),
-        &reason
+        &reason,
+        change.change_id
     )
     .fetch_one(&mut *tx)
     .await?;

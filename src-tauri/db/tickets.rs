@@ -228,6 +228,7 @@ async fn queue_page<'e>(
     Ok(QueuePage {
         tickets,
         next_cursor,
+        cached_at: None,
     })
 }
 
@@ -376,6 +377,7 @@ pub async fn detail(
         status_before_escalation,
     };
     Ok(TicketDetail {
+        cached_at: None,
         actions: workflow::actions(&state, actor, Utc::now()),
         ticket: summary,
         description: row.description,

@@ -2,12 +2,137 @@
 //! and what a failed send means. The items themselves live in the local store
 //! (`local::store`); the server files each one once by its client id.
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::domain::ticket::{Assignment, NewComment, NewTicket, PriorityChange, StatusChange};
 use crate::error::Error;
 
+/// The writes a user may make while the server is away, each with the input its command takes.
+/// Every one carries an id the desktop chose (the ticket's, the comment's, or the change's), by
+/// which the server files it once however often it is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "input", rename_all = "camelCase")]
+#[ts(export)]
+pub enum Work {
+    CreateTicket(NewTicket),
+    AddComment(NewComment),
+    ChangeStatus(StatusChange),
+    Assign(Assignment),
+    ChangePriority(PriorityChange),
+}
+
+impl Work {
+    /// Gives the work the ids it lacks (a ticket's, a change's), so every send of it after this
+    /// names the same one. Ids already there stay: the UI may have chosen them.
+    pub fn stamp(mut self) -> Self {
+        match &mut self {
+            Work::CreateTicket(t) => {
+                t.id.get_or_insert_with(Uuid::new_v4);
+            }
+            Work::AddComment(_) => {}
+            Work::ChangeStatus(c) => {
+                c.change_id.get_or_insert_with(Uuid::new_v4);
+            }
+            Work::Assign(c) => {
+                c.change_id.get_or_insert_with(Uuid::new_v4);
+            }
+            Work::ChangePriority(c) => {
+                c.change_id.get_or_insert_with(Uuid::new_v4);
+            }
+        }
+        self
+    }
+
+    /// The id the server files it under (call [`Self::stamp`] first; nil when unstamped).
+    pub fn id(&self) -> Uuid {
+        match self {
+            Work::CreateTicket(t) => t.id,
+            Work::AddComment(c) => Some(c.id),
+            Work::ChangeStatus(c) => c.change_id,
+            Work::Assign(c) => c.change_id,
+            Work::ChangePriority(c) => c.change_id,
+        }
+        .unwrap_or_default()
+    }
+
+    /// The ticket it is about: for a ticket created offline, the id it will have.
+    pub fn ticket_id(&self) -> Uuid {
+        match self {
+            Work::CreateTicket(t) => t.id.unwrap_or_default(),
+            Work::AddComment(c) => c.ticket_id,
+            Work::ChangeStatus(c) => c.ticket_id,
+            Work::Assign(c) => c.ticket_id,
+            Work::ChangePriority(c) => c.ticket_id,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Work::CreateTicket(_) => "createTicket",
+            Work::AddComment(_) => "addComment",
+            Work::ChangeStatus(_) => "changeStatus",
+            Work::Assign(_) => "assign",
+            Work::ChangePriority(_) => "changePriority",
+        }
+    }
+
+    /// What can be checked without the server, checked before work is queued: a form that is
+    /// wrong offline is wrong online too, and the user is at the form now, not when it is sent.
+    pub fn check(&self) -> Result<(), String> {
+        use crate::domain::ticket::{validate_comment, validate_reason};
+        match self {
+            Work::CreateTicket(t) => t.clone().validate().map(drop),
+            Work::AddComment(c) => validate_comment(&c.content).map(drop),
+            Work::ChangeStatus(c) => validate_reason(c.reason.as_deref()).map(drop),
+            Work::Assign(c) => validate_reason(c.reason.as_deref()).map(drop),
+            Work::ChangePriority(c) => validate_reason(c.reason.as_deref()).map(drop),
+        }
+    }
+
+    /// "Retry on top": a change that met a newer version of its ticket is based on `version`
+    /// now, so it applies over what happened meanwhile (the workflow is still checked).
+    /// Tickets and comments carry no version.
+    pub fn rebase(&mut self, version: i32) {
+        match self {
+            Work::ChangeStatus(c) => c.version = version,
+            Work::Assign(c) => c.version = version,
+            Work::ChangePriority(c) => c.version = version,
+            Work::CreateTicket(_) | Work::AddComment(_) => {}
+        }
+    }
+}
+
+/// An outbox item as the UI shows it: the work, where it stands, and why when it needs you.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OutboxEntry {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub state: OutboxState,
+    #[ts(optional = nullable)]
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub work: Work,
+}
+
+/// What a write that may go through the outbox answers: sent now (the server's answer), or
+/// kept in the outbox to be sent when the server is back (shown as pending).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum Submitted<T: TS> {
+    Sent(T),
+    Queued(OutboxEntry),
+}
+
 /// Where an item stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum OutboxState {
     /// Waits to be sent (again).
     Pending,
@@ -103,6 +228,77 @@ mod tests {
 
     fn seqs(items: &[Queued]) -> Vec<i64> {
         ready(items).into_iter().map(|i| i.seq).collect()
+    }
+
+    fn new_ticket() -> NewTicket {
+        NewTicket {
+            id: None,
+            title: "Disk full on db-02".into(),
+            description: "Since 10:40.".into(),
+            priority: crate::domain::ticket::Priority::P2High,
+            category: crate::domain::ticket::Category::StorageIssue,
+            environment: None,
+            assignee_id: None,
+        }
+    }
+
+    #[test]
+    fn stamped_work_keeps_one_id_through_a_round_trip_and_rebases_only_changes() {
+        let ticket = Work::CreateTicket(new_ticket()).stamp();
+        let id = ticket.id();
+        assert!(!id.is_nil());
+        assert_eq!(ticket.ticket_id(), id, "a new ticket is about itself");
+        assert_eq!(
+            ticket.clone().stamp().id(),
+            id,
+            "stamping again keeps the id"
+        );
+        let text = serde_json::to_string(&ticket).unwrap();
+        assert!(
+            text.starts_with(r#"{"kind":"createTicket","input":{"#),
+            "{text}"
+        );
+        let back: Work = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, ticket);
+
+        let change = Work::ChangeStatus(StatusChange {
+            change_id: None,
+            ticket_id: id,
+            version: 3,
+            to: crate::domain::ticket::Status::InProgress,
+            reason: None,
+            resolution_notes: None,
+        })
+        .stamp();
+        assert!(!change.id().is_nil() && change.id() != id);
+        assert_eq!(change.ticket_id(), id);
+        let mut rebased = change.clone();
+        rebased.rebase(7);
+        assert!(matches!(&rebased, Work::ChangeStatus(c) if c.version == 7));
+        assert_eq!(rebased.id(), change.id(), "the same change, on top");
+        let mut unchanged = ticket.clone();
+        unchanged.rebase(7);
+        assert_eq!(unchanged, ticket, "a new ticket has no version");
+        assert!(
+            Work::CreateTicket(new_ticket()).id().is_nil(),
+            "control: unstamped"
+        );
+    }
+
+    #[test]
+    fn work_that_is_wrong_offline_is_refused_before_it_is_queued() {
+        let mut blank = new_ticket();
+        blank.title = "  ".into();
+        assert!(Work::CreateTicket(blank).check().is_err());
+        assert!(Work::CreateTicket(new_ticket()).check().is_ok());
+        let long_reason = Work::ChangePriority(PriorityChange {
+            change_id: None,
+            ticket_id: Uuid::nil(),
+            version: 1,
+            priority: crate::domain::ticket::Priority::P1Critical,
+            reason: Some("x".repeat(5_000)),
+        });
+        assert!(long_reason.check().is_err());
     }
 
     #[test]

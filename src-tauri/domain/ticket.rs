@@ -252,6 +252,10 @@ pub struct TicketDetail {
     pub attachments: Vec<AttachmentView>,
     /// What the signed-in user may do to it now.
     pub actions: TicketActions,
+    /// Set only when read offline from this desktop's copy: when that copy was saved
+    /// ("Offline — showing what was saved at 10:42"). Null on what the server just sent.
+    #[ts(optional = nullable)]
+    pub cached_at: Option<DateTime<Utc>>,
 }
 
 pub const COMMENT_MAX_CHARS: usize = 50_000;
@@ -266,6 +270,59 @@ pub struct NewComment {
     pub ticket_id: Uuid,
     pub content: String,
     pub is_internal: bool,
+}
+
+/// A move through the workflow, as the detail view sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct StatusChange {
+    pub ticket_id: Uuid,
+    pub version: i32,
+    /// The id the desktop gave this change, so that sending it again (the offline outbox, after
+    /// a lost reply) applies it once; None: sent once, no receipt kept.
+    #[serde(default)]
+    #[ts(optional)]
+    pub change_id: Option<Uuid>,
+    pub to: Status,
+    #[ts(optional)]
+    pub reason: Option<String>,
+    /// Required to resolve.
+    #[ts(optional)]
+    pub resolution_notes: Option<String>,
+}
+
+/// Taking, giving or releasing a ticket; `assignee_id` None unassigns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Assignment {
+    pub ticket_id: Uuid,
+    pub version: i32,
+    /// The id the desktop gave this change, so that sending it again (the offline outbox, after
+    /// a lost reply) applies it once; None: sent once, no receipt kept.
+    #[serde(default)]
+    #[ts(optional)]
+    pub change_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    #[ts(optional)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PriorityChange {
+    pub ticket_id: Uuid,
+    pub version: i32,
+    /// The id the desktop gave this change, so that sending it again (the offline outbox, after
+    /// a lost reply) applies it once; None: sent once, no receipt kept.
+    #[serde(default)]
+    #[ts(optional)]
+    pub change_id: Option<Uuid>,
+    pub priority: Priority,
+    #[ts(optional)]
+    pub reason: Option<String>,
 }
 
 /// Trims a comment and checks its size.
@@ -359,6 +416,10 @@ pub struct QueueQuery {
 pub struct QueuePage {
     pub tickets: Vec<TicketSummary>,
     pub next_cursor: Option<String>,
+    /// Set only when read offline from this desktop's copy: when that copy was saved
+    /// ("Offline — showing what was saved at 10:42"). Null on what the server just sent.
+    #[ts(optional = nullable)]
+    pub cached_at: Option<DateTime<Utc>>,
 }
 
 pub const QUEUE_DEFAULT_LIMIT: u32 = 50;

@@ -15,7 +15,7 @@ use sqlx::SqlitePool;
 use uuid::Uuid;
 
 use crate::domain::draft::{DraftKey, DRAFT_MAX_BYTES};
-use crate::domain::outbox::{OutboxState, Queued};
+use crate::domain::outbox::{OutboxEntry, OutboxState, Queued, Work};
 
 /// The schema, one step per `user_version`: a store made by an older build is brought up to
 /// date when opened, and one made by a newer build is refused rather than misread.
@@ -38,7 +38,26 @@ const SCHEMA: &[&str] = &[
         reason     TEXT,
         created_at TEXT NOT NULL
     )",
+    // 3: what is readable offline (issue 16, item 4): ticket details as last loaded, and the
+    // last queue page viewed, each as the JSON the UI got. Bounded: see CACHED_TICKETS_MAX.
+    "CREATE TABLE cached_tickets (
+        id       TEXT PRIMARY KEY NOT NULL,
+        body     TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    );
+    CREATE INDEX cached_tickets_saved_at ON cached_tickets (saved_at);
+    CREATE TABLE cached_queue (
+        slot     INTEGER PRIMARY KEY CHECK (slot = 1),
+        body     TEXT NOT NULL,
+        saved_at TEXT NOT NULL
+    )",
 ];
+
+/// At most this many ticket details are kept for offline reading, the least recently loaded
+/// leaving first: a detail is a few KB to a few hundred (comments and history), so the cache
+/// stays within tens of MB at worst. The user's own open tickets are loaded into it while
+/// online, the tickets they open on top.
+pub const CACHED_TICKETS_MAX: i64 = 200;
 
 /// Work waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +76,23 @@ pub struct OutboxItem {
 }
 
 impl OutboxItem {
+    /// The work it holds (written by [`LocalStore::put`]).
+    pub fn work(&self) -> anyhow::Result<Work> {
+        serde_json::from_str(&self.body).context("an outbox item the build cannot read")
+    }
+
+    /// As the UI shows it; None for an item this build cannot read (kept, not shown).
+    pub fn entry(&self) -> Option<OutboxEntry> {
+        Some(OutboxEntry {
+            id: self.id,
+            ticket_id: self.ticket_id,
+            state: self.state,
+            reason: self.reason.clone(),
+            created_at: self.created_at,
+            work: self.work().ok()?,
+        })
+    }
+
     pub fn queued(&self) -> Queued {
         Queued {
             seq: self.seq,
@@ -231,6 +267,111 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Puts (stamped) work at the end of the outbox; returns it as the UI shows it.
+    pub async fn put(&self, work: &Work, at: DateTime<Utc>) -> anyhow::Result<OutboxEntry> {
+        anyhow::ensure!(
+            !work.id().is_nil(),
+            "outbox work must be stamped with its id"
+        );
+        let body = serde_json::to_string(work)?;
+        self.enqueue(work.id(), work.kind(), work.ticket_id(), &body, at)
+            .await?;
+        self.outbox()
+            .await?
+            .into_iter()
+            .find(|item| item.id == work.id())
+            .and_then(|item| item.entry())
+            .context("the outbox item just written is not there")
+    }
+
+    /// Whether earlier work on this ticket still waits (a new change must then queue behind
+    /// it, or it would overtake it).
+    pub async fn holds_ticket(&self, ticket_id: Uuid) -> anyhow::Result<bool> {
+        let held: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE ticket_id = ?1")
+            .bind(ticket_id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(held > 0)
+    }
+
+    /// The user discarded it.
+    pub async fn discard(&self, id: Uuid) -> anyhow::Result<()> {
+        self.sent(id).await
+    }
+
+    /// Keeps a ticket's detail as loaded (the JSON the UI got), for offline reading.
+    pub async fn cache_ticket(
+        &self,
+        id: Uuid,
+        body: &str,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO cached_tickets (id, body, saved_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at",
+        )
+        .bind(id.to_string())
+        .bind(body)
+        .bind(at.to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM cached_tickets WHERE id NOT IN \
+             (SELECT id FROM cached_tickets ORDER BY saved_at DESC LIMIT ?1)",
+        )
+        .bind(CACHED_TICKETS_MAX)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A ticket as it was last loaded, and when.
+    pub async fn cached_ticket(&self, id: Uuid) -> anyhow::Result<Option<Draft>> {
+        self.cached(
+            "SELECT body, saved_at FROM cached_tickets WHERE id = ?1",
+            Some(id),
+        )
+        .await
+    }
+
+    /// Keeps the queue page last viewed (one: the newest replaces it).
+    pub async fn cache_queue(&self, body: &str, at: DateTime<Utc>) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO cached_queue (slot, body, saved_at) VALUES (1, ?1, ?2) \
+             ON CONFLICT (slot) DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at",
+        )
+        .bind(body)
+        .bind(at.to_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn cached_queue(&self) -> anyhow::Result<Option<Draft>> {
+        self.cached(
+            "SELECT body, saved_at FROM cached_queue WHERE slot = 1",
+            None,
+        )
+        .await
+    }
+
+    async fn cached(&self, sql: &str, id: Option<Uuid>) -> anyhow::Result<Option<Draft>> {
+        let mut query = sqlx::query_as::<_, (String, String)>(sql);
+        if let Some(id) = id {
+            query = query.bind(id.to_string());
+        }
+        let row = query.fetch_optional(&self.pool).await?;
+        row.map(|(body, saved_at)| {
+            Ok(Draft {
+                body,
+                saved_at: DateTime::parse_from_rfc3339(&saved_at)?.with_timezone(&Utc),
+            })
+        })
+        .transpose()
+    }
+
     /// Everything in the outbox, in the order it was done.
     pub async fn outbox(&self) -> anyhow::Result<Vec<OutboxItem>> {
         type Row = (
@@ -309,6 +450,18 @@ impl LocalStore {
         self.pool.close().await;
         forget_files(&self.path)
     }
+}
+
+/// What the desktop does when the server refused to renew a session with `reason`: for a
+/// deactivated account, that account's store is deleted from this disk (issue 16, item 2);
+/// any other refusal (an expired or revoked token) keeps it for the next sign-in. Returns
+/// whether it deleted.
+pub fn forget_if_deactivated(data_dir: &Path, user_id: Uuid, reason: &str) -> anyhow::Result<bool> {
+    if reason != crate::error::ACCOUNT_DEACTIVATED {
+        return Ok(false);
+    }
+    forget_files(&path_for(data_dir, user_id))?;
+    Ok(true)
 }
 
 /// Deletes a store's file and SQLite's companions (`-wal`, `-shm`); missing ones are fine.
@@ -411,6 +564,83 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn offline_copies_are_bounded_and_the_least_recently_loaded_leave_first() {
+        let (dir, path) = temp_store_path();
+        let store = LocalStore::open(&path).await.unwrap();
+        let start = Utc::now() - chrono::TimeDelta::hours(1);
+        let ids: Vec<Uuid> = (0..CACHED_TICKETS_MAX + 5)
+            .map(|_| Uuid::new_v4())
+            .collect();
+        for (n, id) in ids.iter().enumerate() {
+            let at = start + chrono::TimeDelta::seconds(n as i64);
+            store
+                .cache_ticket(*id, &format!(r#"{{"n":{n}}}"#), at)
+                .await
+                .unwrap();
+        }
+        // The first is loaded again: it is recent now, so the next five oldest leave instead.
+        store
+            .cache_ticket(ids[0], r#"{"n":"again"}"#, Utc::now())
+            .await
+            .unwrap();
+        let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM cached_tickets")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(kept, CACHED_TICKETS_MAX);
+        let again = store.cached_ticket(ids[0]).await.unwrap().unwrap();
+        assert_eq!(again.body, r#"{"n":"again"}"#);
+        for gone in &ids[1..6] {
+            assert_eq!(store.cached_ticket(*gone).await.unwrap(), None);
+        }
+        assert!(store.cached_ticket(ids[6]).await.unwrap().is_some());
+        // One queue page: the newest replaces the one before.
+        assert_eq!(store.cached_queue().await.unwrap(), None);
+        store.cache_queue(r#"{"page":1}"#, start).await.unwrap();
+        store
+            .cache_queue(r#"{"page":2}"#, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            store.cached_queue().await.unwrap().unwrap().body,
+            r#"{"page":2}"#
+        );
+        store.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_deactivated_account_s_store_is_wiped_and_only_that_one() {
+        let dir = std::env::temp_dir().join(format!("ticketdesk-store-{}", Uuid::new_v4()));
+        let (gone, kept) = (Uuid::new_v4(), Uuid::new_v4());
+        for user in [gone, kept] {
+            let store = LocalStore::open(&path_for(&dir, user)).await.unwrap();
+            store
+                .save_draft(DraftKey::NewTicket, r#"{"title":"x"}"#, Utc::now())
+                .await
+                .unwrap();
+            store.close().await;
+        }
+        // Control: an expired session keeps the data for the next sign-in.
+        assert!(!forget_if_deactivated(&dir, gone, "Your session has ended.").unwrap());
+        assert!(path_for(&dir, gone).exists());
+        assert!(forget_if_deactivated(&dir, gone, crate::error::ACCOUNT_DEACTIVATED).unwrap());
+        assert!(
+            !path_for(&dir, gone).exists(),
+            "the deactivated account's store is gone"
+        );
+        let wal = format!("{}-wal", path_for(&dir, gone).display());
+        assert!(!Path::new(&wal).exists(), "with its write-ahead log");
+        let other = LocalStore::open(&path_for(&dir, kept)).await.unwrap();
+        assert!(
+            other.draft(DraftKey::NewTicket).await.unwrap().is_some(),
+            "another account's stays"
+        );
+        other.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
     async fn the_outbox_keeps_order_across_a_restart_and_marks_what_needs_you() {
         let (dir, path) = temp_store_path();
         let store = LocalStore::open(&path).await.unwrap();
@@ -480,10 +710,12 @@ mod tests {
         let (dir, path) = temp_store_path();
         // What the previous build made: schema 1, drafts only.
         let store = LocalStore::open(&path).await.unwrap();
-        sqlx::query("DROP TABLE outbox")
-            .execute(&store.pool)
-            .await
-            .unwrap();
+        for table in ["outbox", "cached_tickets", "cached_queue"] {
+            sqlx::query(&format!("DROP TABLE {table}"))
+                .execute(&store.pool)
+                .await
+                .unwrap();
+        }
         sqlx::query("PRAGMA user_version = 1")
             .execute(&store.pool)
             .await
@@ -500,6 +732,7 @@ mod tests {
             store.outbox().await.unwrap().is_empty(),
             "the outbox was added"
         );
+        assert_eq!(store.cached_queue().await.unwrap(), None, "and the cache");
         let version: i64 = sqlx::query_scalar("PRAGMA user_version")
             .fetch_one(&store.pool)
             .await

@@ -49,6 +49,10 @@ impl Deliver for DesktopAlerts {
 
     fn connection(&self, online: bool) {
         let _ = self.app.emit("connection", online);
+        if online {
+            // Back online: what was done offline goes now, without the user doing anything.
+            self.app.state::<AppState>().kick_outbox();
+        }
     }
 }
 

@@ -18,7 +18,9 @@
 // screenshot of A's window after creating; default: the work directory), E2E_WORKDIR (logs;
 // default: a new temporary directory), E2E_DB_NAME / E2E_DESKTOP_LOGIN (names of the database
 // and login to create; scripts/e2e.sh drops both should this process be killed),
-// TICKETDESK_BIN (default target/debug/ticketdesk). Run it through scripts/e2e.sh.
+// TICKETDESK_BIN (default target/debug/ticketdesk), E2E_PG_DIR (the server's `ticketdesk solo`
+// directory: the offline test stops and starts that PostgreSQL; skipped without it). Run it
+// through scripts/e2e.sh.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -1076,6 +1078,120 @@ test("a half-typed ticket survives kill -9 of the app: it is restored after the 
     assert.equal(await empty.$("input[name=title]").getValue(), "", "a sent draft does not come back");
     assert.equal(await A.browser.$('[data-testid="draft-restored"]').isExisting(), false);
     t.diagnostic(`draft restored after kill -9 from ${storeFile}; restart to restored form ${restoredMs} ms`);
+  } catch (e) {
+    e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
+    throw e;
+  }
+});
+
+test("work done while PostgreSQL is stopped is sent once when it is back, and the assignee's desktop is notified", { timeout: 150_000 }, async (t) => {
+  // The test server's solo directory (scripts/test.sh exports it): stopping that server is
+  // the outage. Without it there is no server this test may stop.
+  const pgDir = process.env.E2E_PG_DIR;
+  if (!pgDir) {
+    t.skip("E2E_PG_DIR is not set: no PostgreSQL server this test may stop");
+    return;
+  }
+  const browser = A.browser;
+  try {
+    // Whoever B is signed in as now (the escalation test made it marco) gets the ticket.
+    const assignee = (await ctx.db.query("SELECT id FROM users WHERE username = $1", [B.login])).rows[0];
+    // lena opens a ticket while online: its copy is kept for reading offline.
+    await browser.$('[data-testid="queue-row"]').waitForExist({ timeout: 20_000, timeoutMsg: "A's queue never loaded" });
+    const existing = (await browser.$('[data-testid="queue-row"] td.title').getProperty("textContent")).trim();
+    await openFromQueue(A, existing);
+    const existingId = (await ctx.db.query("SELECT id FROM tickets WHERE title = $1", [existing])).rows[0].id;
+    const commentsBefore = (await ctx.db.query("SELECT count(*)::int AS n FROM comments WHERE ticket_id = $1", [existingId])).rows[0].n;
+
+    // PostgreSQL stops (pg_ctl stop -m fast: every connection is closed).
+    ctx.db.on("error", () => {}); // the server ends this connection too
+    await ctx.db.end().catch(() => {});
+    await run(APP, ["solo", "stop", "--dir", pgDir]);
+    const stoppedAt = Date.now();
+    let restarted = false;
+    cleanup.add("start the test's PostgreSQL again", async () => {
+      if (!restarted) await run(APP, ["solo", "start", "--dir", pgDir]);
+    });
+    await browser.$('[data-testid="offline-banner"]').waitForDisplayed({
+      timeout: 15_000,
+      timeoutMsg: `A never said Offline: ${await windowText(browser)}`,
+    });
+    const offlineMs = Date.now() - stoppedAt;
+
+    // Offline, lena files a ticket for dev and comments on the ticket she has open.
+    const title = `E2E offline: renew the wildcard certificate ${randomBytes(4).toString("hex")}`;
+    const note = `Offline note ${randomBytes(4).toString("hex")}: the expiry is on Friday.`;
+    const editor = await browser.$('[data-testid="comment-editor"]');
+    await editor.$("textarea").setValue(note);
+    await browser.execute((el) => el.click(), await editor.$('[data-testid="comment-submit"]'));
+    await browser
+      .$(`//*[@data-testid="pending-item"][contains(., ${xpathString(note.slice(0, 20))})]`)
+      .waitForDisplayed({ timeout: 10_000, timeoutMsg: `the comment is not shown as pending: ${await windowText(browser)}` });
+    // A DOM click: the "saved on this computer" toast may cover the button.
+    await browser.execute((el) => el.click(), await browser.$('[data-testid="new-ticket"]'));
+    const form = await browser.$('[data-testid="create-form"]');
+    await form.waitForDisplayed({ timeoutMsg: "the create form did not open offline" });
+    await form.$("input[name=title]").setValue(title);
+    await form.$("textarea[name=description]").setValue("Expires Friday. Filed while the database was down (e2e).");
+    await form.$("select[name=assignee]").selectByAttribute("value", assignee.id);
+    await browser.execute((el) => el.click(), await form.$('[data-testid="create-submit"]'));
+    await form.waitForExist({ reverse: true, timeout: 15_000, timeoutMsg: `the form did not close offline: ${await windowText(browser)}` });
+    const pending = await browser.$(`//*[@data-testid="pending-ticket"][contains(., ${xpathString(title)})]`);
+    await pending.waitForExist({ timeout: 10_000, timeoutMsg: `the new ticket is not shown as pending: ${await windowText(browser)}` });
+    const nativeOnBBefore = notifyCalls(B.monitorLog).length;
+
+    // PostgreSQL starts again: the outbox goes by itself.
+    await run(APP, ["solo", "start", "--dir", pgDir]);
+    restarted = true;
+    const startedAt = Date.now();
+    ctx.db = new pg.Client({ connectionString: ctx.dbUrl, connectionTimeoutMillis: 10_000 });
+    await ctx.db.connect();
+    const arrived = await waitFor(
+      "the ticket and the comment to reach the server",
+      async () => {
+        const { rows } = await ctx.db.query(
+          `SELECT (SELECT count(*)::int FROM tickets WHERE title = $1) AS tickets,
+                  (SELECT count(*)::int FROM comments WHERE ticket_id = $2 AND content = $3) AS comments`,
+          [title, existingId, note],
+        );
+        return rows[0].tickets > 0 && rows[0].comments > 0 && rows[0];
+      },
+      { timeoutMs: 45_000, intervalMs: 200 },
+    );
+    const drainedMs = Date.now() - startedAt;
+    assert.deepEqual(arrived, { tickets: 1, comments: 1 });
+    const filed = (
+      await ctx.db.query(
+        `SELECT t.ticket_number, a.username AS assignee, r.username AS requestor FROM tickets t
+           JOIN users r ON r.id = t.requestor_id LEFT JOIN users a ON a.id = t.assignee_id WHERE t.title = $1`,
+        [title],
+      )
+    ).rows[0];
+    assert.deepEqual({ assignee: filed.assignee, requestor: filed.requestor }, { assignee: B.login, requestor: "lena" });
+
+    // The assignee's desktop (B): the native notification of the assignment.
+    const summary = `${filed.ticket_number} assigned to you`;
+    await waitFor(`a Notify on B's bus with "${summary}"`, () => notifyCalls(B.monitorLog).slice(nativeOnBBefore).find((c) => c.strings.includes(summary)), {
+      timeoutMs: 30_000,
+      intervalMs: 150,
+    });
+    const notifiedMs = Date.now() - startedAt;
+
+    // A: nothing pending any more, and nothing sent twice (a few more sender passes later).
+    await pending.waitForExist({ reverse: true, timeout: 15_000, timeoutMsg: "the pending ticket stayed pending in A" });
+    await sleep(6_000);
+    const again = (
+      await ctx.db.query(
+        `SELECT (SELECT count(*)::int FROM tickets WHERE title = $1) AS tickets,
+                (SELECT count(*)::int FROM comments WHERE ticket_id = $2) AS comments`,
+        [title, existingId],
+      )
+    ).rows[0];
+    assert.deepEqual(again, { tickets: 1, comments: commentsBefore + 1 }, "each once");
+    t.diagnostic(
+      `offline shown ${offlineMs} ms after PostgreSQL stopped; after it started: ticket and comment on the server in ${drainedMs} ms, ` +
+        `${B.login}'s native notification in ${notifiedMs} ms`,
+    );
   } catch (e) {
     e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
     throw e;

@@ -287,6 +287,7 @@ async fn assign(desk: &Desk, ticket: Uuid, to: Uuid) {
     let seen = detail(desk, ticket).await.expect("the ticket");
     let mut tx = desk.tx().await;
     let change = Assignment {
+        change_id: None,
         ticket_id: ticket,
         version: seen.version,
         assignee_id: Some(to),

@@ -211,6 +211,7 @@ async fn manual_complexity_priority_reopens_and_breach_each_start_one(pool: PgPo
         &mut tx,
         o.lena.actor(),
         ticketdesk::db::ticket_changes::PriorityChange {
+            change_id: None,
             ticket_id: c.id,
             version: detail(&o.lena, c.id).await.unwrap().version,
             priority: Priority::P1Critical,
@@ -246,6 +247,7 @@ async fn manual_complexity_priority_reopens_and_breach_each_start_one(pool: PgPo
         &mut tx,
         o.erin.actor(),
         ticketdesk::db::ticket_changes::StatusChange {
+            change_id: None,
             ticket_id: d.id,
             version,
             to: Status::Reopened,
@@ -393,6 +395,7 @@ async fn resolving_the_ticket_resolves_its_escalation_and_closing_cancels_it(poo
         &mut tx,
         o.dev.actor(),
         ticketdesk::db::ticket_changes::StatusChange {
+            change_id: None,
             ticket_id: t.id,
             version,
             to: Status::Resolved,
@@ -802,6 +805,7 @@ async fn a_new_trigger_raises_an_acknowledged_escalation_and_it_waits_again(pool
         &mut tx,
         o.lena.actor(),
         ticketdesk::db::ticket_changes::PriorityChange {
+            change_id: None,
             ticket_id: t.id,
             version,
             priority: Priority::P1Critical,

@@ -62,17 +62,17 @@ async fn a_resent_ticket_is_filed_once_and_a_guessed_id_tells_nothing(pool: PgPo
 
 /// What the proxy did: how many connections it cut, and where.
 #[derive(Debug, Default, Clone, Copy)]
-struct Cuts {
+pub struct Cuts {
     /// A request dropped before it reached the server.
-    before_send: u32,
+    pub before_send: u32,
     /// A reply dropped after the server ran the request, before the COMMIT was sent.
-    reply_lost: u32,
+    pub reply_lost: u32,
     /// COMMIT's reply dropped: the work is stored, the desktop cannot know.
-    commit_reply_lost: u32,
+    pub commit_reply_lost: u32,
 }
 
 impl Cuts {
-    fn total(&self) -> u32 {
+    pub fn total(&self) -> u32 {
         self.before_send + self.reply_lost + self.commit_reply_lost
     }
 }
@@ -84,6 +84,9 @@ struct FaultState {
     percent: u64,
     rng: u64,
     done: Cuts,
+    /// Silent: nothing more is forwarded either way and nothing is closed, as when a VPN
+    /// drops or a laptop sleeps (a stopped server would close its connections instead).
+    frozen: bool,
 }
 
 /// A COMMIT's reply is cut this often (percent): the window client ids exist for.
@@ -108,13 +111,13 @@ impl FaultState {
 }
 
 /// A TCP proxy to `upstream` that cuts connections at random chunk boundaries, both ways.
-struct FaultProxy {
-    port: u16,
+pub struct FaultProxy {
+    pub port: u16,
     state: Arc<Mutex<FaultState>>,
 }
 
 impl FaultProxy {
-    async fn start(upstream: (String, u16), budget: u32, percent: u64, seed: u64) -> Self {
+    pub async fn start(upstream: (String, u16), budget: u32, percent: u64, seed: u64) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(FaultState {
@@ -122,6 +125,7 @@ impl FaultProxy {
             percent,
             rng: seed | 1,
             done: Cuts::default(),
+            frozen: false,
         }));
         let shared = state.clone();
         tokio::spawn(async move {
@@ -139,11 +143,16 @@ impl FaultProxy {
         FaultProxy { port, state }
     }
 
-    fn cuts(&self) -> Cuts {
+    /// From now on the network is silent (see `FaultState::frozen`).
+    pub fn freeze(&self) {
+        self.state.lock().unwrap().frozen = true;
+    }
+
+    pub fn cuts(&self) -> Cuts {
         self.state.lock().unwrap().done
     }
 
-    fn budget_left(&self) -> u32 {
+    pub fn budget_left(&self) -> u32 {
         self.state.lock().unwrap().budget
     }
 }
@@ -161,6 +170,9 @@ async fn pump(mut client: TcpStream, mut server: TcpStream, state: Arc<Mutex<Fau
         tokio::select! {
             read = from_client.read(&mut up) => {
                 let Ok(n @ 1..) = read else { return };
+                if state.lock().unwrap().frozen {
+                    return std::future::pending().await;
+                }
                 {
                     let mut s = state.lock().unwrap();
                     let percent = s.percent;
@@ -174,6 +186,9 @@ async fn pump(mut client: TcpStream, mut server: TcpStream, state: Arc<Mutex<Fau
             }
             read = from_server.read(&mut down) => {
                 let Ok(n @ 1..) = read else { return };
+                if state.lock().unwrap().frozen {
+                    return std::future::pending().await;
+                }
                 {
                     let mut s = state.lock().unwrap();
                     let percent = if commit_sent { COMMIT_REPLY_PERCENT } else { s.percent };
@@ -194,7 +209,7 @@ async fn pump(mut client: TcpStream, mut server: TcpStream, state: Arc<Mutex<Fau
 }
 
 /// The desktop's pool, through the proxy.
-async fn proxied_pool(desk: &Desk, port: u16) -> PgPool {
+pub async fn proxied_pool(desk: &Desk, port: u16) -> PgPool {
     let options = (*desk.pool.connect_options()).clone().port(port);
     PgPoolOptions::new()
         .max_connections(2)

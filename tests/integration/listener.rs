@@ -128,3 +128,47 @@ async fn a_rolled_back_change_notifies_nobody(pool: PgPool) {
         "no notification without its change"
     );
 }
+
+/// Tells only whether the listener is connected.
+struct Online(mpsc::UnboundedSender<bool>);
+
+impl Deliver for Online {
+    fn notification(&self, _: NotificationEvent) {}
+    fn ticket_changed(&self, _: Uuid) {}
+    fn connection(&self, online: bool) {
+        let _ = self.0.send(online);
+    }
+}
+
+/// A server that goes silent (a VPN drop: no reset, no close) is noticed by the heartbeat
+/// within seconds, not after TCP's minutes (issue 16, item 5). Printed: how long it took.
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn a_server_that_goes_silent_is_noticed_within_seconds(pool: PgPool) {
+    let lena = signed_in(&pool, "lena", Role::TeamLead).await;
+    let options = lena.pool.connect_options();
+    let upstream = (options.get_host().to_owned(), options.get_port());
+    let proxy = crate::exactly_once::FaultProxy::start(upstream, 0, 0, 1).await;
+    let desk = crate::exactly_once::proxied_pool(&lena, proxy.port).await;
+    let (_session_tx, session_rx) = watch::channel(Some(lena.signed_in.clone()));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let running = tokio::spawn(listener::run(desk, session_rx, Online(tx)));
+    let first = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await;
+    assert_eq!(first.ok().flatten(), Some(true), "online first");
+    // Control: while the network works, heartbeats pass and nothing says offline.
+    let quiet = listener::HEARTBEAT_EVERY * 3;
+    assert!(
+        tokio::time::timeout(quiet, rx.recv()).await.is_err(),
+        "no false alarm over three heartbeats"
+    );
+    proxy.freeze();
+    let frozen_at = std::time::Instant::now();
+    let noticed = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await;
+    let took = frozen_at.elapsed();
+    println!("a silent server noticed after {took:?}");
+    assert_eq!(noticed.ok().flatten(), Some(false), "offline noticed");
+    assert!(
+        took <= listener::HEARTBEAT_EVERY + listener::HEARTBEAT_WAIT + Duration::from_secs(4),
+        "within a heartbeat and its wait: {took:?}"
+    );
+    running.abort();
+}

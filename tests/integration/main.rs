@@ -15,6 +15,7 @@ mod hostile;
 mod listener;
 mod mfa;
 mod notifications;
+mod outbox;
 mod pool;
 mod preferences;
 mod schema;

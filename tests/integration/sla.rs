@@ -205,6 +205,7 @@ async fn a_priority_change_moves_the_deadline(pool: PgPool) {
         &mut tx,
         lead.actor(),
         PriorityChange {
+            change_id: None,
             ticket_id: ticket.id,
             version: 1,
             priority: Priority::P1Critical,
@@ -380,6 +381,7 @@ async fn move_to(desk: &Desk, ticket: Uuid, to: Status, notes: Option<&str>) {
     let version = detail(desk, ticket).await.unwrap().version;
     let mut tx = desk.tx().await;
     let change = StatusChange {
+        change_id: None,
         ticket_id: ticket,
         version,
         to,
@@ -557,6 +559,7 @@ async fn asking_for_information_pauses_the_clock_and_the_deadline_moves_by_the_p
         &mut tx,
         lead.actor(),
         PriorityChange {
+            change_id: None,
             ticket_id: waiting.id,
             version: detail(&lead, waiting.id).await.unwrap().version,
             priority: Priority::P1Critical,

@@ -344,6 +344,7 @@ async fn take(desk: &Desk, ticket: Uuid) {
         &mut tx,
         desk.actor(),
         ticketdesk::db::ticket_changes::Assignment {
+            change_id: None,
             ticket_id: ticket,
             version: detail(desk, ticket).await.unwrap().version,
             assignee_id: Some(desk.id),
@@ -362,6 +363,7 @@ async fn move_to(desk: &Desk, ticket: Uuid, to: Status) {
         &mut tx,
         desk.actor(),
         ticketdesk::db::ticket_changes::StatusChange {
+            change_id: None,
             ticket_id: ticket,
             version,
             to,

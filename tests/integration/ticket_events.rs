@@ -26,6 +26,7 @@ async fn assign(desk: &Desk, ticket: Uuid, to: Option<Uuid>) {
     let seen = detail(desk, ticket).await.unwrap();
     let mut tx = desk.tx().await;
     let change = Assignment {
+        change_id: None,
         ticket_id: ticket,
         version: seen.version,
         assignee_id: to,
@@ -41,6 +42,7 @@ async fn move_to(desk: &Desk, ticket: Uuid, to: Status, notes: Option<&str>) {
     let seen = detail(desk, ticket).await.unwrap();
     let mut tx = desk.tx().await;
     let change = StatusChange {
+        change_id: None,
         ticket_id: ticket,
         version: seen.version,
         to,
@@ -183,6 +185,7 @@ async fn a_rolled_back_change_notifies_nobody(pool: PgPool) {
     let seen = detail(&sam, t.id).await.unwrap();
     let mut tx = sam.tx().await;
     let change = Assignment {
+        change_id: None,
         ticket_id: t.id,
         version: seen.version,
         assignee_id: Some(dev.id),

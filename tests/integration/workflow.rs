@@ -22,6 +22,7 @@ async fn status(
 ) -> Result<TicketDetail, Error> {
     let mut tx = desk.tx().await;
     let change = StatusChange {
+        change_id: None,
         ticket_id: t.ticket.id,
         version: t.version,
         to,
@@ -36,6 +37,7 @@ async fn status(
 async fn assign(desk: &Desk, t: &TicketDetail, to: Option<Uuid>) -> Result<TicketDetail, Error> {
     let mut tx = desk.tx().await;
     let change = Assignment {
+        change_id: None,
         ticket_id: t.ticket.id,
         version: t.version,
         assignee_id: to,
@@ -212,6 +214,7 @@ async fn a_stale_edit_is_a_conflict_not_an_overwrite(pool: PgPool) {
     );
     let mut tx = yuki.tx().await;
     let priority = PriorityChange {
+        change_id: None,
         ticket_id: created.id,
         version: yukis_view.version,
         priority: Priority::P1Critical,
@@ -279,6 +282,7 @@ async fn two_concurrent_editors_of_one_version_produce_one_change(pool: PgPool) 
 async fn change_priority_to(desk: &Desk, t: &TicketDetail, to: Priority) -> Result<i32, Error> {
     let mut tx = desk.tx().await;
     let change = PriorityChange {
+        change_id: None,
         ticket_id: t.ticket.id,
         version: t.version,
         priority: to,

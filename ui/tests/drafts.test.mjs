@@ -517,7 +517,7 @@ test("Sign out keeps the drafts (even one typed a moment before); Sign out and f
   );
 
   const forget = page.getByTestId("sign-out-forget");
-  assert.match(await forget.getAttribute("title"), /delete this account's unsent drafts from this computer/);
+  assert.match(await forget.getAttribute("title"), /delete this account's unsent drafts and unsent work from this computer/);
   await forget.click();
   await page.getByTestId("sign-in").waitFor();
   assert.deepEqual(backend.callsOf("sign_out"), [{}, { forgetOfflineData: true }]);

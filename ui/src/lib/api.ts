@@ -18,18 +18,21 @@ import type { NotificationEvent } from "./bindings/NotificationEvent";
 import type { NotificationPage } from "./bindings/NotificationPage";
 import type { NotificationPreference } from "./bindings/NotificationPreference";
 import type { NotificationQuery } from "./bindings/NotificationQuery";
+import type { OutboxEntry } from "./bindings/OutboxEntry";
 import type { PriorityChange } from "./bindings/PriorityChange";
 import type { QueuePage } from "./bindings/QueuePage";
 import type { QueueQuery } from "./bindings/QueueQuery";
 import type { SavedDraft } from "./bindings/SavedDraft";
 import type { JsonValue } from "./bindings/serde_json/JsonValue";
 import type { StatusChange } from "./bindings/StatusChange";
+import type { Submitted } from "./bindings/Submitted";
 import type { HolidayCalendar } from "./bindings/HolidayCalendar";
 import type { SlaPolicy } from "./bindings/SlaPolicy";
 import type { SlaExplanation } from "./bindings/SlaExplanation";
 import type { TicketDetail } from "./bindings/TicketDetail";
 import type { TicketSummary } from "./bindings/TicketSummary";
 import type { UserSummary } from "./bindings/UserSummary";
+import type { Work } from "./bindings/Work";
 
 /** Which form a kept draft belongs to (and which ticket); the backend refuses any other key. */
 export type DraftKey = "new-ticket" | `comment:${string}` | `resolve:${string}` | `escalate:${string}`;
@@ -48,11 +51,12 @@ interface Commands {
   save_sla_policy: { args: { policy: SlaPolicy }; result: SlaPolicy[] };
   list_sla_calendars: { args: Record<string, never>; result: HolidayCalendar[] };
   save_sla_calendar: { args: { calendar: HolidayCalendar }; result: HolidayCalendar[] };
-  create_ticket: { args: { input: NewTicket }; result: TicketSummary };
-  change_status: { args: { change: StatusChange }; result: TicketDetail };
-  assign_ticket: { args: { change: Assignment }; result: TicketDetail };
-  change_priority: { args: { change: PriorityChange }; result: TicketDetail };
-  add_comment: { args: { input: NewComment }; result: TicketDetail };
+  /** The five writes below may land in the offline outbox instead (`queued`). */
+  create_ticket: { args: { input: NewTicket }; result: Submitted<TicketSummary> };
+  change_status: { args: { change: StatusChange }; result: Submitted<TicketDetail> };
+  assign_ticket: { args: { change: Assignment }; result: Submitted<TicketDetail> };
+  change_priority: { args: { change: PriorityChange }; result: Submitted<TicketDetail> };
+  add_comment: { args: { input: NewComment }; result: Submitted<TicketDetail> };
   edit_comment: { args: { edit: CommentEdit }; result: TicketDetail };
   delete_comment: { args: { commentId: string }; result: TicketDetail };
   /** Raw bytes, not JSON: where the part belongs travels in headers (see `UploadPart`). */
@@ -88,6 +92,10 @@ interface Commands {
   save_draft: { args: { key: DraftKey; body: JsonValue }; result: string };
   load_draft: { args: { key: DraftKey }; result: SavedDraft | null };
   discard_draft: { args: { key: DraftKey }; result: null };
+  /** The offline outbox, oldest first; the two actions resolve to the whole list after them. */
+  list_outbox: { args: Record<string, never>; result: OutboxEntry[] };
+  retry_outbox_item: { args: { id: string; work?: Work | null; onTop?: boolean | null }; result: OutboxEntry[] };
+  discard_outbox_item: { args: { id: string }; result: OutboxEntry[] };
 }
 
 const ERROR_CODES: readonly ErrorCode[] = [
@@ -175,10 +183,15 @@ export const api = {
   /** `forgetOfflineData` also deletes this account's drafts from this computer; plain sign-out keeps them. */
   signOut: (forgetOfflineData = false) => call("sign_out", forgetOfflineData ? { forgetOfflineData } : {}),
   listUsers: () => call("list_users", {}),
+  /** While the server is away a first page may be this desktop's saved copy (`cachedAt` set). */
   listQueue: (query: QueueQuery) => call("list_queue", { query }),
+  /** While the server is away this may be this desktop's saved copy (`cachedAt` set). */
   getTicket: (ticketId: string) => call("get_ticket", { ticketId }),
   /** Both deadlines with the steps that set them ("Why this deadline?"); null without an SLA policy. */
   getTicketSla: (ticketId: string) => call("get_ticket_sla", { ticketId }),
+  /** This and the four writes after it resolve to `{ sent }`, or to `{ queued }` when the work went to
+   * the outbox (server away, or earlier work on the ticket still waiting); their client ids are
+   * optional, the backend fills them in. */
   createTicket: (input: NewTicket) => call("create_ticket", { input }),
   /** The ticket changes below name the version they were based on; a stale one rejects with `conflict`. */
   changeStatus: (change: StatusChange) => call("change_status", { change }),
@@ -250,6 +263,15 @@ export const api = {
     /** The draft was sent, or the user threw it away. */
     discard: (key: DraftKey) => call("discard_draft", { key }),
   },
+  /** Work kept on this computer until the server takes it (issue 16). */
+  outbox: {
+    list: () => call("list_outbox", {}),
+    /** Sends an item again: as it is, as `work` edited (same kind and id), or with `onTop` based on
+     * the ticket as it is now (status, priority and assign changes only; needs the server). */
+    retry: (id: string, how: { work?: Work; onTop?: true } = {}) => call("retry_outbox_item", { id, ...how }),
+    /** Deletes it from this computer unsent. */
+    discard: (id: string) => call("discard_outbox_item", { id }),
+  },
   /** The signed-in user's in-app notification centre. */
   notifications: {
     /** Newest first; `unread` is the total for the badge. Page on with `before: nextCursor` and the same `unreadOnly`. */
@@ -282,6 +304,11 @@ export function onTicketsChanged(handler: (ticketId: string | null) => void): Pr
  */
 export function onConnection(handler: (online: boolean) => void): Promise<UnlistenFn> {
   return listen<boolean>("connection", (e) => handler(e.payload === true));
+}
+
+/** The outbox changed (queued, sent, discarded, or an item needs the user); the payload is the whole list. */
+export function onOutbox(handler: (entries: OutboxEntry[]) => void): Promise<UnlistenFn> {
+  return listen<OutboxEntry[]>("outbox", (e) => handler(Array.isArray(e.payload) ? e.payload : []));
 }
 
 /** Open this ticket (a click on a native notification or a tray menu item); the window is already shown. */

@@ -68,12 +68,15 @@ export function useHarness() {
       if (beforeLoad) await beforeLoad(page);
       const url = `${server.url}/${HARNESS_PAGE}`;
       await page.goto(url + hash);
+      const emit = (event, payload) => page.evaluate(([e, p]) => window.__emit(e, p), [event, payload]);
+      // The fake backend pushes its own events (the outbox) to this page.
+      backend.emit = emit;
       return {
         page,
         /** The app's address without a hash (as a restarted app opens). */
         url,
         backend,
-        emit: (event, payload) => page.evaluate(([e, p]) => window.__emit(e, p), [event, payload]),
+        emit,
         /** Sends `message` on a Channel the UI passed to a command (its args hold `{ channel: id }`). */
         channelSend: (channel, message) => page.evaluate(([id, m]) => window.__channelSend(id, m), [channel.channel, message]),
         rows: () => page.getByTestId("queue-row"),

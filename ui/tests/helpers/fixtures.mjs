@@ -557,6 +557,119 @@ function draftHandlers(backend) {
   };
 }
 
+export const OFFLINE = "The ticketdesk database is unavailable. Check your connection and retry.";
+export const ON_TOP_NEEDS_SERVER = "Retry on top needs the server; try again when it is back.";
+
+/** The five writes the outbox may keep: command → Work kind, and which argument holds the input. */
+const OUTBOX_WRITES = {
+  create_ticket: { kind: "createTicket", arg: "input" },
+  add_comment: { kind: "addComment", arg: "input" },
+  change_status: { kind: "changeStatus", arg: "change" },
+  assign_ticket: { kind: "assign", arg: "change" },
+  change_priority: { kind: "changePriority", arg: "change" },
+};
+const CHANGE_KINDS = new Set(["changeStatus", "assign", "changePriority"]);
+/** The id a piece of work carries (the ticket's, the comment's or the change's). */
+const workId = (work) => (work.kind === "createTicket" || work.kind === "addComment" ? work.input.id : work.input.changeId);
+const ticketOf = (work) => (work.kind === "createTicket" ? work.input.id : work.input.ticketId);
+
+/**
+ * The offline outbox (backend.outbox: OutboxEntry[], oldest first). While `backend.offline` is
+ * set, or while earlier work on the same ticket waits, a write is kept (`{ queued: entry }`);
+ * otherwise it is filed (`{ sent: … }`). `backend.sendOutbox()` plays the server coming back;
+ * `backend.pushOutbox()` emits the `outbox` event to the page as the backend would.
+ * `file` holds the server's own handlers of the five writes (input → answer).
+ */
+function outboxHandlers(backend, file) {
+  const copy = () => structuredClone(backend.outbox);
+  const entryOf = (id) => {
+    const found = backend.outbox.find((e) => e.id === id);
+    if (!found) throw appError("not_found", "No such outbox item.");
+    return found;
+  };
+  /** The ids the desktop fills in for work it keeps. */
+  const withIds = (kind, input) => {
+    if (kind === "createTicket") return { ...input, id: input.id ?? `t-q-${backend.nextId++}` };
+    if (CHANGE_KINDS.has(kind)) return { ...input, changeId: input.changeId ?? `ch-q-${backend.nextId++}` };
+    return { ...input };
+  };
+  backend.enqueue = (kind, input, overrides = {}) => {
+    const work = { kind, input: withIds(kind, input) };
+    const entry = {
+      id: `ob-${backend.nextId++}`,
+      ticketId: ticketOf(work),
+      state: "pending",
+      reason: null,
+      createdAt: new Date().toISOString(),
+      work,
+      ...overrides,
+    };
+    backend.outbox.push(entry);
+    return structuredClone(entry);
+  };
+  /** The server is back (`offline` off): sends what is pending, in order; a refusal needs the user and holds that ticket's later work. */
+  backend.sendOutbox = () => {
+    backend.offline = false;
+    const held = new Set();
+    for (const entry of [...backend.outbox]) {
+      if (entry.state !== "pending" || held.has(entry.ticketId)) {
+        held.add(entry.ticketId);
+        continue;
+      }
+      try {
+        file[entry.work.kind](entry.work.input);
+        backend.outbox = backend.outbox.filter((e) => e !== entry);
+      } catch (e) {
+        if (!(e instanceof Reject)) throw e;
+        Object.assign(entry, { state: "needsYou", reason: e.value.message });
+        held.add(entry.ticketId);
+      }
+    }
+    return copy();
+  };
+  /** Marks an item as refused by the server with `reason`. */
+  backend.needsYou = (id, reason) => Object.assign(entryOf(id), { state: "needsYou", reason });
+  backend.pushOutbox = () => backend.emit("outbox", copy());
+
+  const writes = Object.fromEntries(
+    Object.entries(OUTBOX_WRITES).map(([cmd, { kind, arg }]) => [
+      cmd,
+      (args) => {
+        const input = args[arg];
+        const waiting = backend.outbox.some((e) => e.ticketId === ticketOf({ kind, input }));
+        if (backend.offline || waiting) return { queued: backend.enqueue(kind, input) };
+        return { sent: file[kind](input) };
+      },
+    ]),
+  );
+  return {
+    ...writes,
+    list_outbox: () => copy(),
+    retry_outbox_item: ({ id, work, onTop }) => {
+      const entry = entryOf(id);
+      if (work != null) {
+        if (work.kind !== entry.work.kind || workId(work) !== workId(entry.work)) {
+          throw appError("validation", "An edited item keeps its kind and its id.");
+        }
+        entry.work = structuredClone(work);
+      }
+      if (onTop === true) {
+        if (!CHANGE_KINDS.has(entry.work.kind)) throw appError("validation", "Only a change can be applied on top.");
+        if (backend.offline) throw appError("offline", ON_TOP_NEEDS_SERVER);
+        entry.work.input = { ...entry.work.input, version: backend.detail(entry.ticketId).version };
+      }
+      Object.assign(entry, { state: "pending", reason: null });
+      if (!backend.offline) backend.sendOutbox();
+      return copy();
+    },
+    discard_outbox_item: ({ id }) => {
+      entryOf(id);
+      backend.outbox = backend.outbox.filter((e) => e.id !== id);
+      return copy();
+    },
+  };
+}
+
 /** Commands that work without a session; every other one rejects with `unauthenticated` then. */
 const OPEN_COMMANDS = new Set(["current_user", "sign_in", "sign_out", "reset_password"]);
 
@@ -622,6 +735,16 @@ export function fakeBackend({
     draftOf: (userId, key) => backend.drafts.get(userId)?.get(key),
     /** Upload id → parts received so far ({ seq, size, firstByte }) and the announced total size. */
     uploads: new Map(),
+    /** The server cannot be reached: the five writes go to the outbox, reads answer saved copies. */
+    offline: false,
+    /** When the saved copies that offline reads answer were made. */
+    cachedAt: new Date(Date.now() - 7 * MIN).toISOString(),
+    /** The offline outbox (see outboxHandlers). */
+    outbox: [],
+    /** Emits a backend event to the page; the harness sets it when the page opens. */
+    emit: async () => {
+      throw new Error("no page is open");
+    },
     nextNumber: 100,
     nextId: 1,
     nextAccount: 1,
@@ -703,7 +826,10 @@ export function fakeBackend({
       return user;
     },
     sign_out: ({ forgetOfflineData }) => {
-      if (forgetOfflineData === true && backend.me) backend.drafts.delete(backend.me.id);
+      if (forgetOfflineData === true && backend.me) {
+        backend.drafts.delete(backend.me.id);
+        backend.outbox = [];
+      }
       backend.me = null;
       return null;
     },
@@ -728,13 +854,16 @@ export function fakeBackend({
       return null;
     },
     list_queue: ({ query }) => {
+      // Offline only a first page has a saved copy.
+      if (backend.offline && query.after) throw appError("offline", OFFLINE);
       const limit = query.limit ?? 50;
       const start = query.after ? backend.tickets.findIndex((t) => t.id === query.after) + 1 : 0;
       const page = backend.tickets.slice(start, start + limit);
       const more = start + limit < backend.tickets.length;
-      return { tickets: page, nextCursor: more ? page[page.length - 1].id : null };
+      const answer = { tickets: page, nextCursor: more ? page[page.length - 1].id : null };
+      return backend.offline ? { ...answer, cachedAt: backend.cachedAt } : answer;
     },
-    get_ticket: ({ ticketId }) => backend.view(ticketId),
+    get_ticket: ({ ticketId }) => (backend.offline ? { ...backend.view(ticketId), cachedAt: backend.cachedAt } : backend.view(ticketId)),
     // --- SLA policies and holiday calendars (issue 14, item 7), as the server answers them:
     // managers and admins only, the end hour after the start hour, optimistic on updated_at.
     list_sla_policies: () => backend.slaPolicies,
@@ -779,6 +908,9 @@ export function fakeBackend({
     ...escalationHandlers(backend),
     ...draftHandlers(backend),
     create_ticket: ({ input }) => {
+      // A client id files the ticket once however often it is sent.
+      const again = input.id && backend.tickets.find((t) => t.id === input.id);
+      if (again) return again;
       const n = backend.nextNumber++;
       const assignee = backend.users.find((u) => u.id === input.assigneeId);
       const created = ticket(n, {
@@ -790,6 +922,7 @@ export function fakeBackend({
         requestor: ref(backend.me),
         assignee: assignee ? ref(assignee) : null,
         ageMinutes: 0,
+        ...(input.id ? { id: input.id } : {}),
       });
       backend.tickets = [created, ...backend.tickets];
       return created;
@@ -854,8 +987,12 @@ export function fakeBackend({
       return backend.issueResetCode(target.id, `RST-${String(backend.resetCodes.size + 1).padStart(4, "0")}-${target.username}`);
     }),
   };
+  /** What the server does with each of the five writes (the outbox sends through these). */
+  const file = Object.fromEntries(
+    Object.entries(OUTBOX_WRITES).map(([cmd, { kind, arg }]) => [kind, (input) => defaults[cmd]({ [arg]: input }, backend)]),
+  );
   /** The default handlers, for overrides that wrap them (e.g. hold a command until the test says so). */
-  backend.defaults = { ...defaults, ...admin };
+  backend.defaults = { ...defaults, ...admin, ...outboxHandlers(backend, file) };
   const all = { ...backend.defaults, ...handlers };
 
   /** Exposed to the page as window.__ipc; replies { ok } or { err }. */

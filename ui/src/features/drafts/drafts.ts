@@ -46,12 +46,13 @@ export function isBlank<F extends DraftFields>(fields: F, defaults: F): boolean 
 }
 
 /**
- * "Draft restored from 10:42": the time it was saved in the user's locale (hours and minutes),
- * with the day in front when it was not saved today ("Draft restored from 3 Mar, 10:42").
+ * When something was saved, for "Draft restored from 10:42" and "showing what was saved at
+ * 10:42": hours and minutes in the user's locale, with the day in front when it was not saved
+ * today ("3 Mar, 10:42"); null for a time that cannot be read.
  */
-export function restoredLabel(savedAt: string, now: number = Date.now(), locale?: string): string {
+export function savedTimeLabel(savedAt: string, now: number = Date.now(), locale?: string): string | null {
   const saved = new Date(savedAt);
-  if (Number.isNaN(saved.getTime())) return "Draft restored";
+  if (Number.isNaN(saved.getTime())) return null;
   const today = new Date(now);
   const sameDay =
     saved.getFullYear() === today.getFullYear() && saved.getMonth() === today.getMonth() && saved.getDate() === today.getDate();
@@ -60,5 +61,11 @@ export function restoredLabel(savedAt: string, now: number = Date.now(), locale?
     hour: "2-digit",
     minute: "2-digit",
   });
-  return `Draft restored from ${format.format(saved)}`;
+  return format.format(saved);
+}
+
+/** "Draft restored from 10:42" (see `savedTimeLabel`). */
+export function restoredLabel(savedAt: string, now: number = Date.now(), locale?: string): string {
+  const time = savedTimeLabel(savedAt, now, locale);
+  return time === null ? "Draft restored" : `Draft restored from ${time}`;
 }

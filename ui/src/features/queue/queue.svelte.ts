@@ -20,6 +20,8 @@ export class QueueStore {
   loadingMore = $state(false);
   loaded = $state(false);
   filters = $state<QueueFilters>(defaultFilters());
+  /** Set while the rows are this desktop's saved copy (the server is away): when it was saved. */
+  cachedAt = $state<string | null>(null);
   /** The signed-in user, for the "assigned to me" filter. */
   meId: string | null = null;
 
@@ -37,6 +39,7 @@ export class QueueStore {
     this.loading = false;
     this.loadingMore = false;
     this.loaded = false;
+    this.cachedAt = null;
   }
 
   /** Takes the filters from the hash, or from the last session when the app opened without one. */
@@ -86,6 +89,7 @@ export class QueueStore {
       if (generation !== this.#generation) return;
       this.tickets = page.tickets;
       this.nextCursor = page.nextCursor;
+      this.cachedAt = page.cachedAt ?? null;
       this.loaded = true;
     } catch (e) {
       if (generation === this.#generation) this.#onError(toApiError(e), () => void this.refresh());

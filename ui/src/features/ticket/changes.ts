@@ -3,9 +3,16 @@
 import { api } from "../../lib/api";
 import type { Priority } from "../../lib/bindings/Priority";
 import type { Status } from "../../lib/bindings/Status";
+import type { Submitted } from "../../lib/bindings/Submitted";
+import type { TicketDetail } from "../../lib/bindings/TicketDetail";
 import type { UserRef } from "../../lib/bindings/UserRef";
 import { PRIORITY_LABELS } from "../../lib/labels";
 import type { PendingChange } from "./ticket.svelte";
+
+/** The answer of a command the outbox never keeps (edits, deletes), in the shape `PendingChange` sends. */
+export async function sentNow(answer: Promise<TicketDetail>): Promise<Submitted<TicketDetail>> {
+  return { sent: await answer };
+}
 
 /** A blank reason is no reason. */
 const optional = (text: string | undefined) => (text?.trim() ? text.trim() : undefined);
@@ -45,16 +52,18 @@ export function commentEdit(commentId: string, content: string): PendingChange {
   return {
     what: "Edit your comment",
     send: (base) =>
-      api.editComment({
-        commentId,
-        editCount: base.comments.find((c) => c.id === commentId)?.editCount ?? 0,
-        content,
-      }),
+      sentNow(
+        api.editComment({
+          commentId,
+          editCount: base.comments.find((c) => c.id === commentId)?.editCount ?? 0,
+          content,
+        }),
+      ),
   };
 }
 
 export function commentDelete(commentId: string): PendingChange {
-  return { what: "Delete your comment", send: () => api.deleteComment(commentId) };
+  return { what: "Delete your comment", send: () => sentNow(api.deleteComment(commentId)) };
 }
 
 /** `id` is made once per comment, so sending it again never stores it twice. */

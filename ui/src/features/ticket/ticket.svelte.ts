@@ -1,5 +1,7 @@
 import { api, toApiError, type ApiError } from "../../lib/api";
+import type { Submitted } from "../../lib/bindings/Submitted";
 import type { TicketDetail } from "../../lib/bindings/TicketDetail";
+import { noteQueued } from "../outbox/outbox.svelte";
 
 type ErrorSink = (error: ApiError, retry: (() => void) | null) => void;
 
@@ -7,8 +9,8 @@ type ErrorSink = (error: ApiError, retry: (() => void) | null) => void;
 export interface PendingChange {
   /** For the conflict dialog: "Your change: …". */
   what: string;
-  /** Sends the change based on `base` (its version, a comment's edit count). */
-  send: (base: TicketDetail) => Promise<TicketDetail>;
+  /** Sends the change based on `base` (its version, a comment's edit count); the outbox may keep it. */
+  send: (base: TicketDetail) => Promise<Submitted<TicketDetail>>;
 }
 
 /** A change refused because the ticket moved on: the user picks "apply again" or "discard". */
@@ -72,8 +74,9 @@ export class TicketStore {
 
   /**
    * Sends `change` based on `base`: the ticket as the user saw it when they started the change
-   * (by default the one on screen). Resolves true when it was applied; on a conflict the fresh
-   * ticket is shown with the conflict dialog, other errors go to the banner.
+   * (by default the one on screen). Resolves true when it was applied or kept in the outbox
+   * (either way the form is done); on a conflict the fresh ticket is shown with the conflict
+   * dialog, other errors go to the banner.
    */
   async run(change: PendingChange, base: TicketDetail | null = this.detail): Promise<boolean> {
     if (!base || this.busy !== null) return false;
@@ -81,7 +84,9 @@ export class TicketStore {
     base = $state.snapshot(base) as TicketDetail;
     this.busy = change.what;
     try {
-      this.apply(await change.send(base));
+      const result = await change.send(base);
+      if ("queued" in result) noteQueued(result.queued);
+      else this.apply(result.sent);
       return true;
     } catch (e) {
       const error = toApiError(e);

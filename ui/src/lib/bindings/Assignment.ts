@@ -3,4 +3,9 @@
 /**
  * Taking, giving or releasing a ticket; `assignee_id` None unassigns.
  */
-export type Assignment = { ticketId: string, version: number, assigneeId: string | null, reason?: string, };
+export type Assignment = { ticketId: string, version: number, 
+/**
+ * The id the desktop gave this change, so that sending it again (the offline outbox, after
+ * a lost reply) applies it once; None: sent once, no receipt kept.
+ */
+changeId?: string, assigneeId: string | null, reason?: string, };

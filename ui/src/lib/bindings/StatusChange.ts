@@ -4,7 +4,12 @@ import type { Status } from "./Status";
 /**
  * A move through the workflow, as the detail view sends it.
  */
-export type StatusChange = { ticketId: string, version: number, to: Status, reason?: string, 
+export type StatusChange = { ticketId: string, version: number, 
+/**
+ * The id the desktop gave this change, so that sending it again (the offline outbox, after
+ * a lost reply) applies it once; None: sent once, no receipt kept.
+ */
+changeId?: string, to: Status, reason?: string, 
 /**
  * Required to resolve.
  */

@@ -42,4 +42,9 @@ version: number, comments: Array<CommentView>, history: Array<HistoryEntry>, att
 /**
  * What the signed-in user may do to it now.
  */
-actions: TicketActions, };
+actions: TicketActions, 
+/**
+ * Set only when read offline from this desktop's copy: when that copy was saved
+ * ("Offline — showing what was saved at 10:42"). Null on what the server just sent.
+ */
+cachedAt?: string | null, };
