@@ -1,5 +1,6 @@
 //! The desktop application: state shared by the commands, sessions, start-up and shut-down.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::{PgPool, Postgres, Transaction};
@@ -82,6 +83,20 @@ pub struct AppState {
     local: Mutex<Option<(Uuid, LocalStore)>>,
     /// Wakes the outbox's sender: work was queued or retried, or the server is back.
     outbox_kick: Notify,
+    /// Who was signed in, when the app started while the server was away: their drafts,
+    /// outbox and offline copies are usable, and the session resumes (with the kept refresh
+    /// token) as soon as a command or the outbox's sender reaches the server.
+    offline_as: std::sync::Mutex<Option<UserSummary>>,
+    /// One refresh at a time: refresh tokens rotate, and a second refresh with the token the
+    /// first one just replaced reads as a stolen token (the server revokes the session).
+    refreshing: Mutex<()>,
+    /// The live connection as the listener last saw it (true until it says otherwise). While
+    /// false, writes go straight to the outbox and reads to the offline copies, instead of each
+    /// waiting out the pool's 5 s first.
+    online: AtomicBool,
+    /// The backend could not be opened on the last try: commands fail at once rather than each
+    /// waiting 5 s for another try; `connect_and_listen` keeps trying and opens it.
+    backend_down: AtomicBool,
 }
 
 /// Where the refresh token is kept between runs (never the password).
@@ -90,6 +105,8 @@ const REFRESH_TOKEN_KEY: &str = "refreshToken";
 /// Whose refresh token it is: a desktop told at renewal that the account was deactivated
 /// wipes that account's offline data, before anyone has signed in.
 const LAST_USER_KEY: &str = "lastUserId";
+/// And who that is, for the header of an app started while the server is away.
+const LAST_USER_SUMMARY_KEY: &str = "lastUser";
 
 impl AppState {
     pub fn new(app: AppHandle, target: DatabaseTarget) -> Self {
@@ -100,7 +117,20 @@ impl AppState {
             session: watch::Sender::new(None),
             local: Mutex::new(None),
             outbox_kick: Notify::new(),
+            offline_as: std::sync::Mutex::new(None),
+            refreshing: Mutex::new(()),
+            online: AtomicBool::new(true),
+            backend_down: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the live connection is up, as far as the app knows.
+    pub fn is_online(&self) -> bool {
+        self.online.load(Ordering::Relaxed)
+    }
+
+    pub fn set_online(&self, online: bool) {
+        self.online.store(online, Ordering::Relaxed);
     }
 
     /// The outbox as the UI shows it.
@@ -239,6 +269,11 @@ impl AppState {
     }
 
     pub async fn pool(&self) -> Result<&PgPool> {
+        if self.backend.get().is_none() && self.backend_down.load(Ordering::Relaxed) {
+            return Err(Error::Unavailable(anyhow::anyhow!(
+                "the database cannot be reached yet"
+            )));
+        }
         Ok(&self.backend().await?.pool)
     }
 
@@ -251,8 +286,24 @@ impl AppState {
         self.session.subscribe()
     }
 
+    /// The signed-in user; while the app started offline, the user it resumes as.
     pub fn signed_in_user(&self) -> Option<UserSummary> {
-        self.session.borrow().as_ref().map(|s| s.user.clone())
+        let session = self.session.borrow().as_ref().map(|s| s.user.clone());
+        session.or_else(|| self.offline_user())
+    }
+
+    fn offline_user(&self) -> Option<UserSummary> {
+        self.offline_as
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn set_offline_user(&self, user: Option<UserSummary>) {
+        *self
+            .offline_as
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = user;
     }
 
     pub async fn sign_in(
@@ -267,18 +318,63 @@ impl AppState {
     }
 
     /// Signs in again with the refresh token kept from the last run, if it is still valid.
+    /// With the server away, the app starts as the user the token belongs to (issue 16): their
+    /// local store works, and the session itself follows once the server answers.
     pub async fn resume_session(&self) -> Result<Option<UserSummary>> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        if let Some(session) = self.session.borrow().as_ref() {
+            return Ok(Some(session.user.clone())); // resumed while this call waited
+        }
         let Some(refresh_token) = self.stored_refresh_token() else {
             return self.measurement_sign_in().await;
         };
-        match auth::refresh(self.pool().await?, &refresh_token).await {
+        let refreshed = match self.pool().await {
+            Ok(pool) => auth::refresh(pool, &refresh_token).await,
+            Err(err) => Err(err),
+        };
+        match refreshed {
             Ok(tokens) => Ok(Some(self.start_session(tokens).await?)),
             Err(Error::Unauthenticated(reason)) => {
+                self.set_offline_user(None);
                 self.store_refresh_token(None);
                 self.forget_if_deactivated(&reason).await;
                 Ok(None)
             }
+            Err(Error::Unavailable(err)) => match self.last_user() {
+                Some(user) => {
+                    tracing::info!(user = %user.username, "the server is away: starting offline");
+                    self.set_offline_user(Some(user.clone()));
+                    Ok(Some(user))
+                }
+                None => Err(Error::Unavailable(err)),
+            },
             Err(other) => Err(other),
+        }
+    }
+
+    /// Started offline: resumes the session now that a command needs the server. Still away:
+    /// `Unavailable` (writes then go to the outbox, reads to the offline copies).
+    async fn resume_if_started_offline(&self) -> Result<()> {
+        if self.session.borrow().is_some() || self.offline_user().is_none() {
+            return Ok(());
+        }
+        // In a task of its own: the caller may be cancelled (a send's timeout), and a refresh
+        // the server committed must still have its new token kept.
+        let app = self.app.clone();
+        let resumed =
+            tauri::async_runtime::spawn(
+                async move { app.state::<AppState>().resume_session().await },
+            )
+            .await
+            .map_err(|e| Error::Unexpected(e.into()))?;
+        match resumed? {
+            Some(_) if self.session.borrow().is_some() => Ok(()),
+            Some(_) => Err(Error::Unavailable(anyhow::anyhow!(
+                "the server is still away"
+            ))),
+            None => Err(Error::Unauthenticated(
+                "Your session has ended; sign in again.".into(),
+            )),
         }
     }
 
@@ -301,6 +397,7 @@ impl AppState {
     /// (drafts) from this disk. Kept otherwise, for the same account's next sign-in.
     pub async fn sign_out(&self, forget_offline_data: bool) -> Result<()> {
         let user = self.signed_in_user();
+        self.set_offline_user(None);
         let session = self.session.send_replace(None);
         self.store_refresh_token(None);
         let open = self.local.lock().await.take();
@@ -328,7 +425,8 @@ impl AppState {
         let user = db::users::find_active(&mut *tx, actor.id).await?;
         tx.commit().await?;
         // Remembered first: saving the refresh token saves the store with both.
-        self.remember_user(user.id);
+        self.remember_user(&user);
+        self.set_offline_user(None);
         self.store_refresh_token(Some(&tokens.refresh_token));
         self.session.send_replace(Some(auth::SignedIn {
             user: user.clone(),
@@ -340,6 +438,7 @@ impl AppState {
     /// A transaction acting for the signed-in user, and who that is. An ended session is
     /// renewed once with the refresh token; if that fails the user must sign in again.
     pub async fn begin(&self) -> Result<(Transaction<'static, Postgres>, Actor)> {
+        self.resume_if_started_offline().await?;
         let pool = self.pool().await?;
         for renewed in [false, true] {
             let session = self.signed_in()?;
@@ -363,6 +462,7 @@ impl AppState {
         F: Fn(PgPool, String) -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
+        self.resume_if_started_offline().await?;
         let pool = self.pool().await?;
         for renewed in [false, true] {
             let session = self.signed_in()?;
@@ -386,6 +486,15 @@ impl AppState {
 
     /// Renews a session the server found ended; false when the refresh token is refused too.
     async fn renew_ended(&self, pool: &PgPool, session: &auth::SignedIn) -> Result<bool> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let renewed_meanwhile = self
+            .session
+            .borrow()
+            .as_ref()
+            .is_some_and(|now| now.tokens.session_token != session.tokens.session_token);
+        if renewed_meanwhile {
+            return Ok(true);
+        }
         match auth::refresh(pool, &session.tokens.refresh_token).await {
             Ok(tokens) => self.start_session(tokens).await.map(|_| true),
             Err(Error::Unauthenticated(reason)) => {
@@ -435,6 +544,7 @@ impl AppState {
 
     /// Swaps the session for a fresh one with the refresh token, before it ends on its own.
     async fn renew_session(&self) -> Result<()> {
+        let _one_at_a_time = self.refreshing.lock().await;
         let Some(session) = self.session.borrow().clone() else {
             return Ok(());
         };
@@ -457,11 +567,22 @@ impl AppState {
         store.get(REFRESH_TOKEN_KEY)?.as_str().map(str::to_owned)
     }
 
-    fn remember_user(&self, user_id: Uuid) {
+    fn remember_user(&self, user: &UserSummary) {
         use tauri_plugin_store::StoreExt;
         if let Ok(store) = self.app.store(SESSION_STORE) {
-            store.set(LAST_USER_KEY, user_id.to_string());
+            store.set(LAST_USER_KEY, user.id.to_string());
+            if let Ok(summary) = serde_json::to_value(user) {
+                store.set(LAST_USER_SUMMARY_KEY, summary);
+            }
         }
+    }
+
+    /// Who the kept refresh token belongs to, as the header showed them.
+    fn last_user(&self) -> Option<UserSummary> {
+        use tauri_plugin_store::StoreExt;
+        let store = self.app.store(SESSION_STORE).ok()?;
+        let user: UserSummary = serde_json::from_value(store.get(LAST_USER_SUMMARY_KEY)?).ok()?;
+        (Some(user.id) == self.last_user_id()).then_some(user)
     }
 
     fn store_refresh_token(&self, token: Option<&str>) {
@@ -549,10 +670,17 @@ async fn connect_and_listen(app: AppHandle) {
     let state = app.state::<AppState>();
     let backend = loop {
         match state.backend().await {
-            Ok(backend) => break backend,
+            Ok(backend) => {
+                state.backend_down.store(false, Ordering::Relaxed);
+                break backend;
+            }
             Err(err) => {
-                let shown = crate::error::AppError::from(err);
-                let _ = app.emit("backend-error", &shown);
+                state.backend_down.store(true, Ordering::Relaxed);
+                state.set_online(false);
+                // The window says "Offline" (an app started while the server was away works
+                // from its local store meanwhile).
+                tracing::warn!(error = %err, "cannot reach the database; retrying");
+                let _ = app.emit("connection", false);
                 tokio::time::sleep(Duration::from_secs(3)).await;
             }
         }

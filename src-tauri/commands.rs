@@ -173,6 +173,12 @@ async fn list_queue(
     query: QueueQuery,
 ) -> CommandResult<Read<QueuePage>> {
     let first_page = query.after.is_none();
+    // Known to be offline: the saved copy at once, rather than after the pool's 5 s.
+    if first_page && !state.is_online() {
+        if let Some(copy) = state.offline_copy(OfflineCopy::Queue).await? {
+            return Ok(copy);
+        }
+    }
     let query = &query;
     let page = state
         .read(|pool, session| async move {
@@ -199,6 +205,11 @@ async fn get_ticket(
     state: State<'_, AppState>,
     ticket_id: Uuid,
 ) -> CommandResult<Read<TicketDetail>> {
+    if !state.is_online() {
+        if let Some(copy) = state.offline_copy(OfflineCopy::Ticket(ticket_id)).await? {
+            return Ok(copy);
+        }
+    }
     let read = async {
         let (mut tx, actor) = state.begin().await?;
         let detail = db::tickets::detail(&mut tx, actor, ticket_id).await?;
@@ -277,7 +288,8 @@ async fn submit<T: ts_rs::TS>(
         .holds_ticket(work.ticket_id())
         .await
         .map_err(crate::error::Error::from)?;
-    if !waits {
+    // Known to be offline: straight to the outbox (the sender tries the server by itself).
+    if !waits && state.is_online() {
         match offline::send_once(&|| state.begin(), work.clone()).await {
             Ok(sent) => return Ok(Submitted::Sent(answer(sent)?)),
             Err(err) if !offline::goes_to_outbox(&err) => return Err(err.into()),

@@ -1,6 +1,6 @@
 //! Who people are to ticketdesk: roles, and the view of a user the UI gets.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -33,8 +33,9 @@ impl Role {
     }
 }
 
-/// A user as a list or a header shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+/// A user as a list or a header shows them (kept on disk too: who was signed in, for starting
+/// while the server is away).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct UserSummary {

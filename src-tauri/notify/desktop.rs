@@ -48,6 +48,7 @@ impl Deliver for DesktopAlerts {
     }
 
     fn connection(&self, online: bool) {
+        self.app.state::<AppState>().set_online(online);
         let _ = self.app.emit("connection", online);
         if online {
             // Back online: what was done offline goes now, without the user doing anything.

@@ -297,6 +297,28 @@ function appPids(instance) {
   });
 }
 
+/**
+ * kill -9 of `instance`'s app. Its WebKit processes go with it, as in a crash of the whole app
+ * (left alone, they keep WebDriver's session open for a minute). Ends the WebDriver session.
+ */
+async function killApp(instance) {
+  const pids = appPids(instance);
+  assert.equal(pids.length, 1, `one ticketdesk process in ${instance.label}'s tree: ${JSON.stringify(pids)}`);
+  const webkit = [...pidsOfTree(pids[0])].filter((pid) => pid !== pids[0]);
+  process.kill(pids[0], "SIGKILL");
+  for (const pid of webkit) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+  await waitFor(`${instance.label}'s app to be gone`, () => !fs.existsSync(`/proc/${pids[0]}`) || fs.readFileSync(`/proc/${pids[0]}/stat`, "utf8").includes(") Z "), {
+    timeoutMs: 10_000,
+  });
+  await instance.browser.deleteSession().catch(() => {}); // its app is gone
+}
+
 /** Signs `instance` in through its sign-in screen, as a user would, and waits for the header to name them. */
 async function signIn(instance) {
   const { browser, label } = instance;
@@ -1031,24 +1053,9 @@ test("a half-typed ticket survives kill -9 of the app: it is restored after the 
     assert.equal(fs.statSync(storeFile).mode & 0o777, 0o600, "the store is private to the user");
     await sleep(1_500);
 
-    // kill -9: no chance to save anything on the way out. Its WebKit processes go with it, as
-    // in a crash of the whole app (left alone, they keep WebDriver's session open for a minute).
-    const pids = appPids(A);
-    assert.equal(pids.length, 1, `one ticketdesk process in A's tree: ${JSON.stringify(pids)}`);
-    const webkit = [...pidsOfTree(pids[0])].filter((pid) => pid !== pids[0]);
-    process.kill(pids[0], "SIGKILL");
-    for (const pid of webkit) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone already
-      }
-    }
-    await waitFor("A's app to be gone", () => !fs.existsSync(`/proc/${pids[0]}`) || fs.readFileSync(`/proc/${pids[0]}/stat`, "utf8").includes(") Z "), {
-      timeoutMs: 10_000,
-    });
+    // kill -9: no chance to save anything on the way out.
+    await killApp(A);
     const restart = Date.now();
-    await A.browser.deleteSession().catch(() => {}); // its app is gone
 
     // Started again: lena's session resumes (refresh token), and the form brings the draft back.
     await relaunch(A);
@@ -1192,6 +1199,76 @@ test("work done while PostgreSQL is stopped is sent once when it is back, and th
       `offline shown ${offlineMs} ms after PostgreSQL stopped; after it started: ticket and comment on the server in ${drainedMs} ms, ` +
         `${B.login}'s native notification in ${notifiedMs} ms`,
     );
+  } catch (e) {
+    e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
+    throw e;
+  }
+});
+
+test("started while PostgreSQL is stopped, the app opens as its user on the saved copy, and what is filed goes once the server is back", { timeout: 150_000 }, async (t) => {
+  const pgDir = process.env.E2E_PG_DIR;
+  if (!pgDir) {
+    t.skip("E2E_PG_DIR is not set: no PostgreSQL server this test may stop");
+    return;
+  }
+  try {
+    await A.browser.$('[data-testid="queue-row"]').waitForExist({ timeout: 20_000, timeoutMsg: "A's queue never loaded" });
+    ctx.db.on("error", () => {});
+    await ctx.db.end().catch(() => {});
+    await run(APP, ["solo", "stop", "--dir", pgDir]);
+    let restarted = false;
+    cleanup.add("start the test's PostgreSQL again (offline start)", async () => {
+      if (!restarted) await run(APP, ["solo", "start", "--dir", pgDir]);
+    });
+
+    // The laptop reboots on the train: the app is killed and started with the server away.
+    await killApp(A);
+    const launchedAt = Date.now();
+    await relaunch(A);
+    const browser = A.browser;
+    const header = await browser.$('[data-testid="current-user"]');
+    await header.waitForExist({ timeout: 30_000, timeoutMsg: `A did not open as lena offline: ${await windowText(browser)}` });
+    assert.match(await header.getText(), /Lena Fischer/);
+    const copy = await browser.$('[data-testid="offline-copy-banner"]');
+    await copy.waitForExist({ timeout: 15_000, timeoutMsg: `no saved copy of the queue: ${await windowText(browser)}` });
+    assert.match(await copy.getProperty("textContent"), /Offline — showing what was saved at \d/);
+    assert.ok((await browser.$$('[data-testid="queue-row"]')).length > 0, "the saved queue page shows its rows");
+    await browser.$('[data-testid="offline-banner"]').waitForExist({ timeout: 15_000, timeoutMsg: "A did not say Offline" });
+    const openedMs = Date.now() - launchedAt;
+
+    const title = `E2E offline start: check the train's VPN ${randomBytes(4).toString("hex")}`;
+    await browser.execute((el) => el.click(), await browser.$('[data-testid="new-ticket"]'));
+    const form = await browser.$('[data-testid="create-form"]');
+    await form.waitForDisplayed({ timeoutMsg: "the create form did not open" });
+    await form.$("input[name=title]").setValue(title);
+    await form.$("textarea[name=description]").setValue("Filed after a restart with the database down (e2e).");
+    await browser.execute((el) => el.click(), await form.$('[data-testid="create-submit"]'));
+    await form.waitForExist({ reverse: true, timeout: 15_000, timeoutMsg: `the form did not close: ${await windowText(browser)}` });
+    const pending = await browser.$(`//*[@data-testid="pending-ticket"][contains(., ${xpathString(title)})]`);
+    await pending.waitForExist({ timeout: 10_000, timeoutMsg: "the ticket is not shown as pending" });
+
+    // The server is back: nobody clicks anything, and the ticket arrives once.
+    await run(APP, ["solo", "start", "--dir", pgDir]);
+    restarted = true;
+    const startedAt = Date.now();
+    ctx.db = new pg.Client({ connectionString: ctx.dbUrl, connectionTimeoutMillis: 10_000 });
+    await ctx.db.connect();
+    await waitFor(
+      "the ticket filed after the offline start to reach the server",
+      async () => (await ctx.db.query("SELECT count(*)::int AS n FROM tickets WHERE title = $1", [title])).rows[0].n > 0,
+      { timeoutMs: 45_000, intervalMs: 200 },
+    );
+    const arrivedMs = Date.now() - startedAt;
+    await pending.waitForExist({ reverse: true, timeout: 20_000, timeoutMsg: "the ticket stayed pending" });
+    await sleep(6_000);
+    const filed = (
+      await ctx.db.query(
+        "SELECT count(*)::int AS n, min(r.username) AS requestor FROM tickets t JOIN users r ON r.id = t.requestor_id WHERE t.title = $1",
+        [title],
+      )
+    ).rows[0];
+    assert.deepEqual(filed, { n: 1, requestor: "lena" }, "filed once, by lena");
+    t.diagnostic(`offline start to the saved queue in ${openedMs} ms; the ticket reached the server ${arrivedMs} ms after PostgreSQL started`);
   } catch (e) {
     e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
     throw e;

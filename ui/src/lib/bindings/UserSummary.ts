@@ -2,6 +2,7 @@
 import type { Role } from "./Role";
 
 /**
- * A user as a list or a header shows them.
+ * A user as a list or a header shows them (kept on disk too: who was signed in, for starting
+ * while the server is away).
  */
 export type UserSummary = { id: string, username: string, displayName: string, role: Role, department: string | null, };
