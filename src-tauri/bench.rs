@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use sqlx::{Executor, PgPool};
 
-use crate::app::Backend;
+use crate::backend::Backend;
 use crate::config::{self, DatabaseTarget};
 use crate::db::ticket_changes::StatusChange;
 use crate::db::{self, auth};

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 pub mod sla;
 
-use crate::app::Backend;
+use crate::backend::Backend;
 use crate::config::{self, DatabaseTarget};
 use crate::{db, solo};
 

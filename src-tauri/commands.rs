@@ -7,7 +7,6 @@ use tauri::ipc::{Channel, InvokeBody, Request};
 use tauri::State;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::comments::CommentEdit;
 use crate::db::notification_preferences::NotificationPreference;
 use crate::db::ticket_changes::{Assignment, PriorityChange, StatusChange};
@@ -25,6 +24,7 @@ use crate::domain::ticket::{
 use crate::domain::user::UserSummary;
 use crate::error::AppError;
 use crate::offline::{self, Answer, OfflineCopy, Read};
+use crate::state::AppState;
 
 type CommandResult<T> = Result<T, AppError>;
 

@@ -11,6 +11,7 @@ pub mod permissions;
 pub mod sla;
 pub mod ticket;
 pub mod user;
+pub mod vocabulary;
 pub mod workflow;
 
 /// Defines a closed set of values stored in the database as VARCHAR (the seed's CHECK

@@ -2,7 +2,8 @@
 //!
 //! - `domain`   pure rules and types (no IO)
 //! - `db`       SQL per aggregate, migrations, demo data
-//! - `commands` thin Tauri adapters, `app` the window's state and lifecycle
+//! - `commands` thin Tauri adapters; `state` what they share (session, store, backend);
+//!   `app` builds the window and runs its background tasks; `backend` an opened database
 //! - `notify`   LISTEN/NOTIFY delivery and native notifications, `tray` the system tray
 //! - `solo`     the private PostgreSQL cluster, `config` which database to use
 //! - `cli`      the command line of the one binary, `bench` its benchmark
@@ -12,6 +13,7 @@
 //! - `worker`   the headless delivery of EMAIL, SLACK and SMS notifications
 
 pub mod app;
+pub mod backend;
 pub mod bench;
 pub mod cli;
 pub mod commands;
@@ -24,5 +26,6 @@ pub mod local;
 pub mod notify;
 pub mod offline;
 pub mod solo;
+pub mod state;
 pub mod tray;
 pub mod worker;

@@ -21,10 +21,10 @@ use tauri::{AppHandle, Emitter, Manager, Window, WindowEvent, Wry};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::notifications::{self, NotificationItem, NotificationQuery};
 use crate::domain::escalation::{countdown, MyAlerts};
 use crate::error::{Error, Result};
+use crate::state::AppState;
 
 /// The tray's id; on Linux its StatusNotifierItem is exported at
 /// `/org/ayatana/NotificationItem/tray_icon_tray_app_ticketdesk` (the e2e test reads it there).

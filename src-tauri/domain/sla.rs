@@ -141,9 +141,9 @@ pub struct SlaPolicy {
     pub id: Option<uuid::Uuid>,
     pub name: String,
     pub description: Option<String>,
-    pub priority: crate::domain::ticket::Priority,
+    pub priority: crate::domain::vocabulary::Priority,
     /// None: every category.
-    pub category: Option<crate::domain::ticket::Category>,
+    pub category: Option<crate::domain::vocabulary::Category>,
     pub response_time_minutes: i32,
     pub resolution_time_minutes: i32,
     pub business_hours_only: bool,

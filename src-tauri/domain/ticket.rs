@@ -1,4 +1,4 @@
-//! Tickets: their closed vocabularies, the validated input to create one, the views the UI
+//! Tickets: the validated input to create one, the views the UI
 //! gets, and the keyset cursor of the queue.
 
 use chrono::{DateTime, Utc};
@@ -9,57 +9,9 @@ use uuid::Uuid;
 use super::string_enum;
 use super::user::UserRef;
 use super::workflow::TicketActions;
-
-string_enum! {
-    /// The seed's `tickets.status` values (SPEC §3 has the transitions).
-    Status {
-        New => "NEW",
-        Open => "OPEN",
-        InProgress => "IN_PROGRESS",
-        PendingInfo => "PENDING_INFO",
-        Resolved => "RESOLVED",
-        Closed => "CLOSED",
-        Reopened => "REOPENED",
-        Escalated => "ESCALATED",
-    }
-}
-
-string_enum! {
-    /// The seed's `tickets.priority` values.
-    Priority {
-        P1Critical => "P1_CRITICAL",
-        P2High => "P2_HIGH",
-        P3Medium => "P3_MEDIUM",
-        P4Low => "P4_LOW",
-    }
-}
-
-string_enum! {
-    /// The seed's `tickets.category` values.
-    Category {
-        VmIssue => "VM_ISSUE",
-        NetworkIssue => "NETWORK_ISSUE",
-        StorageIssue => "STORAGE_ISSUE",
-        DatabaseIssue => "DATABASE_ISSUE",
-        SecurityIssue => "SECURITY_ISSUE",
-        AccessRequest => "ACCESS_REQUEST",
-        Infrastructure => "INFRASTRUCTURE",
-        MonitoringAlert => "MONITORING_ALERT",
-        Other => "OTHER",
-    }
-}
-
-impl Priority {
-    /// The `notifications.priority` an event about a ticket of this priority gets.
-    pub fn notification_priority(self) -> &'static str {
-        match self {
-            Priority::P1Critical => "URGENT",
-            Priority::P2High => "HIGH",
-            Priority::P3Medium => "NORMAL",
-            Priority::P4Low => "LOW",
-        }
-    }
-}
+// The vocabularies live apart so that sla and workflow can use them without importing the
+// views here (which use theirs); every `domain::ticket::Status` path keeps working.
+pub use super::vocabulary::{Category, Priority, Status};
 
 pub const TITLE_MAX_CHARS: usize = 255;
 pub const DESCRIPTION_MAX_CHARS: usize = 100_000;

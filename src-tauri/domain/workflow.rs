@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::permissions::Actor;
 use super::string_enum;
-use super::ticket::Status;
 use super::user::Role;
+use super::vocabulary::Status;
 
 string_enum! {
     /// Who may make one move of the transition table.

@@ -9,11 +9,11 @@ use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::db::notifications::NotificationEvent;
 use crate::domain::escalation::{ACKNOWLEDGE_ACTION, SNOOZE, SNOOZE_ACTION};
 use crate::domain::notification::NotificationKind;
 use crate::notify::listener::Deliver;
+use crate::state::AppState;
 
 pub struct DesktopAlerts {
     pub app: AppHandle,

@@ -1,7 +1,7 @@
 //! A desktop must recognise a server schema it does not fit, in both directions.
 
 use sqlx::PgPool;
-use ticketdesk::app::Backend;
+use ticketdesk::backend::Backend;
 use ticketdesk::config::DatabaseTarget;
 use ticketdesk::db::{self, SchemaState};
 use ticketdesk::error::Error;
