@@ -84,7 +84,7 @@ async fn connect_and_listen(app: AppHandle) {
                 // The window says "Offline" (an app started while the server was away works
                 // from its local store meanwhile).
                 tracing::warn!(error = %err, "cannot reach the database; retrying");
-                let _ = app.emit("connection", false);
+                let _ = app.emit(crate::events::CONNECTION, false);
                 tokio::time::sleep(Duration::from_secs(3)).await;
             }
         }

@@ -28,6 +28,10 @@ use crate::state::AppState;
 
 type CommandResult<T> = Result<T, AppError>;
 
+/// The UI's command table (`ui/src/lib/api.ts`) checked against this file.
+#[cfg(test)]
+mod contract;
+
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         current_user,

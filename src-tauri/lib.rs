@@ -21,6 +21,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod first_paint;
 pub mod local;
 pub mod notify;

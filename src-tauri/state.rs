@@ -107,7 +107,7 @@ impl AppState {
         self.outbox_kick.notify_one();
         match self.outbox_entries().await {
             Ok(entries) => {
-                let _ = self.app.emit("outbox", &entries);
+                let _ = self.app.emit(crate::events::OUTBOX, &entries);
             }
             Err(err) => tracing::warn!(error = %err, "cannot read the outbox"),
         }

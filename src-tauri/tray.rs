@@ -31,8 +31,6 @@ use crate::state::AppState;
 pub const TRAY_ID: &str = "ticketdesk";
 /// The label of the window that tray and notifications open (tauri.conf.json).
 pub const MAIN_WINDOW: &str = "main";
-/// The event that asks the UI to open a ticket; the payload is the ticket id as a string.
-pub const OPEN_TICKET_EVENT: &str = "open-ticket";
 
 /// How many unread notifications the menu lists.
 pub const MENU_ITEMS: u32 = 5;
@@ -130,7 +128,11 @@ pub fn show_main_window(app: &AppHandle) {
 /// Brings the window up and asks the UI to open `ticket_id` (tray menu, native notification).
 pub fn open_ticket(app: &AppHandle, ticket_id: Uuid) {
     show_main_window(app);
-    if let Err(err) = app.emit_to(MAIN_WINDOW, OPEN_TICKET_EVENT, ticket_id.to_string()) {
+    if let Err(err) = app.emit_to(
+        MAIN_WINDOW,
+        crate::events::OPEN_TICKET,
+        ticket_id.to_string(),
+    ) {
         tracing::warn!(%err, "cannot ask the window to open a ticket");
     }
 }

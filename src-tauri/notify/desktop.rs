@@ -21,7 +21,7 @@ pub struct DesktopAlerts {
 
 impl Deliver for DesktopAlerts {
     fn notification(&self, event: NotificationEvent) {
-        if let Err(err) = self.app.emit("notification", &event) {
+        if let Err(err) = self.app.emit(crate::events::NOTIFICATION, &event) {
             tracing::warn!(%err, "cannot tell the UI about a notification");
         }
         crate::tray::refresh(&self.app);
@@ -44,12 +44,14 @@ impl Deliver for DesktopAlerts {
     /// The payload is the changed ticket's id, so a window reloads its open ticket only when
     /// that is the one that changed.
     fn ticket_changed(&self, ticket_id: Uuid) {
-        let _ = self.app.emit("tickets-changed", ticket_id.to_string());
+        let _ = self
+            .app
+            .emit(crate::events::TICKETS_CHANGED, ticket_id.to_string());
     }
 
     fn connection(&self, online: bool) {
         self.app.state::<AppState>().set_online(online);
-        let _ = self.app.emit("connection", online);
+        let _ = self.app.emit(crate::events::CONNECTION, online);
         if online {
             // Back online: what was done offline goes now, without the user doing anything.
             self.app.state::<AppState>().kick_outbox();
