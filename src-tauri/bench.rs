@@ -569,7 +569,7 @@ pub(crate) async fn sign_in_demo(
     let tokens = auth::sign_in(
         desk,
         username,
-        db::demo_data::DEMO_PASSWORD,
+        crate::generate::demo_data::DEMO_PASSWORD,
         None,
         Some("bench"),
     )

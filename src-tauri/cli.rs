@@ -157,12 +157,12 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
         Command::DemoData { scale: None } => {
             with_database(|pool| async move {
                 db::migrate(&pool).await?;
-                let loaded = db::demo_data::load(&pool).await?;
+                let loaded = crate::generate::demo_data::load(&pool).await?;
                 println!(
                 "demo data: {} user(s) and {} ticket(s) added (password for every demo user: {})",
                 loaded.users,
                 loaded.tickets,
-                db::demo_data::DEMO_PASSWORD
+                crate::generate::demo_data::DEMO_PASSWORD
             );
                 Ok(())
             })
@@ -176,8 +176,8 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
                     println!("{line}");
                     let _ = std::io::stdout().flush();
                 };
-                let options = db::synthetic::Options::new(scale);
-                let report = db::synthetic::generate(&pool, options, &mut progress).await?;
+                let options = crate::generate::synthetic::Options::new(scale);
+                let report = crate::generate::synthetic::generate(&pool, options, &mut progress).await?;
                 let phases: Vec<String> = report
                     .phases
                     .iter()
@@ -189,7 +189,7 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
                      for every demo and synthetic user: {}",
                     report.existing,
                     report.tickets,
-                    db::demo_data::DEMO_PASSWORD
+                    crate::generate::demo_data::DEMO_PASSWORD
                 );
                 Ok(())
             })

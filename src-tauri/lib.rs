@@ -1,7 +1,8 @@
 //! ticketdesk: a desktop ticketing app for DevOps teams.
 //!
 //! - `domain`   pure rules and types (no IO)
-//! - `db`       SQL per aggregate, migrations, demo data
+//! - `db`       SQL per aggregate, migrations
+//! - `generate` the demo data and the synthetic load for the benchmarks
 //! - `commands` thin Tauri adapters; `state` what they share (session, store, backend);
 //!   `app` builds the window and runs its background tasks; `backend` an opened database
 //! - `notify`   LISTEN/NOTIFY delivery and native notifications, `tray` the system tray
@@ -23,6 +24,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod first_paint;
+pub mod generate;
 pub mod local;
 pub mod notify;
 pub mod offline;

@@ -1,7 +1,7 @@
 use std::collections::HashSet;
 
 use sqlx::PgPool;
-use ticketdesk::db::demo_data;
+use ticketdesk::generate::demo_data;
 
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn demo_data_covers_every_role_status_and_priority_and_is_idempotent(pool: PgPool) {

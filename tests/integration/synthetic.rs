@@ -3,9 +3,9 @@
 //! the schema as it found it, and is idempotent.
 
 use sqlx::PgPool;
-use ticketdesk::db::demo_data;
-use ticketdesk::db::synthetic::{self, Options};
 use ticketdesk::domain::user::Role;
+use ticketdesk::generate::demo_data;
+use ticketdesk::generate::synthetic::{self, Options};
 
 use crate::helpers;
 

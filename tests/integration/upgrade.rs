@@ -157,7 +157,7 @@ async fn a_database_made_by_the_previous_main_upgrades_with_every_row_intact(poo
     let tokens = ticketdesk::db::auth::sign_in(
         &desk,
         "lena",
-        ticketdesk::db::demo_data::DEMO_PASSWORD,
+        ticketdesk::generate::demo_data::DEMO_PASSWORD,
         None,
         Some("upgrade"),
     )

@@ -35,8 +35,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::db::demo_data;
 use crate::domain::user::Role;
+use crate::generate::demo_data;
 
 /// Tickets per statement.
 pub const DEFAULT_BATCH: u64 = 100_000;
@@ -757,7 +757,7 @@ async fn check_triggers(pool: &PgPool) -> anyhow::Result<()> {
     if !unknown.is_empty() {
         bail!(
             "the synthetic data generator loads with triggers off and does not know what these \
-             insert triggers do: {}. Teach src-tauri/db/synthetic.rs to write what they would, \
+             insert triggers do: {}. Teach src-tauri/generate/synthetic.rs to write what they would, \
              then add them to KNOWN_INSERT_TRIGGERS",
             unknown.join(", ")
         );
