@@ -3,7 +3,7 @@
 //! from `app` (which builds the window and runs the background tasks), so the modules that
 //! use the state do not import the module that starts them.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sqlx::{PgPool, Postgres, Transaction};
 use tauri::{AppHandle, Emitter, Manager};
@@ -25,6 +25,10 @@ pub struct AppState {
     app: AppHandle,
     target: DatabaseTarget,
     backend: OnceCell<Backend>,
+    /// One try at opening the backend at a time, and how many ended (see `backend`).
+    opening: Mutex<()>,
+    open_tries: AtomicU64,
+    refusal: std::sync::Mutex<Option<String>>,
     /// The signed-in user and their tokens; the notification listener follows it.
     session: watch::Sender<Option<auth::SignedIn>>,
     /// The local store (drafts, outbox, offline copies) of the account it was opened for.
@@ -62,6 +66,9 @@ impl AppState {
             app,
             target,
             backend: OnceCell::new(),
+            opening: Mutex::new(()),
+            open_tries: AtomicU64::new(0),
+            refusal: std::sync::Mutex::new(None),
             session: watch::Sender::new(None),
             local: Mutex::new(None),
             outbox_kick: Notify::new(),
@@ -223,19 +230,53 @@ impl AppState {
         Ok(store)
     }
 
-    /// The open backend; the first caller opens it, others wait. A failure leaves it closed,
-    /// so the next call retries.
+    /// The open backend; the first caller opens it. A failure leaves it closed, so a later
+    /// call tries again, but callers that waited on that try take its outcome rather than
+    /// each trying in turn: a try at an unreachable server takes the pool's 5 s, and an app
+    /// started offline would otherwise paint only after two of them.
     pub async fn backend(&self) -> Result<&Backend> {
-        self.backend
-            .get_or_try_init(|| Backend::open(&self.target))
-            .await
+        if let Some(backend) = self.backend.get() {
+            return Ok(backend);
+        }
+        let tries_seen = self.open_tries.load(Ordering::Acquire);
+        let _one_at_a_time = self.opening.lock().await;
+        if let Some(backend) = self.backend.get() {
+            return Ok(backend);
+        }
+        if self.open_tries.load(Ordering::Acquire) != tries_seen {
+            // The try this call waited on failed.
+            return Err(self.not_opened());
+        }
+        let opened = Backend::open(&self.target).await;
+        // Counted when it ended: a caller that arrived while it ran saw the count before it.
+        self.open_tries.fetch_add(1, Ordering::AcqRel);
+        *self.refused_by_server() = match &opened {
+            Err(Error::Incompatible(why)) => Some(why.clone()),
+            _ => None,
+        };
+        let opened = opened?;
+        Ok(self.backend.get_or_init(|| async { opened }).await)
+    }
+
+    /// Why the server was refused on the last try, when it was reachable but does not fit
+    /// (its schema): said again to callers that do not try themselves, rather than "offline".
+    fn refused_by_server(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.refusal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The error for a caller that did not try to open the backend itself.
+    fn not_opened(&self) -> Error {
+        match self.refused_by_server().clone() {
+            Some(why) => Error::Incompatible(why),
+            None => Error::Unavailable(anyhow::anyhow!("the database cannot be reached")),
+        }
     }
 
     pub async fn pool(&self) -> Result<&PgPool> {
         if self.backend.get().is_none() && self.backend_down.load(Ordering::Relaxed) {
-            return Err(Error::Unavailable(anyhow::anyhow!(
-                "the database cannot be reached yet"
-            )));
+            return Err(self.not_opened());
         }
         Ok(&self.backend().await?.pool)
     }
