@@ -221,18 +221,11 @@ impl LocalStore {
     }
 
     pub async fn draft(&self, key: DraftKey) -> anyhow::Result<Option<Draft>> {
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT body, saved_at FROM drafts WHERE key = ?1")
-                .bind(key.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|(body, saved_at)| {
-            Ok(Draft {
-                body,
-                saved_at: DateTime::parse_from_rfc3339(&saved_at)?.with_timezone(&Utc),
-            })
-        })
-        .transpose()
+        self.saved(
+            "SELECT body, saved_at FROM drafts WHERE key = ?1",
+            Some(key.to_string()),
+        )
+        .await
     }
 
     /// Forgets the draft of `key` (sent, or discarded by the user); none is fine.
@@ -329,9 +322,9 @@ impl LocalStore {
 
     /// A ticket as it was last loaded, and when.
     pub async fn cached_ticket(&self, id: Uuid) -> anyhow::Result<Option<Draft>> {
-        self.cached(
+        self.saved(
             "SELECT body, saved_at FROM cached_tickets WHERE id = ?1",
-            Some(id),
+            Some(id.to_string()),
         )
         .await
     }
@@ -350,17 +343,18 @@ impl LocalStore {
     }
 
     pub async fn cached_queue(&self) -> anyhow::Result<Option<Draft>> {
-        self.cached(
+        self.saved(
             "SELECT body, saved_at FROM cached_queue WHERE slot = 1",
             None,
         )
         .await
     }
 
-    async fn cached(&self, sql: &str, id: Option<Uuid>) -> anyhow::Result<Option<Draft>> {
+    /// One kept body and when it was saved (a draft or an offline copy), by its key if any.
+    async fn saved(&self, sql: &str, key: Option<String>) -> anyhow::Result<Option<Draft>> {
         let mut query = sqlx::query_as::<_, (String, String)>(sql);
-        if let Some(id) = id {
-            query = query.bind(id.to_string());
+        if let Some(key) = key {
+            query = query.bind(key);
         }
         let row = query.fetch_optional(&self.pool).await?;
         row.map(|(body, saved_at)| {

@@ -292,6 +292,15 @@ async fn a_change_resent_after_its_commit_is_applied_once_and_a_reused_id_tells_
         .unwrap();
     assert!(mine, "control: lena's own receipt is");
     drop(tx);
+    // The receipts are reached only through that function: the table itself is not the
+    // desktop's to read (the control above is the function answering).
+    let mut tx = marco.tx().await;
+    let direct = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM auth.change_receipts")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap_err();
+    assert!(direct.to_string().contains("permission denied"), "{direct}");
+    drop(tx);
     // Priority and assignment keep receipts the same way.
     let priority = PriorityChange {
         change_id: Some(Uuid::new_v4()),
