@@ -208,7 +208,7 @@ async fn run_command(command: Command) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
             with_database(|pool| async move {
                 db::migrate(&pool).await?;
-                let account = db::accounts::NewAccount {
+                let account = crate::domain::account::NewAccount {
                     username,
                     email,
                     first_name,

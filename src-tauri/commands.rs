@@ -7,17 +7,17 @@ use tauri::ipc::{Channel, InvokeBody, Request};
 use tauri::State;
 use uuid::Uuid;
 
-use crate::db::comments::CommentEdit;
-use crate::db::notification_preferences::NotificationPreference;
 use crate::db::ticket_changes::{Assignment, PriorityChange, StatusChange};
 use crate::db::{self, accounts};
 use crate::domain::attachment::{self, NewAttachment};
 use crate::domain::draft::{DraftKey, SavedDraft};
 use crate::domain::escalation::Escalation;
 use crate::domain::mfa::MfaEnrolment;
+use crate::domain::notification::NotificationPreference;
 use crate::domain::outbox::{OutboxEntry, Submitted, Work};
 use crate::domain::permissions;
 use crate::domain::sla::{self, HolidayCalendar, SlaExplanation, SlaPolicy};
+use crate::domain::ticket::CommentEdit;
 use crate::domain::ticket::{
     NewComment, NewTicket, QueuePage, QueueQuery, TicketDetail, TicketSummary,
 };
@@ -526,8 +526,8 @@ async fn set_notification_preference(
 #[tauri::command]
 async fn list_notifications(
     state: State<'_, AppState>,
-    query: db::notifications::NotificationQuery,
-) -> CommandResult<db::notifications::NotificationPage> {
+    query: crate::domain::notification::NotificationQuery,
+) -> CommandResult<crate::domain::notification::NotificationPage> {
     let (mut tx, _actor) = state.begin().await?;
     let page = db::notifications::list(&mut tx, &query).await?;
     db::auth::end_read(tx);
@@ -577,7 +577,9 @@ async fn begin_admin(
 }
 
 #[tauri::command]
-async fn admin_list_users(state: State<'_, AppState>) -> CommandResult<Vec<accounts::AccountView>> {
+async fn admin_list_users(
+    state: State<'_, AppState>,
+) -> CommandResult<Vec<crate::domain::account::AccountView>> {
     let mut tx = begin_admin(&state).await?;
     let users = accounts::list(&mut tx).await?;
     tx.commit().await?;
@@ -587,8 +589,8 @@ async fn admin_list_users(state: State<'_, AppState>) -> CommandResult<Vec<accou
 #[tauri::command]
 async fn admin_create_user(
     state: State<'_, AppState>,
-    input: accounts::NewAccount,
-) -> CommandResult<accounts::AccountView> {
+    input: crate::domain::account::NewAccount,
+) -> CommandResult<crate::domain::account::AccountView> {
     let mut tx = begin_admin(&state).await?;
     let id = accounts::create(&mut tx, input).await?;
     let created = accounts::list(&mut tx)
@@ -606,7 +608,7 @@ async fn admin_create_user(
 async fn admin_update_user(
     state: State<'_, AppState>,
     user_id: Uuid,
-    change: accounts::AccountChange,
+    change: crate::domain::account::AccountChange,
 ) -> CommandResult<()> {
     let mut tx = begin_admin(&state).await?;
     accounts::update(&mut tx, user_id, change).await?;

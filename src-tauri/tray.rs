@@ -21,8 +21,9 @@ use tauri::{AppHandle, Emitter, Manager, Window, WindowEvent, Wry};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::db::notifications::{self, NotificationItem, NotificationQuery};
+use crate::db::notifications;
 use crate::domain::escalation::{countdown, MyAlerts};
+use crate::domain::notification::{NotificationItem, NotificationQuery};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 

@@ -12,7 +12,7 @@ BEGIN
         RETURN NULL;
     END IF;
     PERFORM auth.history(NEW.ticket_id, 'COMMENT_ADDED', NULL, NULL,
-                         jsonb_build_object('commentId', NEW.id, 'internal', NEW.is_internal),
+                         auth.history_comment_value(NEW.id, NEW.is_internal),
                          NEW.is_internal);
     -- The response (issue 14, item 1): the first public comment by someone other than the
     -- requestor. Server code writes it, as the desktop may not.

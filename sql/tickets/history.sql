@@ -1,6 +1,7 @@
 -- ticket_history is written only by these triggers (moved from migrations workflow and
 -- trigger_helpers, issue 13, unchanged): old and new value as JSON, who, when, and the reason
--- from the transaction-local setting ticketdesk.change_reason.
+-- from the transaction-local setting ticketdesk.change_reason. What the rows hold is defined
+-- in history_format.sql, which the generators write through too.
 
 CREATE OR REPLACE FUNCTION auth.user_ref(p_user uuid)
  RETURNS jsonb
@@ -12,7 +13,7 @@ BEGIN
     IF p_user IS NULL THEN
         RETURN NULL;
     END IF;
-    RETURN (SELECT jsonb_build_object('id', u.id, 'displayName', u.first_name || ' ' || u.last_name)
+    RETURN (SELECT auth.history_user_value(u.id, u.first_name || ' ' || u.last_name)
             FROM users u WHERE u.id = p_user);
 END;
 $function$;
@@ -57,11 +58,11 @@ BEGIN
     IF public.history_suppressed() THEN
         RETURN NULL;
     END IF;
-    PERFORM auth.history(NEW.id, 'CREATED', NULL, NULL, jsonb_build_object(
-        'ticketNumber', NEW.ticket_number, 'title', NEW.title, 'status', NEW.status,
-        'priority', NEW.priority, 'category', NEW.category, 'environment', NEW.environment));
+    PERFORM auth.history(NEW.id, 'CREATED', NULL, NULL, auth.history_created_value(
+        NEW.ticket_number, NEW.title, NEW.status, NEW.priority, NEW.category, NEW.environment));
     IF NEW.assignee_id IS NOT NULL THEN
-        PERFORM auth.history(NEW.id, 'ASSIGNED', 'assignee_id', NULL, auth.user_ref(NEW.assignee_id));
+        PERFORM auth.history(NEW.id, auth.history_assign_action(NULL), 'assignee_id', NULL,
+                             auth.user_ref(NEW.assignee_id));
     END IF;
     RETURN NULL;
 END;
@@ -83,9 +84,7 @@ BEGIN
         RETURN NULL;
     END IF;
     IF NEW.status IS DISTINCT FROM OLD.status THEN
-        PERFORM auth.history(NEW.id,
-            CASE NEW.status WHEN 'CLOSED' THEN 'CLOSED' WHEN 'REOPENED' THEN 'REOPENED'
-                            WHEN 'ESCALATED' THEN 'ESCALATED' ELSE 'STATUS_CHANGED' END,
+        PERFORM auth.history(NEW.id, auth.history_status_action(NEW.status),
             'status', to_jsonb(OLD.status), to_jsonb(NEW.status));
     END IF;
     IF NEW.priority IS DISTINCT FROM OLD.priority THEN
@@ -93,8 +92,7 @@ BEGIN
                              to_jsonb(OLD.priority), to_jsonb(NEW.priority));
     END IF;
     IF NEW.assignee_id IS DISTINCT FROM OLD.assignee_id THEN
-        PERFORM auth.history(NEW.id,
-            CASE WHEN OLD.assignee_id IS NULL THEN 'ASSIGNED' ELSE 'REASSIGNED' END,
+        PERFORM auth.history(NEW.id, auth.history_assign_action(OLD.assignee_id),
             'assignee_id', auth.user_ref(OLD.assignee_id), auth.user_ref(NEW.assignee_id));
     END IF;
     FOREACH v_field IN ARRAY ARRAY['title', 'description', 'category', 'tags', 'environment',
@@ -127,8 +125,7 @@ BEGIN
         FROM comments c WHERE c.id = NEW.comment_id;
     END IF;
     PERFORM auth.history(v_ticket, 'ATTACHMENT_ADDED', NULL, NULL,
-        jsonb_build_object('attachmentId', NEW.id, 'fileName', NEW.file_name,
-                           'fileSize', NEW.file_size, 'commentId', NEW.comment_id),
+        auth.history_attachment_value(NEW.id, NEW.file_name, NEW.file_size, NEW.comment_id),
         v_internal);
     RETURN NULL;
 END;

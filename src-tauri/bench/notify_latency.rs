@@ -21,9 +21,9 @@ use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 use super::{anyhow_from, Table, NOTIFY_TARGET};
-use crate::db::notifications::NotificationEvent;
 use crate::db::ticket_changes::{self, Assignment};
 use crate::db::{self, auth};
+use crate::domain::notification::NotificationEvent;
 use crate::domain::permissions::Actor;
 use crate::notify::desktop::{native_notification, raises_native};
 use crate::notify::listener::{self, Deliver};

@@ -2,57 +2,13 @@
 //! (migrations/…_account_admin.sql), which check that the caller is an admin and audit.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
-use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::db::parse_column;
+use crate::domain::account::{AccountChange, AccountView, NewAccount};
 use crate::domain::password;
-use crate::domain::user::Role;
 use crate::error::{Error, Result};
-
-/// A row of the admin screen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct AccountView {
-    pub id: Uuid,
-    pub username: String,
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-    pub department: Option<String>,
-    pub is_active: bool,
-    pub locked_until: Option<DateTime<Utc>>,
-    pub failed_sign_ins: i32,
-    pub email_verified: bool,
-    pub mfa_enabled: bool,
-}
-
-/// What the admin's "new user" form sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct NewAccount {
-    pub username: String,
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub role: Role,
-    pub department: Option<String>,
-    pub password: String,
-}
-
-/// Role, department and whether the account may sign in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct AccountChange {
-    pub role: Role,
-    pub department: Option<String>,
-    pub is_active: bool,
-}
 
 pub async fn list(conn: &mut PgConnection) -> Result<Vec<AccountView>> {
     struct Row {

@@ -2,13 +2,12 @@
 //! database counts edits, keeps internal notes from requestors and moves a PENDING_INFO ticket
 //! back to IN_PROGRESS when its requestor replies. Through the API (sql/api/comments.sql).
 
-use serde::Deserialize;
 use sqlx::PgConnection;
-use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::db::tickets::{self, announce_change};
 use crate::domain::permissions::{self, Actor};
+use crate::domain::ticket::CommentEdit;
 use crate::domain::ticket::{validate_comment, NewComment, TicketDetail};
 use crate::error::{Error, Result};
 
@@ -33,16 +32,6 @@ pub async fn add(tx: &mut PgConnection, actor: Actor, input: NewComment) -> Resu
         announce_change(&mut *tx, input.ticket_id).await?;
     }
     tickets::detail(&mut *tx, actor, input.ticket_id).await
-}
-
-/// A change to one's own comment; `edit_count` is the count the editor saw (optimistic lock).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct CommentEdit {
-    pub comment_id: Uuid,
-    pub edit_count: i32,
-    pub content: String,
 }
 
 struct OwnComment {

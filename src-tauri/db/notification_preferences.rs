@@ -3,23 +3,13 @@
 //! and the fan-out triggers read the same two places. Through the API only
 //! (sql/api/notification_preferences.sql).
 
-use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
-use ts_rs::TS;
 
 use crate::db::parse_column;
-use crate::domain::notification::{check_choosable, Channel, NotificationKind};
+use crate::domain::notification::{
+    check_choosable, Channel, NotificationKind, NotificationPreference,
+};
 use crate::error::{Error, Result};
-
-/// One cell of the preferences grid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct NotificationPreference {
-    pub kind: NotificationKind,
-    pub channel: Channel,
-    pub enabled: bool,
-}
 
 /// The signed-in user's whole grid: every choosable kind on every channel, defaults filled in.
 pub async fn list(conn: &mut PgConnection) -> Result<Vec<NotificationPreference>> {

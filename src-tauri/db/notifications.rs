@@ -4,29 +4,17 @@
 //! (sql/api/notifications.sql), which takes the user from the session.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::{PgConnection, PgExecutor};
-use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::domain::notification::{
+    NotificationEvent, NotificationItem, NotificationPage, NotificationQuery,
+};
 use crate::error::Result;
 
 /// Channel on which a committed notification wakes desktops. The payload is only the row id:
 /// anyone may LISTEN, so it carries nothing a desktop would not re-read from the table.
 pub const CHANNEL: &str = "ticketdesk_notification";
-
-/// A notification as the desktop shows it (also the payload of the UI's `notification` event).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct NotificationEvent {
-    pub id: Uuid,
-    pub ticket_id: Option<Uuid>,
-    /// The seed's `notifications.type`: which events raise a native notification depends on it.
-    pub kind: String,
-    pub subject: Option<String>,
-    pub message: String,
-}
 
 /// Marks every undelivered in-app notification of `user_id` delivered and returns them, oldest
 /// first. Rows another desktop is claiming are skipped and rows it already claimed no longer
@@ -41,47 +29,6 @@ pub async fn claim_undelivered(db: impl PgExecutor<'_>) -> Result<Vec<Notificati
     )
     .fetch_all(db)
     .await?)
-}
-
-/// One entry of the notification centre.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct NotificationItem {
-    pub id: Uuid,
-    pub ticket_id: Option<Uuid>,
-    pub ticket_number: Option<String>,
-    /// The seed's `notifications.type` (TICKET_ASSIGNED, COMMENT_ADDED, STATUS_CHANGED, …).
-    pub kind: String,
-    pub subject: Option<String>,
-    pub message: String,
-    pub priority: String,
-    pub created_at: DateTime<Utc>,
-    pub read_at: Option<DateTime<Utc>>,
-}
-
-/// What the centre asks for: newest first, `before` is the previous page's `next_cursor`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, TS)]
-#[serde(rename_all = "camelCase", default)]
-#[ts(export)]
-pub struct NotificationQuery {
-    #[ts(optional, as = "Option<bool>")]
-    pub unread_only: bool,
-    #[ts(optional)]
-    pub before: Option<String>,
-    #[ts(optional)]
-    pub limit: Option<u32>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct NotificationPage {
-    pub items: Vec<NotificationItem>,
-    /// Unread in-app notifications in all (the badge), not just on this page.
-    #[ts(type = "number")]
-    pub unread: i64,
-    pub next_cursor: Option<String>,
 }
 
 const CENTRE_DEFAULT_LIMIT: u32 = 30;

@@ -35,6 +35,7 @@ const FILES: &[(&str, &str)] = sql_files![
     "sql/auth/totp.sql",
     "sql/server/updated_at.sql",
     "sql/tickets/workflow.sql",
+    "sql/tickets/history_format.sql",
     "sql/tickets/history.sql",
     "sql/comments/checks.sql",
     "sql/attachments/sealing.sql",

@@ -1,6 +1,11 @@
 //! What a notification is about and where it goes: the seed's `notifications.type` and
 //! `notifications.channel` values, and which of them a user can choose.
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
 use crate::domain::string_enum;
 
 string_enum! {
@@ -67,6 +72,70 @@ pub fn check_choosable(kind: NotificationKind) -> Result<(), String> {
             "ticketdesk does not send {kind} notifications yet."
         ))
     }
+}
+
+/// A notification as the desktop shows it (also the payload of the UI's `notification` event).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NotificationEvent {
+    pub id: Uuid,
+    pub ticket_id: Option<Uuid>,
+    /// The seed's `notifications.type`: which events raise a native notification depends on it.
+    pub kind: String,
+    pub subject: Option<String>,
+    pub message: String,
+}
+
+/// One entry of the notification centre.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NotificationItem {
+    pub id: Uuid,
+    pub ticket_id: Option<Uuid>,
+    pub ticket_number: Option<String>,
+    /// The seed's `notifications.type` (TICKET_ASSIGNED, COMMENT_ADDED, STATUS_CHANGED, …).
+    pub kind: String,
+    pub subject: Option<String>,
+    pub message: String,
+    pub priority: String,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// What the centre asks for: newest first, `before` is the previous page's `next_cursor`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct NotificationQuery {
+    #[ts(optional, as = "Option<bool>")]
+    pub unread_only: bool,
+    #[ts(optional)]
+    pub before: Option<String>,
+    #[ts(optional)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NotificationPage {
+    pub items: Vec<NotificationItem>,
+    /// Unread in-app notifications in all (the badge), not just on this page.
+    #[ts(type = "number")]
+    pub unread: i64,
+    pub next_cursor: Option<String>,
+}
+
+/// One cell of the preferences grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct NotificationPreference {
+    pub kind: NotificationKind,
+    pub channel: Channel,
+    pub enabled: bool,
 }
 
 #[cfg(test)]

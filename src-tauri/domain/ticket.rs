@@ -224,6 +224,16 @@ pub struct NewComment {
     pub is_internal: bool,
 }
 
+/// A change to one's own comment; `edit_count` is the count the editor saw (optimistic lock).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CommentEdit {
+    pub comment_id: Uuid,
+    pub edit_count: i32,
+    pub content: String,
+}
+
 /// A move through the workflow, as the detail view sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -9,8 +9,8 @@ use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager};
 use uuid::Uuid;
 
-use crate::db::notifications::NotificationEvent;
 use crate::domain::escalation::{ACKNOWLEDGE_ACTION, SNOOZE, SNOOZE_ACTION};
+use crate::domain::notification::NotificationEvent;
 use crate::domain::notification::NotificationKind;
 use crate::notify::listener::Deliver;
 use crate::state::AppState;

@@ -10,8 +10,8 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::db::auth::{self, SignedIn};
-use crate::db::notifications::NotificationEvent;
 use crate::db::{notifications, tickets};
+use crate::domain::notification::NotificationEvent;
 
 /// Where the listener hands what it learns. The desktop raises native notifications and tells
 /// the UI; tests collect into a channel.

@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use crate::helpers::{signed_in, Desk, DESK_PASSWORD};
 
-fn new_account(username: &str) -> accounts::NewAccount {
-    accounts::NewAccount {
+fn new_account(username: &str) -> ticketdesk::domain::account::NewAccount {
+    ticketdesk::domain::account::NewAccount {
         username: username.into(),
         email: format!("{username}@example.com"),
         first_name: "New".into(),
@@ -78,7 +78,7 @@ async fn an_admin_creates_an_account_that_can_sign_in_and_others_cannot(pool: Pg
         matches!(err, Error::Conflict(_)),
         "a taken username is a conflict: {err:?}"
     );
-    let weak = accounts::NewAccount {
+    let weak = ticketdesk::domain::account::NewAccount {
         password: "short".into(),
         ..new_account("weakling")
     };
@@ -107,7 +107,7 @@ async fn role_changes_are_audited_and_deactivation_ends_sessions(pool: PgPool) {
     );
     drop(tx);
 
-    let promote = accounts::AccountChange {
+    let promote = ticketdesk::domain::account::AccountChange {
         role: Role::SeniorEngineer,
         department: Some("Network".into()),
         is_active: true,
@@ -121,7 +121,7 @@ async fn role_changes_are_audited_and_deactivation_ends_sessions(pool: PgPool) {
     let profile = audit(&pool, "PROFILE_UPDATED").await;
     assert_eq!(profile.last().unwrap()["new"]["department"], "Network");
 
-    let deactivate = accounts::AccountChange {
+    let deactivate = ticketdesk::domain::account::AccountChange {
         role: Role::SeniorEngineer,
         department: None,
         is_active: false,
@@ -155,7 +155,7 @@ async fn role_changes_are_audited_and_deactivation_ends_sessions(pool: PgPool) {
         .await
         .is_err());
 
-    let demote_self = accounts::AccountChange {
+    let demote_self = ticketdesk::domain::account::AccountChange {
         role: Role::EndUser,
         department: None,
         is_active: true,

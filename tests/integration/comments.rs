@@ -2,7 +2,8 @@
 //! against staleness, deletion is soft, and a retried post is stored once.
 
 use sqlx::PgPool;
-use ticketdesk::db::comments::{self, CommentEdit};
+use ticketdesk::db::comments;
+use ticketdesk::domain::ticket::CommentEdit;
 use ticketdesk::domain::ticket::{NewComment, TicketDetail};
 use ticketdesk::domain::user::Role;
 use ticketdesk::error::Error;

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use ticketdesk::db::auth::SignedIn;
-use ticketdesk::db::notifications::NotificationEvent;
 use ticketdesk::db::ticket_changes::{self, Assignment};
+use ticketdesk::domain::notification::NotificationEvent;
 use ticketdesk::domain::ticket::NewTicket;
 use ticketdesk::domain::user::Role;
 use ticketdesk::notify::listener::{self, Deliver};

@@ -151,7 +151,7 @@ pub async fn detail(
     ticketdesk::db::tickets::detail(&mut tx, desk.actor(), id).await
 }
 
-pub async fn claim(desk: &Desk) -> Vec<ticketdesk::db::notifications::NotificationEvent> {
+pub async fn claim(desk: &Desk) -> Vec<ticketdesk::domain::notification::NotificationEvent> {
     let mut tx = desk.tx().await;
     let claimed = ticketdesk::db::notifications::claim_undelivered(&mut *tx)
         .await

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use sqlx::PgPool;
-use ticketdesk::db::notifications::NotificationEvent;
+use ticketdesk::domain::notification::NotificationEvent;
 use ticketdesk::domain::user::Role;
 use ticketdesk::notify::listener::{self, Deliver};
 use tokio::sync::{mpsc, watch};

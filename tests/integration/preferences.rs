@@ -3,7 +3,8 @@
 //! notifications.
 
 use sqlx::PgPool;
-use ticketdesk::db::notification_preferences::{self, NotificationPreference};
+use ticketdesk::db::notification_preferences;
+use ticketdesk::domain::notification::NotificationPreference;
 use ticketdesk::domain::notification::{Channel, NotificationKind};
 use ticketdesk::domain::user::Role;
 use ticketdesk::error::Error;

@@ -4,8 +4,9 @@
 
 use sqlx::PgPool;
 use ticketdesk::db::comments;
-use ticketdesk::db::notifications::{self, NotificationQuery};
+use ticketdesk::db::notifications;
 use ticketdesk::db::ticket_changes::{self, Assignment, StatusChange};
+use ticketdesk::domain::notification::NotificationQuery;
 use ticketdesk::domain::ticket::{NewComment, Status};
 use ticketdesk::domain::user::Role;
 use ticketdesk::error::Error;
