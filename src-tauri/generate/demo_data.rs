@@ -1,9 +1,9 @@
 //! Realistic demo data: users of every role, ~200 tickets in every status and priority, with
 //! comments and history. Deterministic ids make it idempotent: running it twice adds nothing.
+//! The statements are in `generate/sql/demo/`.
 
 use anyhow::Context;
-use chrono::{DateTime, Duration, Utc};
-use serde_json::json;
+use chrono::{Duration, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -64,14 +64,6 @@ const NAMESPACE: Uuid = Uuid::from_u128(0x7c1c_4f5e_2d0b_4c8e_9a51_3b6f_0e2d_9a1
 
 pub fn user_id(username: &str) -> Uuid {
     Uuid::new_v5(&NAMESPACE, format!("user:{username}").as_bytes())
-}
-
-fn display_name(username: &str) -> String {
-    USERS
-        .iter()
-        .find(|u| u.0 == username)
-        .map(|u| format!("{} {}", u.1, u.2))
-        .unwrap_or_default()
 }
 
 fn ticket_id(n: usize) -> Uuid {
@@ -215,26 +207,19 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
     let hash =
         crate::domain::password::new_verifier(DEMO_PASSWORD).map_err(|e| anyhow::anyhow!(e))?;
     for (username, first, last, role, department) in USERS {
-        // The upsert also upgrades demo users made before password verifiers existed.
-        loaded.users += sqlx::query(
-            "INSERT INTO users (id, username, email, password_hash, first_name, last_name, role, \
-                                department, is_email_verified) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE) \
-             ON CONFLICT (id) DO UPDATE SET password_hash = EXCLUDED.password_hash \
-             WHERE users.password_hash NOT LIKE '$tdv1$%'",
-        )
-        .bind(user_id(username))
-        .bind(username)
-        .bind(format!("{username}@example.com"))
-        .bind(&hash)
-        .bind(first)
-        .bind(last)
-        .bind(role.as_str())
-        .bind(department)
-        .execute(&mut *tx)
-        .await
-        .context("inserting demo users")?
-        .rows_affected();
+        loaded.users += sqlx::query(include_str!("sql/demo/users.sql"))
+            .bind(user_id(username))
+            .bind(username)
+            .bind(format!("{username}@example.com"))
+            .bind(&hash)
+            .bind(first)
+            .bind(last)
+            .bind(role.as_str())
+            .bind(department)
+            .execute(&mut *tx)
+            .await
+            .context("inserting demo users")?
+            .rows_affected();
     }
 
     let requestors: Vec<&str> = USERS.iter().map(|u| u.0).collect();
@@ -245,6 +230,7 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
         .collect();
     let now = Utc::now();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut added = Vec::new();
     for n in 0..TICKET_COUNT {
         // Every status and priority appears: cycle through them, shuffle the rest.
         let status = Status::ALL[n % Status::ALL.len()];
@@ -266,84 +252,40 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
         let closed_at = (status == Status::Closed)
             .then(|| resolved_at.unwrap_or(created_at) + Duration::days(1));
         let id = ticket_id(n);
-        let inserted = sqlx::query(
-            "INSERT INTO tickets (id, ticket_number, title, description, category, priority, status, \
-                                  requestor_id, assignee_id, created_at, updated_at, resolved_at, \
-                                  closed_at, environment, tags, resolution_notes, sla_policy_id, \
-                                  status_before_escalation, first_response_at) \
-             SELECT $1, next_ticket_number(), $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, \
-                    (SELECT id FROM sla_policies WHERE priority = $5 AND category IS NULL LIMIT 1), \
-                    CASE WHEN $6 = 'ESCALATED' THEN 'IN_PROGRESS' END, \
-                    CASE WHEN $6 NOT IN ('NEW', 'OPEN') THEN $9 + interval '20 minutes' END \
-             WHERE NOT EXISTS (SELECT 1 FROM tickets WHERE id = $1)",
-        )
-        .bind(id)
-        .bind(&title)
-        .bind(format!(
-            "{title}.\n\nNoticed by {requestor} at {}. Impact: {}. Steps tried so far: restarted the service, checked the dashboards.",
+        let impact = if priority == Priority::P1Critical {
+            "customers affected"
+        } else {
+            "internal only"
+        };
+        let description = format!(
+            "{title}.\n\nNoticed by {requestor} at {}. Impact: {impact}. Steps tried so far: \
+             restarted the service, checked the dashboards.",
             created_at.format("%Y-%m-%d %H:%M UTC"),
-            if priority == Priority::P1Critical { "customers affected" } else { "internal only" }
-        ))
-        .bind(category.as_str())
-        .bind(priority.as_str())
-        .bind(status.as_str())
-        .bind(user_id(requestor))
-        .bind(assignee.map(user_id))
-        .bind(created_at)
-        .bind(resolved_at)
-        .bind(closed_at)
-        .bind(*rng.pick(ENVIRONMENTS))
-        .bind(vec![host.to_string(), category.as_str().to_lowercase()])
-        .bind(resolved_at.map(|_| "Root cause found and fixed; see the comments."))
-        .execute(&mut *tx)
-        .await
-        .context("inserting demo tickets")?
-        .rows_affected();
+        );
+        let inserted = sqlx::query(include_str!("sql/demo/ticket.sql"))
+            .bind(id)
+            .bind(&title)
+            .bind(description)
+            .bind(category.as_str())
+            .bind(priority.as_str())
+            .bind(status.as_str())
+            .bind(user_id(requestor))
+            .bind(assignee.map(user_id))
+            .bind(created_at)
+            .bind(resolved_at)
+            .bind(closed_at)
+            .bind(*rng.pick(ENVIRONMENTS))
+            .bind(vec![host.to_string(), category.as_str().to_lowercase()])
+            .bind(resolved_at.map(|_| "Root cause found and fixed; see the comments."))
+            .execute(&mut *tx)
+            .await
+            .context("inserting demo tickets")?
+            .rows_affected();
         if inserted == 0 {
             continue;
         }
         loaded.tickets += 1;
-        let mut history = vec![(
-            created_at,
-            requestor,
-            "CREATED",
-            None,
-            None,
-            Some(json!({ "title": title, "status": "NEW" })),
-        )];
-        if let Some(engineer) = assignee {
-            history.push((
-                created_at + Duration::minutes(5),
-                "lena",
-                "ASSIGNED",
-                Some("assignee_id"),
-                None,
-                Some(json!({ "id": user_id(engineer), "displayName": display_name(engineer) })),
-            ));
-            if status != Status::Open {
-                history.push((
-                    created_at + Duration::minutes(20),
-                    engineer,
-                    "STATUS_CHANGED",
-                    Some("status"),
-                    Some(json!("OPEN")),
-                    Some(json!(status)),
-                ));
-            }
-        }
-        for (at, who, action, field, old, new) in &history {
-            insert_history(
-                &mut tx,
-                id,
-                at,
-                who,
-                action,
-                *field,
-                old.as_ref(),
-                new.as_ref(),
-            )
-            .await?;
-        }
+        added.push(id);
         let comment_count = if status == Status::New {
             0
         } else {
@@ -356,77 +298,32 @@ pub async fn load(pool: &PgPool) -> anyhow::Result<Loaded> {
                 requestor
             };
             let internal = c % 2 == 0 && rng.below(3) == 0;
-            sqlx::query(
-                "INSERT INTO comments (ticket_id, user_id, content, is_internal, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5)",
-            )
-            .bind(id)
-            .bind(user_id(author))
-            .bind(if internal { "Internal: likely the same root cause as last week's incident." } else { *rng.pick(COMMENTS) })
-            .bind(internal)
-            .bind(created_at + Duration::minutes(30 + 40 * c as i64))
-            .execute(&mut *tx)
-            .await
-            .context("inserting demo comments")?;
+            sqlx::query(include_str!("sql/demo/comment.sql"))
+                .bind(id)
+                .bind(user_id(author))
+                .bind(if internal {
+                    "Internal: likely the same root cause as last week's incident."
+                } else {
+                    *rng.pick(COMMENTS)
+                })
+                .bind(internal)
+                .bind(created_at + Duration::minutes(30 + 40 * c as i64))
+                .execute(&mut *tx)
+                .await
+                .context("inserting demo comments")?;
         }
     }
-    // The demo's history is weeks long: its overdue open tickets breached back then, as the
-    // sweep would have flagged them, rather than all at once at the first start.
-    sqlx::query(
-        "UPDATE tickets SET sla_breach = TRUE, sla_breach_time = due_date \
-         WHERE NOT sla_breach AND status NOT IN ('CLOSED', 'RESOLVED') AND due_date <= now()",
-    )
-    .execute(&mut *tx)
-    .await
-    .context("flagging the demo's past SLA breaches")?;
-    // Its first responses are the engineers' status changes it wrote (20 minutes in); a response
-    // that came late, or never, was a breach back then too.
-    sqlx::query(
-        "UPDATE tickets SET response_breach = TRUE \
-         WHERE NOT response_breach AND response_due_at < coalesce(first_response_at, now())",
-    )
-    .execute(&mut *tx)
-    .await
-    .context("flagging the demo's past response breaches")?;
-    // Its 80 % warnings that fell in the past went out back then.
-    sqlx::query(
-        "UPDATE tickets SET \
-             resolution_warned_at = CASE WHEN resolution_warn_at <= now() \
-                                         THEN resolution_warn_at END, \
-             response_warned_at = CASE WHEN response_warn_at <= now() THEN response_warn_at END \
-         WHERE resolution_warn_at <= now() OR response_warn_at <= now()",
-    )
-    .execute(&mut *tx)
-    .await
-    .context("marking the demo's past SLA warnings")?;
+    // Written from the tickets as inserted, in the triggers' format.
+    sqlx::query(include_str!("sql/demo/history.sql"))
+        .bind(&added)
+        .bind(user_id("lena"))
+        .execute(&mut *tx)
+        .await
+        .context("inserting demo history")?;
+    sqlx::raw_sql(include_str!("sql/demo/past_breaches.sql"))
+        .execute(&mut *tx)
+        .await
+        .context("flagging the demo's past SLA breaches and warnings")?;
     tx.commit().await?;
     Ok(loaded)
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_history(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    ticket: Uuid,
-    at: &DateTime<Utc>,
-    who: &str,
-    action: &str,
-    field: Option<&str>,
-    old: Option<&serde_json::Value>,
-    new: Option<&serde_json::Value>,
-) -> anyhow::Result<()> {
-    sqlx::query(
-        "INSERT INTO ticket_history (ticket_id, user_id, action, field_changed, old_value, new_value, timestamp) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(ticket)
-    .bind(user_id(who))
-    .bind(action)
-    .bind(field)
-    .bind(old.map(|v| v.to_string()))
-    .bind(new.map(|v| v.to_string()))
-    .bind(at)
-    .execute(&mut **tx)
-    .await
-    .context("inserting demo history")?;
-    Ok(())
 }

@@ -1,0 +1,86 @@
+-- The session's per-batch plans, emptied at each commit: the tickets (plan.sql), their
+-- comments (comment_plan.sql) and attachments (attachment_plan.sql). Run as one script.
+CREATE TEMP TABLE syn_plan (
+    n bigint NOT NULL,
+    id uuid NOT NULL,
+    ticket_number varchar(20) NOT NULL,
+    created_at timestamptz NOT NULL,
+    status varchar(30) NOT NULL,
+    priority0 varchar(20) NOT NULL,
+    priority varchar(20) NOT NULL,
+    category varchar(50) NOT NULL,
+    requestor uuid NOT NULL,
+    requestor_staff boolean NOT NULL,
+    assignee uuid,
+    assignee_name text,
+    first_assignee uuid,
+    first_assignee_name text,
+    lead uuid NOT NULL,
+    triager uuid,
+    triager_name text,
+    closer uuid,
+    pre_assigned boolean NOT NULL,
+    resolve_from varchar(30),
+    status_before_escalation varchar(30),
+    t_assign timestamptz,
+    t_prio timestamptz,
+    t_reassign timestamptz,
+    t_progress timestamptz,
+    t_pending timestamptz,
+    t_pending_back timestamptz,
+    t_escalate timestamptz,
+    t_resolve1 timestamptz,
+    t_reopen timestamptz,
+    t_reprogress timestamptz,
+    t_resolve2 timestamptz,
+    resolved_at timestamptz,
+    closed_at timestamptz,
+    updated_at timestamptz NOT NULL,
+    comments_until timestamptz NOT NULL,
+    title text NOT NULL,
+    description text NOT NULL,
+    environment varchar(50),
+    tags text[],
+    affected_services text[],
+    impact_level varchar(20),
+    estimated_hours numeric(5,2),
+    resolution_notes text,
+    sla_policy_id uuid,
+    due_date timestamptz,
+    sla_breach boolean NOT NULL,
+    sla_breach_time timestamptz,
+    version integer NOT NULL,
+    reopen_count integer NOT NULL,
+    ncomments integer NOT NULL,
+    nattach integer NOT NULL,
+    r_notify float8 NOT NULL,
+    r_read float8 NOT NULL
+) ON COMMIT DELETE ROWS;
+
+CREATE TEMP TABLE syn_comments (
+    n bigint NOT NULL,
+    j integer NOT NULL,
+    id uuid NOT NULL,
+    ticket_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    is_internal boolean NOT NULL,
+    created_at timestamptz NOT NULL,
+    nphrases integer NOT NULL,
+    opener integer NOT NULL,
+    edited boolean NOT NULL
+) ON COMMIT DELETE ROWS;
+
+CREATE TEMP TABLE syn_attach (
+    n bigint NOT NULL,
+    a integer NOT NULL,
+    id uuid NOT NULL,
+    ticket_id uuid NOT NULL,
+    uploaded_by uuid NOT NULL,
+    uploaded_at timestamptz NOT NULL,
+    blob integer NOT NULL,
+    file_name varchar(255) NOT NULL,
+    file_size bigint NOT NULL
+) ON COMMIT DELETE ROWS;
+
+CREATE INDEX ON syn_comments (n, j);
+CREATE INDEX ON syn_attach (n);
