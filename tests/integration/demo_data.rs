@@ -87,3 +87,50 @@ async fn demo_tickets_have_deadlines_and_past_breaches_are_already_flagged(pool:
     // So the first start raises no burst of breach alerts for weeks-old tickets.
     assert_eq!(ticketdesk::db::sla::sweep(&pool).await.unwrap(), Some(0));
 }
+
+/// The demo's backdated history is written in the triggers' format: for each action both
+/// write, the JSON keys of a demo row are those of a row the triggers wrote for a ticket
+/// created through the app (issue 17: one history format, not a copy per generator).
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn demo_history_has_the_shape_the_triggers_write(pool: PgPool) {
+    demo_data::load(&pool).await.unwrap();
+    let lead = crate::helpers::signed_in(
+        &pool,
+        "shape_lead",
+        ticketdesk::domain::user::Role::TeamLead,
+    )
+    .await;
+    let engineer = demo_data::user_id("dev");
+    let created = crate::helpers::create(
+        &lead,
+        crate::helpers::new_ticket("Shape of history", Some(engineer)),
+    )
+    .await
+    .unwrap();
+    let shapes = |action: &'static str, from_app: bool| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT DISTINCT (SELECT string_agg(k, ',' ORDER BY k) \
+                                  FROM jsonb_object_keys(h.new_value::jsonb) k) \
+                 FROM ticket_history h \
+                 WHERE h.action = $1 AND (h.ticket_id = $2) = $3",
+            )
+            .bind(action)
+            .bind(created.id)
+            .bind(from_app)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    for action in ["CREATED", "ASSIGNED"] {
+        let app = shapes(action, true).await;
+        assert_eq!(app.len(), 1, "the app wrote one {action} row: {app:?}");
+        assert_eq!(
+            shapes(action, false).await,
+            app,
+            "demo {action} rows have the keys the trigger writes"
+        );
+    }
+}
