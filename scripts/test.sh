@@ -7,7 +7,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # The query macros check against .sqlx, not a live server: no build here needs a database (the
 # step after the Rust tests checks .sqlx against one).
 export SQLX_OFFLINE=true
-step() { echo; echo "==> $*"; }
+# Each step says when it began (seconds into this script), so a slower CI run shows where.
+step() { echo; echo "==> $* (at ${SECONDS} s)"; }
 
 step "format and UI type check"
 cargo fmt --check
