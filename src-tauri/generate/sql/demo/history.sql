@@ -7,7 +7,6 @@ INSERT INTO ticket_history (ticket_id, user_id, action, field_changed, old_value
 SELECT t.id, e.user_id, e.action, e.field, e.old_value, e.new_value, e.at
 FROM unnest($1::uuid[]) WITH ORDINALITY AS i(id, n)
 JOIN tickets t ON t.id = i.id
-LEFT JOIN users a ON a.id = t.assignee_id
 CROSS JOIN LATERAL (
     SELECT 0 AS k, t.requestor_id AS user_id, 'CREATED' AS action, NULL AS field,
         NULL AS old_value,
@@ -16,7 +15,7 @@ CROSS JOIN LATERAL (
         t.created_at AS at
     UNION ALL
     SELECT 1, $2::uuid, auth.history_assign_action(NULL), 'assignee_id', NULL,
-        auth.history_user_value(a.id, a.first_name || ' ' || a.last_name)::text,
+        auth.user_ref(t.assignee_id)::text,
         t.created_at + interval '5 minutes'
     WHERE t.assignee_id IS NOT NULL
     UNION ALL
