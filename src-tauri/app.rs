@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use tauri::{AppHandle, Emitter, Manager, RunEvent};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
+use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 use uuid::Uuid;
 
 use crate::config;
@@ -12,19 +13,56 @@ use crate::db;
 use crate::notify::desktop::DesktopAlerts;
 use crate::state::AppState;
 
+/// How the window starts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Launch {
+    /// Started at login (`--hidden`, the autostart entry's flag): into the tray, no window.
+    pub hidden: bool,
+}
+
+/// What the window remembers across restarts (size, position, maximised, …): everything but
+/// whether it was shown, which `Launch` decides.
+fn remembered_window_state() -> StateFlags {
+    StateFlags::all() - StateFlags::VISIBLE
+}
+
 /// Opens the window and runs until it is closed, or with a tray until "Quit" (closing the
 /// window then only hides it).
-pub fn run() -> anyhow::Result<()> {
+pub fn run(launch: Launch) -> anyhow::Result<()> {
     let app = tauri::Builder::default()
+        // First: a second launch hands its arguments (a ticketdesk:// link) to the running app
+        // over D-Bus and exits before anything else starts (no second listener, no second
+        // solo cluster).
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            crate::tray::show_main_window(app);
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(remembered_window_state())
+                .build(),
+        )
         .plugin(tauri_plugin_store::Builder::new().build())
         .invoke_handler(crate::commands::handler())
-        .on_window_event(crate::tray::on_window_event)
-        .setup(|app| {
+        .on_window_event(|window, event| {
+            crate::tray::on_window_event(window, event);
+            if let WindowEvent::CloseRequested { .. } = event {
+                // Closing to the tray is not an exit: save now, so a later kill keeps it.
+                let _ = window
+                    .app_handle()
+                    .save_window_state(remembered_window_state());
+            }
+        })
+        .setup(move |app| {
             let stored_url = stored_database_url(app.handle());
             let target = config::resolve(stored_url)?;
-            tracing::info!(?target, "starting");
+            tracing::info!(?target, ?launch, "starting");
             app.manage(AppState::new(app.handle().clone(), target));
             crate::tray::init(app.handle());
+            crate::links::listen(app.handle());
+            if !launch.hidden {
+                crate::tray::show_main_window(app.handle());
+            }
             crate::first_paint::listen(app.handle());
             tauri::async_runtime::spawn(connect_and_listen(app.handle().clone()));
             tauri::async_runtime::spawn(keep_session_fresh(app.handle().clone()));

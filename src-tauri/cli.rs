@@ -19,9 +19,26 @@ use crate::{db, solo};
     version,
     about = "Desktop ticketing for DevOps teams"
 )]
+#[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Start in the tray without showing the window (how the login autostart entry starts it).
+    #[arg(long)]
+    hidden: bool,
+    /// A link to open: ticketdesk://ticket/TKT-2026-00042 (a running ticketdesk opens it).
+    #[arg(value_name = "LINK", value_parser = app_link)]
+    link: Option<String>,
+}
+
+/// Only a `ticketdesk://` link starts the app with an argument, so a mistyped subcommand is an
+/// error rather than a window. What the link names is the app's to check (it says so there).
+fn app_link(arg: &str) -> Result<String, String> {
+    let scheme = format!("{}://", crate::domain::link::SCHEME);
+    match arg.get(..scheme.len()) {
+        Some(start) if start.eq_ignore_ascii_case(&scheme) => Ok(arg.to_owned()),
+        _ => Err(format!("not a command, nor a {scheme} link")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -137,7 +154,8 @@ pub fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        None => crate::app::run(),
+        // The link itself is read by tauri-plugin-deep-link from the arguments.
+        None => crate::app::run(crate::app::Launch { hidden: cli.hidden }),
         Some(command) => tokio::runtime::Runtime::new()
             .context("cannot start the async runtime")
             .and_then(|rt| rt.block_on(run_command(command))),
@@ -358,4 +376,31 @@ where
     };
     closing.close().await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, Command};
+    use clap::Parser;
+
+    #[test]
+    fn the_window_takes_a_link_and_hidden_but_a_mistyped_command_is_an_error() {
+        let cli =
+            Cli::try_parse_from(["ticketdesk", "ticketdesk://ticket/TKT-2026-00042"]).unwrap();
+        assert_eq!(
+            cli.link.as_deref(),
+            Some("ticketdesk://ticket/TKT-2026-00042")
+        );
+        assert!(cli.command.is_none() && !cli.hidden);
+        let cli = Cli::try_parse_from(["ticketdesk", "--hidden"]).unwrap();
+        assert!(cli.hidden && cli.link.is_none());
+        let cli = Cli::try_parse_from(["ticketdesk", "migrate"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Migrate)));
+        let err = Cli::try_parse_from(["ticketdesk", "migrat"]).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("not a command, nor a ticketdesk:// link"),
+            "{err}"
+        );
+    }
 }

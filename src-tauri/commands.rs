@@ -44,6 +44,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         list_users,
         list_queue,
         get_ticket,
+        take_ticket_link,
         create_ticket,
         change_status,
         assign_ticket,
@@ -202,6 +203,13 @@ async fn list_queue(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The ticket a `ticketdesk://` link asked for (issue 18), once the window can open it: its id,
+/// or null when no link waits.
+#[tauri::command]
+async fn take_ticket_link(state: State<'_, AppState>) -> CommandResult<Option<Uuid>> {
+    Ok(crate::links::take_waiting(&state).await?)
 }
 
 #[tauri::command]

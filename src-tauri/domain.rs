@@ -4,6 +4,7 @@ pub mod account;
 pub mod attachment;
 pub mod draft;
 pub mod escalation;
+pub mod link;
 pub mod mfa;
 pub mod notification;
 pub mod outbox;

@@ -12,10 +12,14 @@ pub const OUTBOX: &str = "outbox";
 /// Open this ticket: a click on a native notification or a tray item (payload: its id).
 pub const OPEN_TICKET: &str = "open-ticket";
 
-pub const ALL: [&str; 5] = [
+/// A `ticketdesk://` link is waiting (no payload): the window takes it with `take_ticket_link`.
+pub const LINK_OPENED: &str = "link-opened";
+
+pub const ALL: [&str; 6] = [
     NOTIFICATION,
     TICKETS_CHANGED,
     CONNECTION,
     OUTBOX,
     OPEN_TICKET,
+    LINK_OPENED,
 ];

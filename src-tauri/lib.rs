@@ -10,6 +10,7 @@
 //! - `cli`      the command line of the one binary, `bench` its benchmark
 //! - `first_paint` the UI's "window ready" report, timed by scripts/footprint.sh
 //! - `local`    the account's store on this disk: drafts, outbox, read cache (SQLite, crash-safe)
+//! - `links`    `ticketdesk://ticket/…` links handed over by a second launch
 //! - `offline`  sends the outbox when the server is back (issue 16)
 //! - `worker`   the headless delivery of EMAIL, SLACK and SMS notifications
 
@@ -25,6 +26,7 @@ pub mod error;
 pub mod events;
 pub mod first_paint;
 pub mod generate;
+pub mod links;
 pub mod local;
 pub mod notify;
 pub mod offline;

@@ -99,3 +99,25 @@ $$;
 ALTER FUNCTION api.ticket_detail(uuid) OWNER TO ticketdesk_definer;
 REVOKE ALL ON FUNCTION api.ticket_detail(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.ticket_detail(uuid) TO ticketdesk_desktop;
+
+-- The ticket a link names (ticketdesk://ticket/TKT-2026-00042, issue 18): its id when the caller
+-- may see it, by api.ticket_detail's rule. A ticket they may not see is answered as unknown
+-- (P0002), like a number that does not exist, so a link tells nothing about it.
+CREATE OR REPLACE FUNCTION api.ticket_id_by_number(p_number text) RETURNS uuid
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+    v_caller record := auth.caller();
+    v_id uuid;
+BEGIN
+    SELECT t.id INTO v_id FROM tickets t
+    WHERE t.ticket_number = upper(btrim(p_number))
+      AND (v_caller.role <> 'END_USER' OR t.requestor_id = v_caller.user_id);
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'no ticket % that you can see', upper(btrim(p_number)) USING ERRCODE = 'P0002';
+    END IF;
+    RETURN v_id;
+END;
+$$;
+ALTER FUNCTION api.ticket_id_by_number(text) OWNER TO ticketdesk_definer;
+REVOKE ALL ON FUNCTION api.ticket_id_by_number(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.ticket_id_by_number(text) TO ticketdesk_desktop;

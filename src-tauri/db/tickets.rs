@@ -301,6 +301,15 @@ struct AttachmentRow {
     uploaded_at: DateTime<Utc>,
 }
 
+/// The id of ticket `number` (a link's, issue 18) when the session's user may see it; one they
+/// may not see is [`Error::NotFound`], like a number that does not exist.
+pub async fn id_by_number(conn: &mut PgConnection, number: &str) -> Result<Uuid> {
+    let id = sqlx::query_scalar!(r#"SELECT api.ticket_id_by_number($1) AS "id!""#, number)
+        .fetch_one(conn)
+        .await?;
+    Ok(id)
+}
+
 /// One ticket with its comments, history and attachments, as the actor may see it, and what
 /// the actor may do to it. A ticket the actor may not see is reported as not found, so its
 /// existence does not leak. Run it in one transaction (the caller's session transaction) so

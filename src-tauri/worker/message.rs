@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use super::retry::SendError;
+use crate::domain::link::ticket_link;
 
 /// The channels the worker delivers (IN_APP is the desktops').
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -126,6 +127,7 @@ pub fn email_body(n: &Outgoing) -> String {
     let mut body = format!("{greeting}\n\n{}\n", n.message.trim());
     if let (Some(number), Some(title)) = (&n.ticket_number, &n.ticket_title) {
         body.push_str(&format!("\nTicket {number}: {title}\n"));
+        body.push_str(&format!("Open it in ticketdesk: {}\n", ticket_link(number)));
     }
     if n.priority == "URGENT" || n.priority == "HIGH" {
         body.push_str(&format!("Priority: {}\n", n.priority.to_lowercase()));
@@ -144,6 +146,14 @@ pub fn slack_text(n: &Outgoing) -> String {
         slack_escape(&n.subject()),
         slack_escape(n.message.trim())
     );
+    // The link as plain text: Slack makes links of web addresses only.
+    if let Some(number) = &n.ticket_number {
+        text.push_str(&format!(
+            "\n{} · {}",
+            slack_escape(number),
+            slack_escape(&ticket_link(number))
+        ));
+    }
     if let Some(recipient) = &n.recipient {
         text.push_str(&format!("\n_for {}_", slack_escape(&recipient.name())));
     }
@@ -207,7 +217,9 @@ mod tests {
         assert_eq!(email_address(&n), Ok("dev@example.com"));
         let body = email_body(&n);
         assert!(body.starts_with("Hello Dev,\n\nLena Lead assigned you: Disk <full> & slow\n"));
-        assert!(body.contains("Ticket TD-0042: Disk <full> & slow"));
+        assert!(body.contains(
+            "Ticket TD-0042: Disk <full> & slow\nOpen it in ticketdesk: ticketdesk://ticket/TD-0042\n"
+        ));
         assert!(body.contains("Priority: high"));
     }
 
@@ -226,7 +238,8 @@ mod tests {
         let text = slack_text(&outgoing());
         assert_eq!(
             text,
-            "*TD-0042 assigned to you*\nLena Lead assigned you: Disk &lt;full&gt; &amp; slow\n_for Dev Ops_"
+            "*TD-0042 assigned to you*\nLena Lead assigned you: Disk &lt;full&gt; &amp; slow\n\
+             TD-0042 · ticketdesk://ticket/TD-0042\n_for Dev Ops_"
         );
     }
 

@@ -36,6 +36,7 @@ import {
   Cleanup,
   Fatal,
   appWindow,
+  busAddressFile,
   clickNotification,
   clickTrayItem,
   createDatabase,
@@ -1029,6 +1030,48 @@ test("an escalation reaches the manager natively and is acknowledged from the no
       .slice(nativeOnABefore)
       .filter((c) => c.strings.some((s) => s.includes(number)));
     assert.deepEqual(onA, [], "nobody hears of their own escalation");
+  } catch (e) {
+    e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
+    throw e;
+  }
+});
+
+// Issue 18: a clicked ticketdesk:// link starts a second `ticketdesk` (the desktop entry's `Exec=… %u`).
+// tauri-plugin-single-instance hands its arguments to the running app over the session bus and
+// exits; the running app shows its window from the tray and opens the ticket.
+test("a second launch with a ticketdesk:// link opens that ticket in the running window and starts nothing", { timeout: 60_000 }, async (t) => {
+  const { db } = ctx;
+  try {
+    // The desktop login's connections: each desktop's own (by client port), and any other.
+    const connections = async () => {
+      const [a, b] = [tcpPortsOfTree(A.driver.pid), tcpPortsOfTree(B.driver.pid)];
+      const ports = (
+        await db.query("SELECT client_port FROM pg_stat_activity WHERE datname = current_database() AND usename = $1", [DESKTOP_LOGIN])
+      ).rows.map((r) => r.client_port);
+      return { a: ports.filter((p) => a.has(p)), b: ports.filter((p) => b.has(p)), other: ports.filter((p) => !a.has(p) && !b.has(p)) };
+    };
+    const before = await connections();
+    assert.ok(before.b.includes(B.listenerPort), `B's listener is up on the connection it started with: ${JSON.stringify(before)}`);
+    assert.deepEqual(before.other, [], "no connection of the desktop login outside A and B");
+    const bPids = () => pidsOfTree(B.driver.pid);
+    assert.equal(await appWindow(ctx.display, bPids()), null, "B's window starts in the tray (the escalation test closed it)");
+    const ticket = (await db.query("SELECT ticket_number, title FROM tickets ORDER BY created_at, id LIMIT 1")).rows[0];
+    const link = `ticketdesk://ticket/${ticket.ticket_number.toLowerCase()}`;
+
+    // The second launch, on B's bus, as B's user: it hands the link over and exits at once.
+    const address = fs.readFileSync(busAddressFile(B.dir), "utf8").trim();
+    const started = Date.now();
+    const out = await run(APP, [link], { env: { ...appEnv(B.dir), DBUS_SESSION_BUS_ADDRESS: address }, timeoutMs: 20_000 });
+    const handedOverMs = Date.now() - started;
+
+    await waitForDetail(B, ticket.title, `the link ${link}`);
+    const wid = await waitFor("B's window to be shown again", () => appWindow(ctx.display, bPids()), { timeoutMs: 10_000 });
+    assert.ok(await windowShown(ctx.display, wid));
+    assert.equal(appPids(B).length, 1, "one ticketdesk process in B's tree");
+    const after = await connections();
+    assert.ok(after.b.includes(B.listenerPort), `B still listens on the same connection: ${JSON.stringify(after)}`);
+    assert.deepEqual(after.other, [], "the second launch left no connection (and no listener) behind");
+    t.diagnostic(`second launch handed ${link} over and exited in ${handedOverMs} ms${out.trim() ? `; it printed: ${out.trim()}` : ""}`);
   } catch (e) {
     e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
     throw e;

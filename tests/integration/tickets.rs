@@ -278,3 +278,42 @@ async fn requestors_see_only_their_tickets_and_no_internal_notes(pool: PgPool) {
         "another requestor's ticket does not exist for Erin"
     );
 }
+
+/// A `ticketdesk://ticket/TKT-…` link's number as the desktop resolves it (issue 18).
+async fn by_number(
+    desk: &crate::helpers::Desk,
+    number: &str,
+) -> ticketdesk::error::Result<uuid::Uuid> {
+    let mut tx = desk.tx().await;
+    ticketdesk::db::tickets::id_by_number(&mut tx, number).await
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn a_link_resolves_only_to_a_ticket_its_user_may_see(pool: PgPool) {
+    let erin = signed_in(&pool, "erin", Role::EndUser).await;
+    let noah = signed_in(&pool, "noah", Role::EndUser).await;
+    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+    let erins = create(&erin, new_ticket("Erin's laptop", None))
+        .await
+        .unwrap();
+
+    // Control: the requestor and staff reach it, also typed in lower case with spaces.
+    assert_eq!(
+        by_number(&erin, &erins.ticket_number).await.unwrap(),
+        erins.id
+    );
+    let sloppy = format!(" {} ", erins.ticket_number.to_lowercase());
+    assert_eq!(by_number(&dev, &sloppy).await.unwrap(), erins.id);
+
+    // Another requestor is told what a number that does not exist tells.
+    let hidden = by_number(&noah, &erins.ticket_number).await.unwrap_err();
+    let missing = by_number(&noah, "TKT-1999-00001").await.unwrap_err();
+    for err in [&hidden, &missing] {
+        assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    }
+    assert_eq!(
+        hidden.to_string().replace(&erins.ticket_number, "N"),
+        missing.to_string().replace("TKT-1999-00001", "N"),
+        "the answer does not tell a hidden ticket from a missing one"
+    );
+}

@@ -433,6 +433,13 @@ async fn an_assignment_is_emailed_to_the_assignee_and_recorded_as_sent(pool: PgP
             .contains(&email.id.to_string()),
         "the Message-ID is the notification's own, the same on every retry"
     );
+    let link = format!("ticketdesk://ticket/{}", ticket.ticket_number);
+    assert!(
+        mail.body()
+            .contains(&format!("Open it in ticketdesk: {link}")),
+        "the mail carries the ticket's link (issue 18): {}",
+        mail.body()
+    );
     assert!(
         mail.body()
             .contains("Lena Tester assigned you: Disk full on db-1"),
@@ -525,6 +532,11 @@ async fn slack_and_sms_sinks_that_fail_twice_are_retried_with_backoff_until_they
         assert!(
             text.contains("Lena Tester assigned you: Pager storm"),
             "{text}"
+        );
+        let number = &ticket.ticket_number;
+        assert!(
+            text.contains(&format!("{number} · ticketdesk://ticket/{number}")),
+            "the Slack message carries the ticket's link beside its number: {text}"
         );
     }
     let to_gateway = requests_to(&http, "/sms").await;

@@ -179,13 +179,14 @@ function fakeSources({ failing = [] } = {}) {
       ticketsChanged: listen("ticketsChanged"),
       connection: listen("connection"),
       openTicket: listen("openTicket"),
+      linkOpened: listen("linkOpened"),
     },
   };
 }
 
 function recordingHandlers() {
   const calls = [];
-  const names = ["sessionEnded", "outboxSent", "outbox", "notification", "ticketsChanged", "connection", "openTicket"];
+  const names = ["sessionEnded", "outboxSent", "outbox", "notification", "ticketsChanged", "connection", "openTicket", "linkOpened"];
   return { calls, handlers: Object.fromEntries(names.map((n) => [n, (...args) => calls.push([n, ...args])])) };
 }
 
@@ -205,6 +206,7 @@ test("events: every event reaches its handler, and one call stops them all", asy
   fake.listeners.ticketsChanged(null);
   fake.listeners.connection(false);
   fake.listeners.openTicket("t-1");
+  fake.listeners.linkOpened();
   assert.deepEqual(calls, [
     ["sessionEnded"],
     ["outboxSent", [{ id: "o-1" }]],
@@ -213,13 +215,14 @@ test("events: every event reaches its handler, and one call stops them all", asy
     ["ticketsChanged", null],
     ["connection", false],
     ["openTicket", "t-1"],
+    ["linkOpened"],
   ]);
   assert.deepEqual(failures, []);
 
   stop();
   await settle();
   assert.deepEqual(fake.slots, { sessionEnded: null, outboxSent: null }, "the callback slots are cleared");
-  assert.deepEqual(fake.stopped.sort(), ["connection", "notification", "openTicket", "outbox", "ticketsChanged"]);
+  assert.deepEqual(fake.stopped.sort(), ["connection", "linkOpened", "notification", "openTicket", "outbox", "ticketsChanged"]);
   assert.deepEqual(Object.keys(fake.listeners), []);
 });
 
@@ -234,5 +237,5 @@ test("events: a subscription that fails is reported and the others still work", 
   assert.deepEqual(calls, [["connection", true]]);
   stop();
   await settle();
-  assert.equal(fake.stopped.length, 4, "the failed one has nothing to stop");
+  assert.equal(fake.stopped.length, 5, "the failed one has nothing to stop");
 });

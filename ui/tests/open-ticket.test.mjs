@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { eventually, openSignedIn, signIn, useHarness } from "./helpers/app.mjs";
-import { fakeBackend, PASSWORD } from "./helpers/fixtures.mjs";
+import { appError, fakeBackend, PASSWORD } from "./helpers/fixtures.mjs";
 
 const harness = useHarness();
 
@@ -67,5 +67,62 @@ test("open-ticket is ignored on the sign-in screen, also when the same user sign
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(await page.getByTestId("ticket-detail").count(), 0, "nothing opens by itself after sign-in");
   assert.equal(backend.callsOf("get_ticket").length, 0);
+  app.done();
+});
+
+// `ticketdesk://ticket/TKT-…` links (issue 18): the backend keeps the link and says `link-opened`;
+// the window takes it (`take_ticket_link`, which resolves the number as the signed-in user) and
+// opens the ticket, at once when signed in, else right after sign-in.
+test("a ticketdesk:// link opens its ticket in the signed-in window, once", async (t) => {
+  const backend = fakeBackend();
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  await eventually(async () => assert.equal(backend.callsOf("take_ticket_link").length, 1, "looked once at sign-in"));
+  assert.equal(await page.getByTestId("ticket-detail").count(), 0, "no link was waiting");
+
+  backend.waitingLink = "t-2";
+  await app.emit("link-opened", null);
+  const detail = page.getByTestId("ticket-detail");
+  await eventually(async () => assert.equal(await detail.getAttribute("data-ticket-id"), "t-2"));
+  assert.equal(backend.waitingLink, null, "taken");
+
+  // Told again with nothing waiting: what is open stays.
+  await app.emit("link-opened", null);
+  await eventually(() => assert.equal(backend.callsOf("take_ticket_link").length, 3));
+  assert.equal(await detail.getAttribute("data-ticket-id"), "t-2");
+  app.done();
+});
+
+test("a link that started the app while signed out opens once its user signs in", async (t) => {
+  const backend = fakeBackend({ me: null });
+  backend.waitingLink = "t-3";
+  const app = await harness.open(t, backend);
+  const { page } = app;
+  await page.getByTestId("sign-in").waitFor();
+  await app.emit("link-opened", null);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(backend.callsOf("take_ticket_link").length, 0, "not taken on the sign-in screen");
+  assert.equal(backend.waitingLink, "t-3");
+
+  await signIn(page, "ada", PASSWORD);
+  await eventually(async () => assert.equal(await page.getByTestId("ticket-detail").getAttribute("data-ticket-id"), "t-3"));
+  app.done();
+});
+
+test("a link to a ticket the user may not see says so and opens nothing", async (t) => {
+  const message = "The link opens TKT-2026-00099, but there is no such ticket that you can see.";
+  const backend = fakeBackend({
+    handlers: {
+      take_ticket_link: () => {
+        throw appError("not_found", message);
+      },
+    },
+  });
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  const banner = page.getByTestId("error-banner");
+  await eventually(async () => assert.match(await banner.innerText(), /TKT-2026-00099, but there is no such ticket/));
+  assert.equal(await banner.getAttribute("data-code"), "not_found");
+  assert.equal(await page.getByTestId("ticket-detail").count(), 0);
   app.done();
 });

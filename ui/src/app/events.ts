@@ -17,6 +17,7 @@ export interface EventSources {
   ticketsChanged: Listen<string | null>;
   connection: Listen<boolean>;
   openTicket: Listen<string>;
+  linkOpened: Listen<void>;
 }
 
 export interface EventHandlers {
@@ -33,6 +34,8 @@ export interface EventHandlers {
   connection(up: boolean): void;
   /** A click on a native notification or a tray item; Rust has already shown the window. */
   openTicket(ticketId: string): void;
+  /** A `ticketdesk://` link waits to be taken; Rust has already shown the window. */
+  linkOpened(): void;
 }
 
 /**
@@ -48,6 +51,7 @@ export function subscribeAll(sources: EventSources, handlers: EventHandlers, fai
     sources.ticketsChanged((ticketId) => handlers.ticketsChanged(ticketId)),
     sources.connection((up) => handlers.connection(up)),
     sources.openTicket((ticketId) => handlers.openTicket(ticketId)),
+    sources.linkOpened(() => handlers.linkOpened()),
   ].map((subscription) =>
     subscription.catch((e: unknown) => {
       failed(e);

@@ -1,6 +1,6 @@
 // The real event sources for `subscribeAll`: the backend's events (api.ts) and the outbox's "sent" callback.
 import { outbox } from "../features/outbox/outbox.svelte";
-import { onConnection, onNotification, onOpenTicket, onOutbox, onSessionEnded, onTicketsChanged, toApiError } from "../lib/api";
+import { onConnection, onLinkOpened, onNotification, onOpenTicket, onOutbox, onSessionEnded, onTicketsChanged, toApiError } from "../lib/api";
 import type { EventSources } from "./events";
 
 export const liveSources: EventSources = {
@@ -11,6 +11,7 @@ export const liveSources: EventSources = {
   ticketsChanged: onTicketsChanged,
   connection: onConnection,
   openTicket: onOpenTicket,
+  linkOpened: onLinkOpened,
 };
 
 /** A backend event could not be subscribed to: the app goes on without it. */

@@ -47,6 +47,8 @@ interface Commands {
   list_queue: { args: { query: QueueQuery }; result: QueuePage };
   get_ticket: { args: { ticketId: string }; result: TicketDetail };
   get_ticket_sla: { args: { ticketId: string }; result: SlaExplanation | null };
+  /** The ticket a `ticketdesk://` link asked for (its id), null when no link waits. */
+  take_ticket_link: { args: Record<string, never>; result: string | null };
   list_sla_policies: { args: Record<string, never>; result: SlaPolicy[] };
   save_sla_policy: { args: { policy: SlaPolicy }; result: SlaPolicy[] };
   list_sla_calendars: { args: Record<string, never>; result: HolidayCalendar[] };
@@ -189,6 +191,9 @@ export const api = {
   getTicket: (ticketId: string) => call("get_ticket", { ticketId }),
   /** Both deadlines with the steps that set them ("Why this deadline?"); null without an SLA policy. */
   getTicketSla: (ticketId: string) => call("get_ticket_sla", { ticketId }),
+  /** The ticket a `ticketdesk://ticket/TKT-…` link asked for, once; null when no link waits. A link to a
+   * ticket the user may not see rejects with `not_found`. */
+  takeTicketLink: () => call("take_ticket_link", {}),
   /** This and the four writes after it resolve to `{ sent }`, or to `{ queued }` when the work went to
    * the outbox (server away, or earlier work on the ticket still waiting); their client ids are
    * optional, the backend fills them in. */
@@ -309,6 +314,11 @@ export function onConnection(handler: (online: boolean) => void): Promise<Unlist
 /** The outbox changed (queued, sent, discarded, or an item needs the user); the payload is the whole list. */
 export function onOutbox(handler: (entries: OutboxEntry[]) => void): Promise<UnlistenFn> {
   return listen<OutboxEntry[]>("outbox", (e) => handler(Array.isArray(e.payload) ? e.payload : []));
+}
+
+/** A `ticketdesk://` link is waiting (take it with `api.takeTicketLink`); the window is already shown. */
+export function onLinkOpened(handler: () => void): Promise<UnlistenFn> {
+  return listen<null>("link-opened", () => handler());
 }
 
 /** Open this ticket (a click on a native notification or a tray menu item); the window is already shown. */

@@ -707,6 +707,8 @@ export function fakeBackend({
     /** Reset codes issued by admin_issue_reset: code → { userId, used }. */
     resetCodes: new Map(),
     calls: [],
+    /** The ticket id a `ticketdesk://` link asked for, until take_ticket_link takes it (null: none). */
+    waitingLink: null,
     /** In-app notifications of every user (see `notification`); each user sees and reads only theirs. */
     notifications,
     /** User id → their stored preference choices ("KIND:CHANNEL" → enabled); the rest are defaults. */
@@ -899,6 +901,11 @@ export function fakeBackend({
       return backend.slaCalendars;
     },
     // --- SLA "why" (issue 14): the explanation the backend words from the server's walk.
+    take_ticket_link: (_args, b) => {
+      const id = b.waitingLink;
+      b.waitingLink = null;
+      return id;
+    },
     get_ticket_sla: ({ ticketId }) => {
       backend.view(ticketId);
       return backend.slaExplanations?.get(ticketId) ?? null;
