@@ -37,6 +37,7 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
             crate::tray::show_main_window(app);
         }))
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(crate::autostart::plugin())
         .plugin(
             tauri_plugin_window_state::Builder::default()
                 .with_state_flags(remembered_window_state())

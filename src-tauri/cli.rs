@@ -23,7 +23,8 @@ use crate::{db, solo};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Start in the tray without showing the window (how the login autostart entry starts it).
+    /// Start in the tray without showing the window (how the login entry starts it:
+    /// `autostart::HIDDEN_FLAG`).
     #[arg(long)]
     hidden: bool,
     /// A link to open: ticketdesk://ticket/TKT-2026-00042 (a running ticketdesk opens it).

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::db::ticket_changes::{Assignment, PriorityChange, StatusChange};
 use crate::db::{self, accounts};
+use crate::domain::about::{self, About};
 use crate::domain::attachment::{self, NewAttachment};
 use crate::domain::draft::{DraftKey, SavedDraft};
 use crate::domain::escalation::Escalation;
@@ -45,6 +46,9 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         list_queue,
         get_ticket,
         take_ticket_link,
+        about,
+        start_at_login,
+        set_start_at_login,
         create_ticket,
         change_status,
         assign_ticket,
@@ -203,6 +207,33 @@ async fn list_queue(
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The About dialog: this build, and the server's schema and PostgreSQL versions (None while
+/// the server cannot be reached).
+#[tauri::command]
+async fn about(state: State<'_, AppState>) -> CommandResult<About> {
+    let versions = match state.pool().await {
+        Ok(pool) => db::server_versions(pool).await.ok(),
+        Err(_) => None,
+    };
+    let (schema, postgres) = versions.unwrap_or_default();
+    Ok(About {
+        app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        schema_version: schema.map(|v| v.to_string()),
+        postgres_version: postgres.map(about::postgres_version),
+    })
+}
+
+/// Whether ticketdesk starts in the tray at login (on after the first sign-in here).
+#[tauri::command]
+async fn start_at_login(state: State<'_, AppState>) -> CommandResult<bool> {
+    Ok(crate::autostart::is_on(state.app_handle())?)
+}
+
+#[tauri::command]
+async fn set_start_at_login(state: State<'_, AppState>, on: bool) -> CommandResult<bool> {
+    Ok(crate::autostart::set(state.app_handle(), on)?)
 }
 
 /// The ticket a `ticketdesk://` link asked for (issue 18), once the window can open it: its id,

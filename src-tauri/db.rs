@@ -126,6 +126,19 @@ async fn applied_migrations(pool: &PgPool) -> anyhow::Result<Vec<(i64, Vec<u8>)>
     .await?)
 }
 
+/// The newest versioned migration the server has applied (the repeatable step left out), and
+/// its PostgreSQL version as the server announced it when the connection started.
+pub async fn server_versions(pool: &PgPool) -> anyhow::Result<(Option<i64>, Option<u32>)> {
+    let schema = applied_migrations(pool)
+        .await?
+        .into_iter()
+        .map(|(version, _)| version)
+        .filter(|version| *version != schema_objects::VERSION)
+        .max();
+    let postgres = pool.acquire().await?.server_version_num();
+    Ok((schema, postgres))
+}
+
 /// How the server's schema compares with the one this build of ticketdesk expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SchemaState {

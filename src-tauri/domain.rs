@@ -1,5 +1,6 @@
 //! Pure rules of ticketdesk: no IO here, so every rule is unit-tested beside its code.
 
+pub mod about;
 pub mod account;
 pub mod attachment;
 pub mod draft;

@@ -8,6 +8,7 @@
 //! - `notify`   LISTEN/NOTIFY delivery and native notifications, `tray` the system tray
 //! - `solo`     the private PostgreSQL cluster, `config` which database to use
 //! - `cli`      the command line of the one binary, `bench` its benchmark
+//! - `autostart` starting at login into the tray
 //! - `first_paint` the UI's "window ready" report, timed by scripts/footprint.sh
 //! - `local`    the account's store on this disk: drafts, outbox, read cache (SQLite, crash-safe)
 //! - `links`    `ticketdesk://ticket/…` links handed over by a second launch
@@ -15,6 +16,7 @@
 //! - `worker`   the headless delivery of EMAIL, SLACK and SMS notifications
 
 pub mod app;
+pub mod autostart;
 pub mod backend;
 pub mod bench;
 pub mod cli;

@@ -318,7 +318,9 @@ impl AppState {
     ) -> Result<UserSummary> {
         let pool = self.pool().await?;
         let tokens = auth::sign_in(pool, login, password, mfa_code, Some(&device_name())).await?;
-        self.start_session(tokens).await
+        let user = self.start_session(tokens).await?;
+        crate::autostart::after_sign_in(&self.app);
+        Ok(user)
     }
 
     /// Signs in again with the refresh token kept from the last run, if it is still valid.

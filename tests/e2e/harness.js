@@ -386,9 +386,12 @@ export function busCall(dir, dest, objectPath, method, ...args) {
   );
 }
 
-/** The tray's owner on the bus (its unique name), from its signals in `monitorLog`; null before it shows up. */
+/**
+ * The tray's owner on the bus (its unique name), from its signals in `monitorLog`: the latest
+ * one's sender, so an app started again on the same bus is the one asked. Null before it shows up.
+ */
 function trayOwner(monitorLog) {
-  return traySignals(monitorLog)[0]?.fields.sender ?? null;
+  return traySignals(monitorLog).at(-1)?.fields.sender ?? null;
 }
 
 /**

@@ -35,6 +35,7 @@ import {
   APP,
   Cleanup,
   Fatal,
+  Group,
   appWindow,
   busAddressFile,
   clickNotification,
@@ -77,11 +78,13 @@ function appEnv(instanceDir) {
   delete env.DBUS_SESSION_BUS_ADDRESS; // dbus-run-session sets the instance's own
   delete env.WAYLAND_DISPLAY;
   delete env.DATABASE_URL; // the superuser URL stays with the test
-  for (const dir of ["data", "config", "cache", "runtime"]) {
+  for (const dir of ["home", "data", "config", "cache", "runtime"]) {
     fs.mkdirSync(path.join(instanceDir, dir), { recursive: true, mode: 0o700 });
   }
   return {
     ...env,
+    // The login entry (start at login) goes to $HOME/.config/autostart: the instance's own.
+    HOME: path.join(instanceDir, "home"),
     DISPLAY: ctx.display,
     TICKETDESK_DATABASE_URL: ctx.desktopUrl,
     // Each instance has its own settings and session store, WebKit data and caches.
@@ -106,6 +109,9 @@ function sessionStore(instance) {
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
+/** The login entry an instance's app writes after its first sign-in (tauri-plugin-autostart, XDG autostart). */
+const autostartEntry = (instance) => path.join(instance.dir, "home", ".config", "autostart", "ticketdesk.desktop");
+
 /** Failure context: the tail of every log, so a CI failure can be read without the machine. */
 function logTails() {
   const out = [];
@@ -113,7 +119,7 @@ function logTails() {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!["data", "config", "cache", "runtime", "bus"].includes(entry.name)) walk(full);
+        if (!["home", "data", "config", "cache", "runtime", "bus"].includes(entry.name)) walk(full);
       } else if (entry.name.endsWith(".log")) {
         const lines = fs.readFileSync(full, "utf8").trimEnd().split("\n").slice(-40);
         out.push(`--- ${path.relative(WORKDIR, full)} (last ${lines.length} lines)\n${lines.join("\n")}`);
@@ -346,6 +352,12 @@ async function signIn(instance) {
     throw new Error(`${e.message}\n${label} shows: ${await windowText(browser)}`);
   });
   instance.signInMs = Date.now() - started;
+  // The first sign-in on this computer turns starting at login on (issue 18).
+  const entry = await waitFor(`${label}'s login entry ${autostartEntry(instance)}`, () => fs.existsSync(autostartEntry(instance)) && fs.readFileSync(autostartEntry(instance), "utf8"), {
+    timeoutMs: 5_000,
+  });
+  assert.match(entry, /^Exec=(.*) --hidden$/m, `the login entry starts ticketdesk hidden: ${entry}`);
+  assert.equal(/^Exec=(.*) --hidden$/m.exec(entry)[1], APP, "with this binary");
 }
 
 /**
@@ -1312,6 +1324,67 @@ test("started while PostgreSQL is stopped, the app opens as its user on the save
     ).rows[0];
     assert.deepEqual(filed, { n: 1, requestor: "lena" }, "filed once, by lena");
     t.diagnostic(`offline start to the saved queue in ${openedMs} ms; the ticket reached the server ${arrivedMs} ms after PostgreSQL started`);
+  } catch (e) {
+    e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
+    throw e;
+  }
+});
+
+// Issue 18: after a reboot the login entry starts `ticketdesk --hidden`. No window opens; the app
+// signs in with the kept refresh token, shows its tray and raises what was missed meanwhile.
+// Last: it replaces B's app (and its WebDriver session) with one started outside tauri-driver.
+test("started at login with --hidden, ticketdesk opens no window, answers in the tray and raises what was missed", { timeout: 90_000 }, async (t) => {
+  try {
+    const entry = fs.readFileSync(autostartEntry(B), "utf8");
+    const exec = /^Exec=(.*)$/m.exec(entry)?.[1]?.split(" ");
+    assert.deepEqual(exec, [APP, "--hidden"], `the login entry: ${entry}`);
+
+    // The computer shuts down; meanwhile a ticket is assigned to B's user.
+    const oldTray = (await readTray(B.dir, B.monitorLog, { withMenu: false }))?.owner;
+    assert.ok(oldTray, "B's app had its tray on B's bus");
+    await killApp(B);
+    const marker = `E2E missed while logged out ${randomBytes(4).toString("hex")}`;
+    await ctx.db.query(
+      `INSERT INTO notifications (user_id, ticket_id, type, channel, subject, message)
+       SELECT u.id, (SELECT id FROM tickets ORDER BY created_at LIMIT 1), 'TICKET_ASSIGNED', 'IN_APP', $2::text, $2::text
+         FROM users u WHERE u.username = $1`,
+      [B.login, marker],
+    );
+    const nativeBefore = notifyCalls(B.monitorLog).length;
+
+    // Login: the entry's command, on B's session bus, as B's user.
+    const address = fs.readFileSync(busAddressFile(B.dir), "utf8").trim();
+    const loggedInAt = Date.now();
+    const app = new Group("ticketdesk-at-login", exec[0], exec.slice(1), {
+      env: { ...appEnv(B.dir), DBUS_SESSION_BUS_ADDRESS: address },
+      logFile: path.join(B.dir, "at-login.log"),
+    });
+    cleanup.add("stop the app started at login", () => app.stop());
+    const native = await waitFor(
+      "the missed notification to be raised natively",
+      () => {
+        if (app.exited) throw new Fatal(`the app started at login exited (${app.exitCode}):\n${app.log()}`);
+        return notifyCalls(B.monitorLog)
+          .slice(nativeBefore)
+          .find((call) => call.strings.some((s) => s.includes(marker)));
+      },
+      { timeoutMs: 30_000, intervalMs: 150 },
+    );
+    const notifiedMs = Date.now() - loggedInAt;
+    assert.equal(native.strings[0], "ticketdesk", "raised by ticketdesk");
+    const tray = await waitFor(
+      "the new app's tray to list the missed notification",
+      async () => {
+        const shown = await readTray(B.dir, B.monitorLog);
+        return shown && shown.owner !== oldTray && shown.menu.some((line) => line.includes(marker)) && shown;
+      },
+      { timeoutMs: 10_000, intervalMs: 300 },
+    );
+    const trayMs = Date.now() - loggedInAt;
+    assert.notEqual(tray.label, "", "the tray counts it as unread");
+    await sleep(500);
+    assert.equal(await appWindow(ctx.display, pidsOfTree(app.pid)), null, "no window was shown");
+    t.diagnostic(`started hidden at "login": the missed notification raised ${notifiedMs} ms later, the tray answering with it by ${trayMs} ms (label ${JSON.stringify(tray.label)})`);
   } catch (e) {
     e.message += `\n\nwork directory: ${WORKDIR}\n${logTails()}`;
     throw e;

@@ -192,3 +192,26 @@ async fn every_function_trigger_and_policy_has_one_home_under_sql(pool: PgPool) 
         "objects without exactly one home under sql/"
     );
 }
+
+/// The About dialog's server half, as a desktop login reads it (issue 18): the newest
+/// versioned migration (not the repeatable step's placeholder) and PostgreSQL's version.
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn a_desktop_reads_the_schema_and_postgres_versions_for_about(pool: PgPool) {
+    let desktop = crate::helpers::desktop_pool(&pool).await;
+    let (schema, postgres) = db::server_versions(&desktop).await.unwrap();
+    let newest = db::MIGRATOR
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| *v != db::schema_objects::VERSION)
+        .max();
+    assert_eq!(schema, newest);
+    let expected: u32 = sqlx::query_scalar::<_, String>("SHOW server_version_num")
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(postgres, Some(expected));
+    assert!(ticketdesk::domain::about::postgres_version(expected)
+        .starts_with(&(expected / 10_000).to_string()));
+}

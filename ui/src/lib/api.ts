@@ -2,6 +2,7 @@
 // Every command call and every event subscription goes through this file.
 import { Channel, invoke, type InvokeOptions } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { About } from "./bindings/About";
 import type { AccountChange } from "./bindings/AccountChange";
 import type { AccountView } from "./bindings/AccountView";
 import type { AppError } from "./bindings/AppError";
@@ -49,6 +50,9 @@ interface Commands {
   get_ticket_sla: { args: { ticketId: string }; result: SlaExplanation | null };
   /** The ticket a `ticketdesk://` link asked for (its id), null when no link waits. */
   take_ticket_link: { args: Record<string, never>; result: string | null };
+  about: { args: Record<string, never>; result: About };
+  start_at_login: { args: Record<string, never>; result: boolean };
+  set_start_at_login: { args: { on: boolean }; result: boolean };
   list_sla_policies: { args: Record<string, never>; result: SlaPolicy[] };
   save_sla_policy: { args: { policy: SlaPolicy }; result: SlaPolicy[] };
   list_sla_calendars: { args: Record<string, never>; result: HolidayCalendar[] };
@@ -194,6 +198,11 @@ export const api = {
   /** The ticket a `ticketdesk://ticket/TKT-…` link asked for, once; null when no link waits. A link to a
    * ticket the user may not see rejects with `not_found`. */
   takeTicketLink: () => call("take_ticket_link", {}),
+  /** This build's version and the server's schema and PostgreSQL versions (null while unreachable). */
+  about: () => call("about", {}),
+  /** Whether ticketdesk starts in the tray at login; setting it resolves to what is now the case. */
+  startAtLogin: () => call("start_at_login", {}),
+  setStartAtLogin: (on: boolean) => call("set_start_at_login", { on }),
   /** This and the four writes after it resolve to `{ sent }`, or to `{ queued }` when the work went to
    * the outbox (server away, or earlier work on the ticket still waiting); their client ids are
    * optional, the backend fills them in. */

@@ -671,7 +671,7 @@ function outboxHandlers(backend, file) {
 }
 
 /** Commands that work without a session; every other one rejects with `unauthenticated` then. */
-const OPEN_COMMANDS = new Set(["current_user", "sign_in", "sign_out", "reset_password"]);
+const OPEN_COMMANDS = new Set(["current_user", "sign_in", "sign_out", "reset_password", "about"]);
 
 /**
  * A fake backend. `handlers` override the defaults per command; each gets (args, backend).
@@ -709,6 +709,10 @@ export function fakeBackend({
     calls: [],
     /** The ticket id a `ticketdesk://` link asked for, until take_ticket_link takes it (null: none). */
     waitingLink: null,
+    /** Whether ticketdesk starts at login on this computer (start_at_login / set_start_at_login). */
+    startAtLogin: true,
+    /** What the About dialog shows. */
+    about: { appVersion: "0.1.0", schemaVersion: "20261209000000", postgresVersion: "15.18" },
     /** In-app notifications of every user (see `notification`); each user sees and reads only theirs. */
     notifications,
     /** User id → their stored preference choices ("KIND:CHANNEL" → enabled); the rest are defaults. */
@@ -901,6 +905,9 @@ export function fakeBackend({
       return backend.slaCalendars;
     },
     // --- SLA "why" (issue 14): the explanation the backend words from the server's walk.
+    about: (_args, b) => b.about,
+    start_at_login: (_args, b) => b.startAtLogin,
+    set_start_at_login: ({ on }, b) => (b.startAtLogin = on),
     take_ticket_link: (_args, b) => {
       const id = b.waitingLink;
       b.waitingLink = null;

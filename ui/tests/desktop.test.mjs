@@ -1,0 +1,77 @@
+// Installing like a desktop app (issue 18), as the window shows it: the About dialog and the
+// "start at login" setting in the Security panel.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { eventually, openSignedIn, useHarness } from "./helpers/app.mjs";
+import { appError, fakeBackend } from "./helpers/fixtures.mjs";
+
+const harness = useHarness();
+
+test("About shows the app's, the schema's and PostgreSQL's versions, also before sign-in", async (t) => {
+  const backend = fakeBackend({ me: null });
+  backend.about = { appVersion: "0.1.0", schemaVersion: "20261209000000", postgresVersion: "15.18" };
+  const app = await harness.open(t, backend);
+  const { page } = app;
+  await page.getByTestId("sign-in").waitFor();
+  await page.getByTestId("about-button").click();
+  const dialog = page.getByTestId("about");
+  await dialog.waitFor();
+  await eventually(async () => assert.equal(await page.getByTestId("about-app-version").innerText(), "0.1.0"));
+  assert.equal(await page.getByTestId("about-schema-version").innerText(), "20261209000000");
+  assert.equal(await page.getByTestId("about-postgres-version").innerText(), "15.18");
+
+  await page.getByTestId("about-close").click();
+  await eventually(async () => assert.equal(await dialog.count(), 0));
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "about-button", "focus returns to its button");
+  app.done();
+});
+
+test("About says when the server could not be asked", async (t) => {
+  const backend = fakeBackend();
+  backend.about = { appVersion: "0.1.0", schemaVersion: null, postgresVersion: null };
+  const app = await openSignedIn(harness, t, backend);
+  await app.page.getByTestId("about-button").click();
+  await eventually(async () =>
+    assert.equal(await app.page.getByTestId("about-postgres-version").innerText(), "unknown (server not reached)"),
+  );
+  app.done();
+});
+
+test("start at login shows what is the case and is turned off and on with one click", async (t) => {
+  const backend = fakeBackend();
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  await page.getByTestId("nav-security").click();
+  const box = page.getByTestId("start-at-login");
+  await eventually(async () => assert.equal(await box.isEnabled(), true));
+  assert.equal(await box.isChecked(), true, "on, as after the first sign-in");
+
+  await box.click();
+  await eventually(() => assert.deepEqual(backend.callsOf("set_start_at_login"), [{ on: false }]));
+  assert.equal(backend.startAtLogin, false);
+  await eventually(async () => assert.equal(await box.isChecked(), false));
+
+  await box.click();
+  await eventually(() => assert.deepEqual(backend.callsOf("set_start_at_login").at(-1), { on: true }));
+  await eventually(async () => assert.equal(await box.isChecked(), true));
+  app.done();
+});
+
+test("start at login that cannot be changed says why and shows what is still the case", async (t) => {
+  const backend = fakeBackend({
+    handlers: {
+      set_start_at_login: () => {
+        throw appError("internal", "Something went wrong.");
+      },
+    },
+  });
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  await page.getByTestId("nav-security").click();
+  const box = page.getByTestId("start-at-login");
+  await eventually(async () => assert.equal(await box.isEnabled(), true));
+  await box.click();
+  await eventually(async () => assert.match(await page.getByTestId("start-at-login-error").innerText(), /Something went wrong/));
+  await eventually(async () => assert.equal(await box.isChecked(), true, "still on"));
+  app.done();
+});
