@@ -14,6 +14,9 @@ packages=(
   # headless runs and tests: X server, WebKit's WebDriver, Chromium for UI tests, gdbus (the
   # real-window test reads the tray on D-Bus)
   xvfb xauth webkit2gtk-driver chromium libglib2.0-bin
+  # the refresh token in a real Secret Service: gnome-keyring on one e2e desktop's bus, read
+  # back with secret-tool
+  gnome-keyring libsecret-tools
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -26,6 +26,7 @@ use crate::domain::user::UserSummary;
 use crate::error::AppError;
 use crate::offline::{self, Answer, OfflineCopy, Read};
 use crate::state::AppState;
+use crate::token_store::TokenStore;
 
 type CommandResult<T> = Result<T, AppError>;
 
@@ -49,6 +50,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         about,
         start_at_login,
         set_start_at_login,
+        sign_in_kept_in,
         create_ticket,
         change_status,
         assign_ticket,
@@ -234,6 +236,16 @@ async fn start_at_login(state: State<'_, AppState>) -> CommandResult<bool> {
 #[tauri::command]
 async fn set_start_at_login(state: State<'_, AppState>, on: bool) -> CommandResult<bool> {
     Ok(crate::autostart::set(state.app_handle(), on)?)
+}
+
+/// Where this computer keeps the sign-in (the refresh token): the OS keyring, or the settings
+/// file when no keyring answers.
+#[tauri::command]
+async fn sign_in_kept_in(state: State<'_, AppState>) -> CommandResult<TokenStore> {
+    let app = state.app_handle().clone();
+    tauri::async_runtime::spawn_blocking(move || crate::token_store::in_use(&app))
+        .await
+        .map_err(|e| AppError::from(crate::error::Error::Unexpected(e.into())))
 }
 
 /// The ticket a `ticketdesk://` link asked for (issue 18), once the window can open it: its id,

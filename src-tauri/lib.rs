@@ -10,6 +10,7 @@
 //! - `cli`      the command line of the one binary, `bench` its benchmark
 //! - `autostart` starting at login into the tray
 //! - `first_paint` the UI's "window ready" report, timed by scripts/footprint.sh
+//! - `token_store` the refresh token in the OS keyring (the settings file as fallback)
 //! - `local`    the account's store on this disk: drafts, outbox, read cache (SQLite, crash-safe)
 //! - `links`    `ticketdesk://ticket/…` links handed over by a second launch
 //! - `offline`  sends the outbox when the server is back (issue 16)
@@ -34,5 +35,6 @@ pub mod notify;
 pub mod offline;
 pub mod solo;
 pub mod state;
+pub mod token_store;
 pub mod tray;
 pub mod worker;

@@ -19,6 +19,7 @@ use crate::domain::user::UserSummary;
 use crate::error::{Error, Result};
 use crate::local::store::{self, LocalStore};
 use crate::offline::{OfflineCopy, Read};
+use crate::token_store::SESSION_STORE;
 
 /// What every command can reach through `State<AppState>`.
 pub struct AppState {
@@ -51,9 +52,8 @@ pub struct AppState {
     backend_down: AtomicBool,
 }
 
-/// Where the refresh token is kept between runs (never the password).
-const SESSION_STORE: &str = "session.json";
-const REFRESH_TOKEN_KEY: &str = "refreshToken";
+// Who signed in last is kept in the session store (`token_store::SESSION_STORE`), where the
+// refresh token itself goes only when no keyring answers; the password is never kept.
 /// Whose refresh token it is: a desktop told at renewal that the account was deactivated
 /// wipes that account's offline data, before anyone has signed in.
 const LAST_USER_KEY: &str = "lastUserId";
@@ -568,9 +568,7 @@ impl AppState {
     }
 
     fn stored_refresh_token(&self) -> Option<String> {
-        use tauri_plugin_store::StoreExt;
-        let store = self.app.store(SESSION_STORE).ok()?;
-        store.get(REFRESH_TOKEN_KEY)?.as_str().map(str::to_owned)
+        crate::token_store::load(&self.app)
     }
 
     fn remember_user(&self, user: &UserSummary) {
@@ -592,20 +590,7 @@ impl AppState {
     }
 
     fn store_refresh_token(&self, token: Option<&str>) {
-        use tauri_plugin_store::StoreExt;
-        let Ok(store) = self.app.store(SESSION_STORE) else {
-            tracing::warn!("cannot open the session store");
-            return;
-        };
-        match token {
-            Some(token) => store.set(REFRESH_TOKEN_KEY, token),
-            None => {
-                store.delete(REFRESH_TOKEN_KEY);
-            }
-        }
-        if let Err(err) = store.save() {
-            tracing::warn!(%err, "cannot save the session store");
-        }
+        crate::token_store::save(&self.app, token);
     }
 }
 

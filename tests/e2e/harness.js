@@ -275,11 +275,18 @@ const shellQuote = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
  * to `monitorLog` every message of the notification interface on that bus, every reply and
  * error (to see what the notification daemon answered), and the tray's signals
  * (StatusNotifierItem and its com.canonical.dbusmenu menu). The bus's address is written to
- * `busAddressFile(dir)`, so the test can call into the bus (see `readTray`).
+ * `busAddressFile(dir)`, so the test can call into the bus (see `readTray`). With
+ * `keyringPassword`, the bus has an unlocked Secret Service (gnome-keyring) before `command` starts.
  */
-export function startInOwnBus(name, dir, command, { env, monitorLog }) {
+export function startInOwnBus(name, dir, command, { env, monitorLog, keyringPassword = null }) {
   fs.mkdirSync(dir, { recursive: true });
   const config = writeBusConfig(path.join(dir, "bus"));
+  // A Secret Service on the bus, as a desktop session has: gnome-keyring-daemon with its login
+  // keyring (under XDG_DATA_HOME) created and unlocked with the password on stdin, as PAM does
+  // at login. Without it the bus has no keyring at all.
+  const keyring = keyringPassword
+    ? `printf '%s' ${shellQuote(keyringPassword)} | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null\n`
+    : "";
   const rules = [
     "interface='org.freedesktop.Notifications'",
     "type='method_return'",
@@ -290,6 +297,7 @@ export function startInOwnBus(name, dir, command, { env, monitorLog }) {
   const script =
     `printf '%s\\n' "$DBUS_SESSION_BUS_ADDRESS" > ${shellQuote(busAddressFile(dir))}\n` +
     `dbus-monitor --session ${rules.map(shellQuote).join(" ")} > ${shellQuote(monitorLog)} 2>&1 &\n` +
+    keyring +
     `exec ${command.map(shellQuote).join(" ")}`;
   return new Group(name, "dbus-run-session", [`--config-file=${config}`, "--", "sh", "-c", script], {
     env,
@@ -375,6 +383,43 @@ function gvariantString(quoted) {
   return quoted.slice(1, -1).replace(/\\(.)/g, "$1");
 }
 const GVARIANT_STRING = String.raw`('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")`;
+
+/**
+ * The secret the Secret Service on the bus started in `dir` keeps under these attributes
+ * (`secret-tool lookup`), or null when it has none.
+ */
+export async function keyringLookup(dir, attributes) {
+  const address = fs.readFileSync(busAddressFile(dir), "utf8").trim();
+  const args = ["lookup", ...Object.entries(attributes).flat()];
+  return new Promise((resolve, reject) => {
+    execFile("secret-tool", args, { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, timeout: 10_000 }, (error, stdout, stderr) => {
+      // secret-tool exits 1, saying nothing, when there is no such secret.
+      if (error && error.code === 1 && !stderr.trim()) resolve(null);
+      else if (error) reject(new Error(`secret-tool ${args.join(" ")}: ${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** The files under `dir` (recursively) whose bytes contain `text`. */
+export function filesContaining(dir, text) {
+  const found = [];
+  const walk = (d) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) {
+        try {
+          if (fs.readFileSync(full).includes(text)) found.push(full);
+        } catch {
+          // a socket or a file gone meanwhile
+        }
+      }
+    }
+  };
+  walk(dir);
+  return found;
+}
 
 /** Calls `method` on the bus started in `dir` (with gdbus), returning its GVariant text. */
 export function busCall(dir, dest, objectPath, method, ...args) {

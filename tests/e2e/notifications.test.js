@@ -43,9 +43,11 @@ import {
   createDatabase,
   createDesktopLogin,
   dropDatabase,
+  filesContaining,
   findOnPath,
   freePorts,
   invokeNotificationAction,
+  keyringLookup,
   notifyCalls,
   pidsOfTree,
   readTray,
@@ -71,7 +73,9 @@ const ctx = { passed: false, reported: false };
 
 /** The two desktops: A is where the ticket is created, B belongs to its assignee. */
 const A = { label: "A", login: "lena", displayName: "Lena Fischer", dir: path.join(WORKDIR, "A-lena") };
-const B = { label: "B", login: "dev", displayName: "Dev Sharma", dir: path.join(WORKDIR, "B-dev") };
+// B's session bus has a Secret Service (gnome-keyring, unlocked as at login): B keeps its sign-in
+// there. A's has none: A falls back to its settings file (issue 18).
+const B = { label: "B", login: "dev", displayName: "Dev Sharma", dir: path.join(WORKDIR, "B-dev"), keyringPassword: "e2e-login-password" };
 
 function appEnv(instanceDir) {
   const env = { ...process.env };
@@ -111,6 +115,30 @@ function sessionStore(instance) {
 
 /** The login entry an instance's app writes after its first sign-in (tauri-plugin-autostart, XDG autostart). */
 const autostartEntry = (instance) => path.join(instance.dir, "home", ".config", "autostart", "ticketdesk.desktop");
+
+/** The keyring entry ticketdesk keeps its refresh token under (src-tauri/token_store.rs). */
+const TOKEN_ENTRY = { service: "dev.ticketdesk.app", username: "refresh-token" };
+
+/**
+ * The refresh token `instance` keeps: from the Secret Service on its bus when it has one,
+ * else from its settings file. Null when none is kept.
+ */
+async function keptToken(instance) {
+  if (instance.keyringPassword) return keyringLookup(instance.dir, TOKEN_ENTRY);
+  return sessionStore(instance)?.refreshToken ?? null;
+}
+
+/** Where `instance`'s Security panel says the sign-in is kept ("keyring" | "settingsFile"). */
+async function keptInAsShown(instance) {
+  const { browser } = instance;
+  await browser.$('[data-testid="nav-security"]').click();
+  const kept = await browser.$('[data-testid="sign-in-kept-in"]');
+  await kept.waitForExist({ timeout: 10_000, timeoutMsg: `${instance.label}'s Security panel does not say where the sign-in is kept` });
+  const store = await kept.getAttribute("data-store");
+  await browser.$('[data-testid="security-close"]').click();
+  await browser.$('[data-testid="security"]').waitForExist({ reverse: true, timeout: 5_000 });
+  return store;
+}
 
 /** Failure context: the tail of every log, so a CI failure can be read without the machine. */
 function logTails() {
@@ -250,7 +278,7 @@ async function launch(instance, { tauriDriver, nativeDriver, port, nativePort })
     `tauri-driver-${label}`,
     instance.dir,
     [tauriDriver, "--port", String(port), "--native-port", String(nativePort), "--native-driver", nativeDriver],
-    { env: appEnv(instance.dir), monitorLog: instance.monitorLog },
+    { env: appEnv(instance.dir), monitorLog: instance.monitorLog, keyringPassword: instance.keyringPassword },
   );
   cleanup.add(`stop tauri-driver and instance ${label}`, () => instance.driver.stop());
   await waitForMonitor(instance.monitorLog, instance.driver);
@@ -635,9 +663,19 @@ test("a ticket assigned in one window raises a native notification in the assign
 
     // Signing out in A: the sign-in screen returns, A's kept refresh token is gone (B's stays),
     // and the session has ended in the database too.
-    assert.equal(typeof sessionStore(A)?.refreshToken, "string", `A keeps a refresh token while signed in (${sessionFile(A)})`);
-    assert.equal(typeof sessionStore(B)?.refreshToken, "string", "B keeps its own refresh token");
-    assert.notEqual(sessionStore(A).refreshToken, sessionStore(B).refreshToken);
+    // Where each keeps its sign-in (issue 18): B in the keyring on its bus and in no file at all,
+    // A (no keyring) in its settings file; each Security panel says which.
+    const tokenA = await keptToken(A);
+    const tokenB = await keptToken(B);
+    assert.equal(typeof tokenA, "string", `A keeps a refresh token while signed in (${sessionFile(A)})`);
+    assert.ok(tokenB?.length >= 20, `B keeps its refresh token in the keyring: ${JSON.stringify(tokenB)}`);
+    assert.notEqual(tokenA, tokenB);
+    assert.equal(sessionStore(B)?.refreshToken, undefined, "B's settings file holds no refresh token");
+    assert.deepEqual(filesContaining(B.dir, tokenB), [], "B's refresh token is in no file in plain text");
+    assert.ok(fs.existsSync(path.join(B.dir, "data", "keyrings", "login.keyring")), "control: B's keyring is the one on its bus");
+    assert.deepEqual(filesContaining(A.dir, tokenA), [sessionFile(A)], "control: A's token is found where it is kept");
+    assert.equal(await keptInAsShown(A), "settingsFile");
+    assert.equal(await keptInAsShown(B), "keyring");
     await browser.$('[data-testid="sign-out"]').click();
     await browser.$('[data-testid="sign-in"]').waitForDisplayed({
       timeout: 15_000,
@@ -650,7 +688,7 @@ test("a ticket assigned in one window raises a native notification in the assign
     const storeA = sessionStore(A);
     assert.ok(storeA, `A's session store still exists (${sessionFile(A)})`);
     assert.equal("refreshToken" in storeA, false, `A's session.json holds no refresh token: ${JSON.stringify(Object.keys(storeA))}`);
-    assert.equal(typeof sessionStore(B)?.refreshToken, "string", "signing out in A leaves B's kept session alone");
+    assert.equal(await keptToken(B), tokenB, "signing out in A leaves B's kept session alone");
     const sessions = (
       await db.query(
         `SELECT u.username,
@@ -904,8 +942,11 @@ test("an escalation reaches the manager natively and is acknowledged from the no
     // B becomes the manager's desktop: dev signs out, marco signs in. lena (A) is Platform's
     // only team lead and the one escalating, so level 1 has nobody else: it falls to level 2.
     await B.browser.$('[data-testid="sign-out"]').click();
+    await B.browser.$('[data-testid="sign-in"]').waitForDisplayed({ timeout: 15_000, timeoutMsg: "B did not sign out" });
+    await waitFor("signing out to remove B's refresh token from the keyring", async () => (await keptToken(B)) === null, { timeoutMs: 5_000 });
     Object.assign(B, { login: "marco", displayName: "Marco Rossi" });
     await signIn(B);
+    assert.ok((await keptToken(B))?.length >= 20, "marco's sign-in is kept in the keyring");
     const dev = (await db.query("SELECT id FROM users WHERE username = 'dev'")).rows[0];
 
     // A (lena) files a ticket for dev, then escalates it with a reason.

@@ -75,3 +75,20 @@ test("start at login that cannot be changed says why and shows what is still the
   await eventually(async () => assert.equal(await box.isChecked(), true, "still on"));
   app.done();
 });
+
+test("the Security panel says where the sign-in is kept: the keyring, or the settings file as a fallback", async (t) => {
+  for (const [store, text] of [
+    ["keyring", /kept in the system keyring/],
+    ["settingsFile", /kept in ticketdesk's settings file, readable by your user account only: no system keyring answered/],
+  ]) {
+    const backend = fakeBackend();
+    backend.signInKeptIn = store;
+    const app = await openSignedIn(harness, t, backend);
+    await app.page.getByTestId("nav-security").click();
+    const kept = app.page.getByTestId("sign-in-kept-in");
+    await eventually(async () => assert.match(await kept.innerText(), text));
+    assert.equal(await kept.getAttribute("data-store"), store);
+    app.done();
+    await app.page.close();
+  }
+});

@@ -31,6 +31,7 @@ import type { HolidayCalendar } from "./bindings/HolidayCalendar";
 import type { SlaPolicy } from "./bindings/SlaPolicy";
 import type { SlaExplanation } from "./bindings/SlaExplanation";
 import type { TicketDetail } from "./bindings/TicketDetail";
+import type { TokenStore } from "./bindings/TokenStore";
 import type { TicketSummary } from "./bindings/TicketSummary";
 import type { UserSummary } from "./bindings/UserSummary";
 import type { Work } from "./bindings/Work";
@@ -53,6 +54,7 @@ interface Commands {
   about: { args: Record<string, never>; result: About };
   start_at_login: { args: Record<string, never>; result: boolean };
   set_start_at_login: { args: { on: boolean }; result: boolean };
+  sign_in_kept_in: { args: Record<string, never>; result: TokenStore };
   list_sla_policies: { args: Record<string, never>; result: SlaPolicy[] };
   save_sla_policy: { args: { policy: SlaPolicy }; result: SlaPolicy[] };
   list_sla_calendars: { args: Record<string, never>; result: HolidayCalendar[] };
@@ -203,6 +205,8 @@ export const api = {
   /** Whether ticketdesk starts in the tray at login; setting it resolves to what is now the case. */
   startAtLogin: () => call("start_at_login", {}),
   setStartAtLogin: (on: boolean) => call("set_start_at_login", { on }),
+  /** Where this computer keeps the sign-in: the OS keyring, or the settings file when no keyring answers. */
+  signInKeptIn: () => call("sign_in_kept_in", {}),
   /** This and the four writes after it resolve to `{ sent }`, or to `{ queued }` when the work went to
    * the outbox (server away, or earlier work on the ticket still waiting); their client ids are
    * optional, the backend fills them in. */

@@ -711,6 +711,8 @@ export function fakeBackend({
     waitingLink: null,
     /** Whether ticketdesk starts at login on this computer (start_at_login / set_start_at_login). */
     startAtLogin: true,
+    /** Where the sign-in is kept (sign_in_kept_in): "keyring" or "settingsFile". */
+    signInKeptIn: "keyring",
     /** What the About dialog shows. */
     about: { appVersion: "0.1.0", schemaVersion: "20261209000000", postgresVersion: "15.18" },
     /** In-app notifications of every user (see `notification`); each user sees and reads only theirs. */
@@ -907,6 +909,7 @@ export function fakeBackend({
     // --- SLA "why" (issue 14): the explanation the backend words from the server's walk.
     about: (_args, b) => b.about,
     start_at_login: (_args, b) => b.startAtLogin,
+    sign_in_kept_in: (_args, b) => b.signInKeptIn,
     set_start_at_login: ({ on }, b) => (b.startAtLogin = on),
     take_ticket_link: (_args, b) => {
       const id = b.waitingLink;
