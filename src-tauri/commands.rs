@@ -51,6 +51,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         start_at_login,
         set_start_at_login,
         sign_in_kept_in,
+        remember_open_ticket,
+        last_open_ticket,
         create_ticket,
         change_status,
         assign_ticket,
@@ -246,6 +248,26 @@ async fn sign_in_kept_in(state: State<'_, AppState>) -> CommandResult<TokenStore
     tauri::async_runtime::spawn_blocking(move || crate::token_store::in_use(&app))
         .await
         .map_err(|e| AppError::from(crate::error::Error::Unexpected(e.into())))
+}
+
+/// Keeps the ticket the signed-in user has open (null: none) for the next start.
+#[tauri::command]
+async fn remember_open_ticket(
+    state: State<'_, AppState>,
+    ticket_id: Option<Uuid>,
+) -> CommandResult<()> {
+    if let Some(user) = state.signed_in_user() {
+        crate::open_ticket_memory::remember(state.app_handle(), user.id, ticket_id);
+    }
+    Ok(())
+}
+
+/// The ticket the signed-in user had open when the app last ran, if any.
+#[tauri::command]
+async fn last_open_ticket(state: State<'_, AppState>) -> CommandResult<Option<Uuid>> {
+    Ok(state
+        .signed_in_user()
+        .and_then(|user| crate::open_ticket_memory::recall(state.app_handle(), user.id)))
 }
 
 /// The ticket a `ticketdesk://` link asked for (issue 18), once the window can open it: its id,

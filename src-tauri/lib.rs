@@ -13,6 +13,7 @@
 //! - `token_store` the refresh token in the OS keyring (the settings file as fallback)
 //! - `local`    the account's store on this disk: drafts, outbox, read cache (SQLite, crash-safe)
 //! - `links`    `ticketdesk://ticket/…` links handed over by a second launch
+//! - `open_ticket_memory` the ticket each user had open, across restarts
 //! - `offline`  sends the outbox when the server is back (issue 16)
 //! - `worker`   the headless delivery of EMAIL, SLACK and SMS notifications
 
@@ -33,6 +34,7 @@ pub mod links;
 pub mod local;
 pub mod notify;
 pub mod offline;
+pub mod open_ticket_memory;
 pub mod solo;
 pub mod state;
 pub mod token_store;

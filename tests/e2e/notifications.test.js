@@ -1149,6 +1149,10 @@ test("a half-typed ticket survives kill -9 of the app: it is restored after the 
     assert.equal(fs.statSync(storeFile).mode & 0o777, 0o600, "the store is private to the user");
     await sleep(1_500);
 
+    // The ticket open beside the form (the escalation test's): it comes back too (issue 18).
+    const openBefore = await A.browser.$('[data-testid="ticket-detail"]').getAttribute("data-ticket-id");
+    assert.ok(openBefore, "control: A has a ticket open before the kill");
+
     // kill -9: no chance to save anything on the way out.
     await killApp(A);
     const restart = Date.now();
@@ -1156,6 +1160,9 @@ test("a half-typed ticket survives kill -9 of the app: it is restored after the 
     // Started again: lena's session resumes (refresh token), and the form brings the draft back.
     await relaunch(A);
     await A.browser.$('[data-testid="queue-row"]').waitForExist({ timeout: 30_000, timeoutMsg: `A did not come back signed in: ${await windowText(A.browser)}` });
+    await A.browser
+      .$(`[data-testid="ticket-detail"][data-ticket-id="${openBefore}"]`)
+      .waitForExist({ timeout: 10_000, timeoutMsg: `the ticket A had open did not come back: ${await windowText(A.browser)}` });
     await A.browser.$('[data-testid="new-ticket"]').click();
     const again = await A.browser.$('[data-testid="create-form"]');
     await again.waitForDisplayed({ timeoutMsg: "the create form did not open after the restart" });

@@ -92,3 +92,39 @@ test("the Security panel says where the sign-in is kept: the keyring, or the set
     await app.page.close();
   }
 });
+
+test("the ticket a user had open comes back at the next start, and what they open or close is kept", async (t) => {
+  const backend = fakeBackend();
+  backend.openTickets.set(backend.me.id, "t-2");
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  const detail = page.getByTestId("ticket-detail");
+  await eventually(async () => assert.equal(await detail.getAttribute("data-ticket-id"), "t-2"));
+  assert.equal(backend.callsOf("remember_open_ticket").some((c) => c.ticketId === null), false, "the kept one is not wiped before it is read");
+
+  await page.locator('[data-testid="queue-row"][data-ticket-id="t-1"] td.title').click();
+  await eventually(() => assert.equal(backend.openTickets.get(backend.me.id), "t-1"));
+  await page.keyboard.press("Escape");
+  await eventually(async () => assert.equal(await detail.count(), 0));
+  await eventually(() => assert.equal(backend.openTickets.has(backend.me.id), false, "closing it forgets it"));
+  app.done();
+});
+
+test("a kept ticket that is gone is forgotten quietly, and a waiting link wins over a kept ticket", async (t) => {
+  const backend = fakeBackend();
+  backend.openTickets.set(backend.me.id, "t-gone");
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  await eventually(() => assert.equal(backend.openTickets.has(backend.me.id), false));
+  assert.equal(await page.getByTestId("ticket-detail").count(), 0);
+  assert.equal(await page.getByTestId("error-banner").count(), 0, "no error for what nobody asked for");
+  app.done();
+
+  const linked = fakeBackend();
+  linked.openTickets.set(linked.me.id, "t-2");
+  linked.waitingLink = "t-3";
+  const again = await openSignedIn(harness, t, linked);
+  await eventually(async () => assert.equal(await again.page.getByTestId("ticket-detail").getAttribute("data-ticket-id"), "t-3"));
+  assert.equal(linked.callsOf("last_open_ticket").length, 0, "the link decided");
+  again.done();
+});

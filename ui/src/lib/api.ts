@@ -55,6 +55,8 @@ interface Commands {
   start_at_login: { args: Record<string, never>; result: boolean };
   set_start_at_login: { args: { on: boolean }; result: boolean };
   sign_in_kept_in: { args: Record<string, never>; result: TokenStore };
+  remember_open_ticket: { args: { ticketId: string | null }; result: null };
+  last_open_ticket: { args: Record<string, never>; result: string | null };
   list_sla_policies: { args: Record<string, never>; result: SlaPolicy[] };
   save_sla_policy: { args: { policy: SlaPolicy }; result: SlaPolicy[] };
   list_sla_calendars: { args: Record<string, never>; result: HolidayCalendar[] };
@@ -207,6 +209,10 @@ export const api = {
   setStartAtLogin: (on: boolean) => call("set_start_at_login", { on }),
   /** Where this computer keeps the sign-in: the OS keyring, or the settings file when no keyring answers. */
   signInKeptIn: () => call("sign_in_kept_in", {}),
+  /** The ticket open now (null: none), kept per user for the next start. */
+  rememberOpenTicket: (ticketId: string | null) => call("remember_open_ticket", { ticketId }),
+  /** What the signed-in user had open when the app last ran. */
+  lastOpenTicket: () => call("last_open_ticket", {}),
   /** This and the four writes after it resolve to `{ sent }`, or to `{ queued }` when the work went to
    * the outbox (server away, or earlier work on the ticket still waiting); their client ids are
    * optional, the backend fills them in. */

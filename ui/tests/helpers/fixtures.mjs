@@ -713,6 +713,8 @@ export function fakeBackend({
     startAtLogin: true,
     /** Where the sign-in is kept (sign_in_kept_in): "keyring" or "settingsFile". */
     signInKeptIn: "keyring",
+    /** User id → the ticket id they have open (remember_open_ticket / last_open_ticket). */
+    openTickets: new Map(),
     /** What the About dialog shows. */
     about: { appVersion: "0.1.0", schemaVersion: "20261209000000", postgresVersion: "15.18" },
     /** In-app notifications of every user (see `notification`); each user sees and reads only theirs. */
@@ -910,6 +912,12 @@ export function fakeBackend({
     about: (_args, b) => b.about,
     start_at_login: (_args, b) => b.startAtLogin,
     sign_in_kept_in: (_args, b) => b.signInKeptIn,
+    remember_open_ticket: ({ ticketId }, b) => {
+      if (ticketId) b.openTickets.set(b.me.id, ticketId);
+      else b.openTickets.delete(b.me.id);
+      return null;
+    },
+    last_open_ticket: (_args, b) => b.openTickets.get(b.me.id) ?? null,
     set_start_at_login: ({ on }, b) => (b.startAtLogin = on),
     take_ticket_link: (_args, b) => {
       const id = b.waitingLink;
