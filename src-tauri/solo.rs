@@ -80,15 +80,13 @@ fn find_bin_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = std::env::var_os("TICKETDESK_PG_BIN") {
         return Ok(PathBuf::from(dir));
     }
-    let root = Path::new("/usr/lib/postgresql");
+    newest_server_under(Path::new("/usr/lib/postgresql"))
+}
+
+/// The `bin` of the newest PostgreSQL version under `root` that has initdb (Debian's layout).
+fn newest_server_under(root: &Path) -> anyhow::Result<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
-        .with_context(|| {
-            format!(
-                "PostgreSQL server binaries not found under {}: install them \
-                 (`apt-get install postgresql`) or set TICKETDESK_PG_BIN",
-                root.display()
-            )
-        })?
+        .map_err(|_| anyhow::anyhow!(NO_POSTGRES))?
         .filter_map(|entry| {
             let entry = entry.ok()?;
             let version = entry.file_name().to_str()?.parse().ok()?;
@@ -97,11 +95,15 @@ fn find_bin_dir() -> anyhow::Result<PathBuf> {
         })
         .collect();
     versions.sort();
-    versions
-        .pop()
-        .map(|(_, bin)| bin)
-        .context("no PostgreSQL server with initdb under /usr/lib/postgresql")
+    versions.pop().map(|(_, bin)| bin).context(NO_POSTGRES)
 }
+
+/// What solo mode says without PostgreSQL's server programs: the package only recommends them,
+/// since a desktop of a team server does not need them.
+const NO_POSTGRES: &str = "Solo mode keeps your tickets in a private PostgreSQL, but PostgreSQL's \
+     server is not installed (no initdb under /usr/lib/postgresql). Install it \
+     (`sudo apt install postgresql`), or connect to your team's server: set \
+     TICKETDESK_DATABASE_URL, or databaseUrl in the settings (see the README).";
 
 impl SoloCluster {
     /// Initialises the cluster on first use, starts it if it is not running, and makes sure
@@ -378,4 +380,31 @@ async fn chown_to(path: &Path, user: &str) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newest_server_under;
+
+    #[test]
+    fn without_postgresql_solo_mode_says_what_to_install_or_where_else_to_connect() {
+        let dir = std::env::temp_dir().join(format!("td-no-pg-{}", std::process::id()));
+        for root in [dir.join("absent"), dir.clone()] {
+            std::fs::create_dir_all(&dir).unwrap();
+            let err = newest_server_under(&root).unwrap_err().to_string();
+            assert!(err.contains("sudo apt install postgresql"), "{err}");
+            assert!(err.contains("TICKETDESK_DATABASE_URL"), "{err}");
+        }
+        // Control: a version directory with initdb is found, the newest one.
+        for version in ["13", "15"] {
+            let bin = dir.join(version).join("bin");
+            std::fs::create_dir_all(&bin).unwrap();
+            std::fs::write(bin.join("initdb"), "").unwrap();
+        }
+        assert_eq!(
+            newest_server_under(&dir).unwrap(),
+            dir.join("15").join("bin")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
