@@ -1108,6 +1108,9 @@ test("a second launch with a ticketdesk:// link opens that ticket in the running
     assert.deepEqual(before.other, [], "no connection of the desktop login outside A and B");
     const bPids = () => pidsOfTree(B.driver.pid);
     assert.equal(await appWindow(ctx.display, bPids()), null, "B's window starts in the tray (the escalation test closed it)");
+    // Closing to the tray saved the window's size and position (tauri-plugin-window-state).
+    const saved = JSON.parse(fs.readFileSync(path.join(B.dir, "config", "dev.ticketdesk.app", ".window-state.json"), "utf8"));
+    assert.ok(saved.main?.width >= 800 && saved.main?.height >= 500, `the main window's state is saved: ${JSON.stringify(saved)}`);
     const ticket = (await db.query("SELECT ticket_number, title FROM tickets ORDER BY created_at, id LIMIT 1")).rows[0];
     const link = `ticketdesk://ticket/${ticket.ticket_number.toLowerCase()}`;
 
