@@ -5,7 +5,7 @@ use ticketdesk::domain::ticket::{QueueQuery, Status};
 use ticketdesk::domain::user::Role;
 use ticketdesk::error::Error;
 
-use crate::helpers::{count, create, detail, new_ticket, queue, signed_in};
+use crate::helpers::{count, create, detail, new_ticket, queue, signed_in, Desk};
 
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn creating_an_assigned_ticket_writes_ticket_history_and_notification(pool: PgPool) {
@@ -213,14 +213,22 @@ async fn a_bad_cursor_is_a_validation_error(pool: PgPool) {
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
 }
 
-#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
-async fn requestors_see_only_their_tickets_and_no_internal_notes(pool: PgPool) {
-    let erin = signed_in(&pool, "erin", Role::EndUser).await;
-    let noah = signed_in(&pool, "noah", Role::EndUser).await;
-    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
+/// Two requestors (Erin, Noah) and an engineer (Dev) signed in, and a ticket Erin filed.
+async fn erins_ticket(
+    pool: &PgPool,
+) -> (Desk, Desk, Desk, ticketdesk::domain::ticket::TicketSummary) {
+    let erin = signed_in(pool, "erin", Role::EndUser).await;
+    let noah = signed_in(pool, "noah", Role::EndUser).await;
+    let dev = signed_in(pool, "dev", Role::DevopsEngineer).await;
     let erins = create(&erin, new_ticket("Erin's laptop", None))
         .await
         .unwrap();
+    (erin, noah, dev, erins)
+}
+
+#[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
+async fn requestors_see_only_their_tickets_and_no_internal_notes(pool: PgPool) {
+    let (erin, noah, dev, erins) = erins_ticket(&pool).await;
     let noahs = create(&noah, new_ticket("Noah's VPN", None)).await.unwrap();
     sqlx::query(
         "INSERT INTO comments (ticket_id, user_id, content, is_internal) VALUES \
@@ -290,12 +298,7 @@ async fn by_number(
 
 #[sqlx::test(migrator = "ticketdesk::db::MIGRATOR")]
 async fn a_link_resolves_only_to_a_ticket_its_user_may_see(pool: PgPool) {
-    let erin = signed_in(&pool, "erin", Role::EndUser).await;
-    let noah = signed_in(&pool, "noah", Role::EndUser).await;
-    let dev = signed_in(&pool, "dev", Role::DevopsEngineer).await;
-    let erins = create(&erin, new_ticket("Erin's laptop", None))
-        .await
-        .unwrap();
+    let (erin, noah, dev, erins) = erins_ticket(&pool).await;
 
     // Control: the requestor and staff reach it, also typed in lower case with spaces.
     assert_eq!(
