@@ -6,7 +6,7 @@ BIN := target/debug/ticketdesk
 # set); `make sqlx` is the one that talks to a server.
 export SQLX_OFFLINE ?= true
 
-.PHONY: help deps ui build run test e2e bindings sqlx
+.PHONY: help deps ui build run test e2e bindings sqlx package package-test
 
 help:
 	@echo "make run   - install what is missing, build, open ticketdesk in solo mode with demo data"
@@ -26,6 +26,16 @@ run: build
 
 test: deps
 	@scripts/test.sh
+
+# A release .deb and .rpm of ticketdesk, made by Tauri's bundler (tauri.conf.json's `bundle`);
+# prints their paths. No AppImage: its bundler downloads tools at build time.
+package: ui
+	@scripts/package.sh
+
+# As root: installs that .deb, uses it as a throwaway non-root user in solo mode on Xvfb,
+# upgrades it to a higher version and checks the user's data survived, then removes it all.
+package-test: deps
+	@scripts/package-test.sh
 
 # The real-window test alone (needs `make build` and a database URL in DATABASE_URL).
 e2e:
