@@ -277,8 +277,11 @@ const shellQuote = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
  * (StatusNotifierItem and its com.canonical.dbusmenu menu). The bus's address is written to
  * `busAddressFile(dir)`, so the test can call into the bus (see `readTray`). With
  * `keyringPassword`, the bus has an unlocked Secret Service (gnome-keyring) before `command` starts.
+ * `asUser`, an argv prefix such as `["setpriv", "--reuid=…", "--regid=…", "--init-groups", "--"]`,
+ * runs the bus and everything on it as another OS user (tests/package); `dir` and `dir/bus`
+ * must then exist and be writable by that user (the bus's socket and the logs go there).
  */
-export function startInOwnBus(name, dir, command, { env, monitorLog, keyringPassword = null }) {
+export function startInOwnBus(name, dir, command, { env, monitorLog, keyringPassword = null, asUser = [] }) {
   fs.mkdirSync(dir, { recursive: true });
   const config = writeBusConfig(path.join(dir, "bus"));
   // A Secret Service on the bus, as a desktop session has: gnome-keyring-daemon with its login
@@ -299,7 +302,8 @@ export function startInOwnBus(name, dir, command, { env, monitorLog, keyringPass
     `dbus-monitor --session ${rules.map(shellQuote).join(" ")} > ${shellQuote(monitorLog)} 2>&1 &\n` +
     keyring +
     `exec ${command.map(shellQuote).join(" ")}`;
-  return new Group(name, "dbus-run-session", [`--config-file=${config}`, "--", "sh", "-c", script], {
+  const [file, ...args] = [...asUser, "dbus-run-session", `--config-file=${config}`, "--", "sh", "-c", script];
+  return new Group(name, file, args, {
     env,
     logFile: path.join(dir, `${name}.log`),
   });
