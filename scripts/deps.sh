@@ -17,6 +17,9 @@ packages=(
   # the refresh token in a real Secret Service: gnome-keyring on one e2e desktop's bus, read
   # back with secret-tool
   gnome-keyring libsecret-tools
+  # the package test: desktop-file-validate, and the dpkg trigger that registers the .deb's
+  # ticketdesk:// handler (mimeinfo.cache), as on any desktop
+  desktop-file-utils
 )
 missing=()
 for p in "${packages[@]}"; do
