@@ -387,7 +387,7 @@ after(
 );
 
 /** Fails a step with the logs attached, once. */
-async function withLogs(t, work) {
+async function withLogs(work) {
   try {
     await work();
   } catch (e) {
@@ -420,7 +420,7 @@ test("the package installs the app where a desktop finds it", async () => {
 });
 
 test("a non-root user loads the demo data, opens the installed app in solo mode, signs in and opens a ticket", { timeout: 240_000 }, async (t) => {
-  await withLogs(t, async () => {
+  await withLogs(async () => {
     // No solo data yet: the first run makes it.
     assert.equal(soloState().exists, false, `no solo cluster under ${SOLO_DIR} before the first run`);
     let started = Date.now();
@@ -509,7 +509,7 @@ test("the same package with a higher version installs over it", { timeout: 200_0
 
 test("after the upgrade the app resumes signed in, on the same solo data and settings", { timeout: 150_000 }, async (t) => {
   assert.ok(ctx.before, "the first run passed");
-  await withLogs(t, async () => {
+  await withLogs(async () => {
     assert.deepEqual(soloState(), { exists: true, owner: user.uid, running: false }, "the solo cluster is still there");
     const started = Date.now();
     const desktop = await startDesktop("after-upgrade");
