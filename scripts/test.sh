@@ -56,3 +56,9 @@ step "UI tests (headless Chromium)"
 step "end-to-end: the real window under Xvfb + D-Bus, two desktops, WebDriver"
 # The e2e may stop and start this server (the offline test): it is told where it lives.
 E2E_PG_DIR=$pgdir scripts/e2e.sh
+
+step "package: a release .deb and .rpm by Tauri's bundler (make package)"
+scripts/package.sh
+
+step "package test: the .deb installed, used as a non-root user in solo mode, upgraded in place"
+scripts/package-test.sh
