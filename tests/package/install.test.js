@@ -535,8 +535,13 @@ test("after the upgrade the app resumes signed in, on the same solo data and set
     const [app] = appProcesses(desktop);
     assert.equal(app.uid, user.uid);
 
-    // The same ticket opens, with the same number and title.
+    // The settings are as the user left them (start at login off, the ticket they had open),
+    // and that ticket is open again (issue 18, item 7).
     const { number, title } = ctx.before;
+    assert.deepEqual(readJson(SETTINGS_FILE), ctx.before.settings, "settings.json is as the user left it");
+    await waitForDetail(browser, number, title, "the restart: it was open before the upgrade");
+
+    // The same ticket opens from the queue, with the same number and title.
     const row = await browser.$(`//tr[@data-testid="queue-row"][@data-ticket-number=${xpathString(number)}]`);
     await row.waitForExist({ timeout: 20_000, timeoutMsg: `${number} is not in the queue: ${await windowText(browser)}` });
     await openRow(browser, row);
@@ -562,8 +567,8 @@ test("after the upgrade the app resumes signed in, on the same solo data and set
       "the solo database survived the upgrade",
     );
 
-    // The settings: start at login stays off, as the user left it.
-    assert.deepEqual(readJson(SETTINGS_FILE), ctx.before.settings, "settings.json is as the user left it");
+    // Start at login stays off, as the user left it.
+    assert.equal(readJson(SETTINGS_FILE).startAtLogin, false);
     assert.equal(fs.existsSync(AUTOSTART_FILE), false, "no login entry came back");
     await browser.$('[data-testid="nav-security"]').click();
     const box = await browser.$('[data-testid="start-at-login"]');
