@@ -248,8 +248,10 @@ const fmt = (x, digits = 0) => (x === null || Number.isNaN(x) ? "–" : x.toFixe
 // Everything the two windows share: the caller's environment (WebKit settings included) and
 // one display, bus and set of XDG directories. Only the app's own variables differ.
 const baseEnv = { ...process.env, NO_COLOR: "1" };
-for (const dir of ["data", "config", "cache", "runtime"]) fs.mkdirSync(path.join(opts.work, "xdg", dir), { recursive: true, mode: 0o700 });
+for (const dir of ["home", "data", "config", "cache", "runtime"]) fs.mkdirSync(path.join(opts.work, "xdg", dir), { recursive: true, mode: 0o700 });
 Object.assign(baseEnv, {
+  // The app's sign-in writes the login entry to $HOME/.config/autostart: not the caller's.
+  HOME: path.join(opts.work, "xdg", "home"),
   XDG_DATA_HOME: path.join(opts.work, "xdg", "data"),
   XDG_CONFIG_HOME: path.join(opts.work, "xdg", "config"),
   XDG_CACHE_HOME: path.join(opts.work, "xdg", "cache"),

@@ -33,8 +33,11 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
         // First: a second launch hands its arguments (a ticketdesk:// link) to the running app
         // over D-Bus and exits before anything else starts (no second listener, no second
         // solo cluster).
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            crate::tray::show_main_window(app);
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            // The login entry firing while the app already runs changes nothing on screen.
+            if !argv.iter().any(|arg| arg == crate::autostart::HIDDEN_FLAG) {
+                crate::tray::show_main_window(app);
+            }
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(crate::autostart::plugin())

@@ -21,9 +21,7 @@ impl Backend {
     pub async fn open(target: &DatabaseTarget) -> Result<Self> {
         match target {
             DatabaseTarget::Solo { dir } => {
-                let cluster = SoloCluster::ensure_running(dir)
-                    .await
-                    .map_err(Error::Unavailable)?;
+                let cluster = SoloCluster::ensure_running(dir).await.map_err(solo_error)?;
                 let owner = db::connect(&cluster.url(solo::DATABASE_NAME), 1)
                     .await
                     .map_err(Error::Unavailable)?;
@@ -58,5 +56,38 @@ impl Backend {
                 tracing::warn!(error = format!("{err:#}"), "cannot stop the solo database");
             }
         }
+    }
+}
+
+/// A solo cluster that cannot start: missing server programs are the user's to fix, so the
+/// window says what to install (`Incompatible` is shown as it is); anything else is the
+/// database being unavailable.
+fn solo_error(err: anyhow::Error) -> Error {
+    if err
+        .chain()
+        .any(|cause| cause.is::<solo::ServerNotInstalled>())
+    {
+        Error::Incompatible(err.to_string())
+    } else {
+        Error::Unavailable(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::solo_error;
+    use crate::error::{AppError, Error};
+
+    #[test]
+    fn a_missing_postgresql_reaches_the_window_in_its_own_words() {
+        let missing = anyhow::Error::new(crate::solo::ServerNotInstalled);
+        let shown = AppError::from(solo_error(missing));
+        assert!(
+            shown.message.contains("sudo apt install postgresql"),
+            "{shown:?}"
+        );
+        // Control: any other failure is the database being unavailable.
+        let other = solo_error(anyhow::anyhow!("initdb failed"));
+        assert!(matches!(other, Error::Unavailable(_)), "{other:?}");
     }
 }

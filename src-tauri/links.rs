@@ -28,6 +28,14 @@ impl PendingLink {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(number);
     }
 
+    /// Puts a link back that could not be resolved just now, unless a newer one came meanwhile.
+    fn put_back(&self, number: String) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(number);
+    }
+
     fn take(&self) -> Option<String> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
@@ -85,7 +93,7 @@ pub async fn take_waiting(state: &AppState) -> Result<Option<Uuid>> {
             "The link opens {number}, but there is no such ticket that you can see."
         ))),
         Err(err) => {
-            pending.put(number);
+            pending.put_back(number);
             Err(err)
         }
     }

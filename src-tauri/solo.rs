@@ -86,7 +86,7 @@ fn find_bin_dir() -> anyhow::Result<PathBuf> {
 /// The `bin` of the newest PostgreSQL version under `root` that has initdb (Debian's layout).
 fn newest_server_under(root: &Path) -> anyhow::Result<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
-        .map_err(|_| anyhow::anyhow!(NO_POSTGRES))?
+        .map_err(|_| ServerNotInstalled)?
         .filter_map(|entry| {
             let entry = entry.ok()?;
             let version = entry.file_name().to_str()?.parse().ok()?;
@@ -95,15 +95,22 @@ fn newest_server_under(root: &Path) -> anyhow::Result<PathBuf> {
         })
         .collect();
     versions.sort();
-    versions.pop().map(|(_, bin)| bin).context(NO_POSTGRES)
+    Ok(versions
+        .pop()
+        .map(|(_, bin)| bin)
+        .ok_or(ServerNotInstalled)?)
 }
 
-/// What solo mode says without PostgreSQL's server programs: the package only recommends them,
-/// since a desktop of a team server does not need them.
-const NO_POSTGRES: &str = "Solo mode keeps your tickets in a private PostgreSQL, but PostgreSQL's \
-     server is not installed (no initdb under /usr/lib/postgresql). Install it \
-     (`sudo apt install postgresql`), or connect to your team's server: set \
-     TICKETDESK_DATABASE_URL, or databaseUrl in the settings (see the README).";
+/// Solo mode without PostgreSQL's server programs: the package only recommends them, since a
+/// desktop of a team server does not need them. The window shows this text as it is.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "Solo mode keeps your tickets in a private PostgreSQL, but PostgreSQL's server is not \
+     installed (no initdb under /usr/lib/postgresql). Install it (`sudo apt install \
+     postgresql`), or connect to your team's server: set TICKETDESK_DATABASE_URL, or \
+     databaseUrl in the settings (see the README)."
+)]
+pub struct ServerNotInstalled;
 
 impl SoloCluster {
     /// Initialises the cluster on first use, starts it if it is not running, and makes sure

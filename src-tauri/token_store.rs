@@ -1,13 +1,17 @@
 //! Where the refresh token is kept between runs (issue 18): in the OS keyring through the
 //! `keyring` crate (the Secret Service on Linux, Keychain on macOS, Credential Manager on
-//! Windows), and in the settings file (`session.json`) only when no keyring answers. Never in
-//! both: a token the keyring took is removed from the file, which also moves the token of an
-//! earlier ticketdesk (that kept it in the file) into the keyring on its first run.
+//! Windows), and in the settings file (`session.json`) only when no keyring answers.
+//!
+//! Refresh tokens rotate, and the server treats a used one as stolen. So the newest token must
+//! win: a token the keyring took is removed from the file at once, and a token in the file is
+//! therefore always newer than one in the keyring (written when the keyring failed). `load`
+//! reads the file first and moves what it finds into the keyring; that also moves the token
+//! of an earlier ticketdesk, which kept it in the file.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use serde::Serialize;
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_plugin_store::StoreExt;
 use ts_rs::TS;
 
@@ -59,7 +63,7 @@ pub fn save(app: &AppHandle, token: Option<&str>) -> TokenStore {
     let Some(token) = token else {
         match with_entry(|entry| entry.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => {}
-            Err(err) => tracing::debug!(%err, "no keyring to forget the refresh token in"),
+            Err(err) => tracing::warn!(%err, "cannot remove the refresh token from the keyring"),
         }
         file_set(app, None);
         return in_use(app);
@@ -73,14 +77,21 @@ pub fn save(app: &AppHandle, token: Option<&str>) -> TokenStore {
         Err(err) => {
             tracing::info!(%err, "no keyring answered: the refresh token goes to the settings file");
             file_set(app, Some(token));
+            // An older token may still be in the keyring; the file's wins anyway (see `load`).
+            let _ = with_entry(|entry| entry.delete_credential());
             remember(TokenStore::SettingsFile);
             TokenStore::SettingsFile
         }
     }
 }
 
-/// The kept refresh token, if any.
+/// The kept refresh token, if any: the file's first (it is the newer one when both exist),
+/// moved into the keyring when the keyring takes it.
 pub fn load(app: &AppHandle) -> Option<String> {
+    if let Some(token) = file_get(app) {
+        save(app, Some(&token));
+        return Some(token);
+    }
     match with_entry(|entry| entry.get_password()) {
         Ok(token) => {
             remember(TokenStore::Keyring);
@@ -88,15 +99,12 @@ pub fn load(app: &AppHandle) -> Option<String> {
         }
         Err(keyring::Error::NoEntry) => {
             remember(TokenStore::Keyring);
-            // Kept in the file by an earlier version, or while no keyring answered: move it.
-            let token = file_get(app)?;
-            save(app, Some(&token));
-            Some(token)
+            None
         }
         Err(err) => {
-            tracing::info!(%err, "no keyring answered: reading the refresh token from the settings file");
+            tracing::info!(%err, "no keyring answered");
             remember(TokenStore::SettingsFile);
-            file_get(app)
+            None
         }
     }
 }
@@ -137,5 +145,20 @@ fn file_set(app: &AppHandle, token: Option<&str>) {
     }
     if let Err(err) = store.save() {
         tracing::warn!(%err, "cannot save the session store");
+    }
+    private_to_the_user(app);
+}
+
+/// The store writes with the umask's modes (a 0644 file in a 0755 directory on most
+/// systems); a refresh token in it must be readable by its user only.
+fn private_to_the_user(app: &AppHandle) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(dir) = app.path().app_data_dir() else {
+        return;
+    };
+    for (path, mode) in [(dir.join(SESSION_STORE), 0o600), (dir, 0o700)] {
+        if let Err(err) = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)) {
+            tracing::warn!(%err, path = %path.display(), "cannot make it private to the user");
+        }
     }
 }

@@ -674,6 +674,8 @@ test("a ticket assigned in one window raises a native notification in the assign
     assert.deepEqual(filesContaining(B.dir, tokenB), [], "B's refresh token is in no file in plain text");
     assert.ok(fs.existsSync(path.join(B.dir, "data", "keyrings", "login.keyring")), "control: B's keyring is the one on its bus");
     assert.deepEqual(filesContaining(A.dir, tokenA), [sessionFile(A)], "control: A's token is found where it is kept");
+    assert.equal(fs.statSync(sessionFile(A)).mode & 0o777, 0o600, "A's session.json is readable by its user only");
+    assert.equal(fs.statSync(path.dirname(sessionFile(A))).mode & 0o777, 0o700, "and so is its directory");
     assert.equal(await keptInAsShown(A), "settingsFile");
     assert.equal(await keptInAsShown(B), "keyring");
     await browser.$('[data-testid="sign-out"]').click();

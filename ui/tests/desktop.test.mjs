@@ -128,3 +128,25 @@ test("a kept ticket that is gone is forgotten quietly, and a waiting link wins o
   assert.equal(linked.callsOf("last_open_ticket").length, 0, "the link decided");
   again.done();
 });
+
+test("a kept ticket that cannot be read just now (offline) stays kept, and what is opened next is kept", async (t) => {
+  const backend = fakeBackend({
+    handlers: {
+      get_ticket: (args, b) => {
+        if (args.ticketId === "t-2") throw appError("offline", "The ticketdesk database is unavailable. Check your connection and retry.");
+        return b.defaults.get_ticket(args, b);
+      },
+    },
+  });
+  backend.openTickets.set(backend.me.id, "t-2");
+  const app = await openSignedIn(harness, t, backend);
+  const { page } = app;
+  await eventually(() => assert.deepEqual(backend.callsOf("get_ticket"), [{ ticketId: "t-2" }]));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(backend.openTickets.get(backend.me.id), "t-2", "not forgotten for being unreachable");
+  assert.equal(await page.getByTestId("ticket-detail").count(), 0);
+
+  await page.locator('[data-testid="queue-row"][data-ticket-id="t-1"] td.title').click();
+  await eventually(() => assert.equal(backend.openTickets.get(backend.me.id), "t-1"));
+  app.done();
+});
