@@ -106,7 +106,7 @@ async fn exit_on_signal(app: AppHandle) {
 
 fn stored_database_url(app: &AppHandle) -> Option<String> {
     use tauri_plugin_store::StoreExt;
-    let store = app.store("settings.json").ok()?;
+    let store = app.store(config::SETTINGS_STORE).ok()?;
     store.get("databaseUrl")?.as_str().map(str::to_owned)
 }
 

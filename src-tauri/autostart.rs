@@ -9,12 +9,12 @@ use tauri::{AppHandle, Runtime};
 use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_store::StoreExt;
 
+use crate::config::SETTINGS_STORE;
 use crate::error::{Error, Result};
 
 /// The flag the login entry starts ticketdesk with (see `cli`): into the tray, no window.
 pub const HIDDEN_FLAG: &str = "--hidden";
 
-const SETTINGS_STORE: &str = "settings.json";
 /// Whether the user chose (absent: nobody has signed in here yet, or nobody chose).
 const CHOICE_KEY: &str = "startAtLogin";
 

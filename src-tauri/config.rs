@@ -21,6 +21,9 @@ impl std::fmt::Debug for DatabaseTarget {
     }
 }
 
+/// The settings store (tauri-plugin-store, in the app's data directory): `databaseUrl`, the
+/// start-at-login choice and each user's open ticket.
+pub const SETTINGS_STORE: &str = "settings.json";
 /// The environment wins over the settings store; nothing configured means solo mode.
 pub fn resolve(stored_url: Option<String>) -> anyhow::Result<DatabaseTarget> {
     let env_url = std::env::var(DATABASE_URL_ENV).ok();

@@ -8,7 +8,8 @@ use tauri::AppHandle;
 use tauri_plugin_store::StoreExt;
 use uuid::Uuid;
 
-const SETTINGS_STORE: &str = "settings.json";
+use crate::config::SETTINGS_STORE;
+
 const KEY: &str = "openTicket";
 
 fn all(app: &AppHandle) -> BTreeMap<Uuid, Uuid> {
